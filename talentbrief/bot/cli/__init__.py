@@ -1,0 +1,87 @@
+"""The `talentbrief` command line.
+
+Each command lives in its own module exposing `register(subparsers)`; the handler it sets
+receives the parsed arguments and a `CliContext`. Machine-readable output goes to stdout alone;
+progress and logs go to stderr. Exit codes: 0 success, 1 runtime failure, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from talentbrief import __version__
+from talentbrief.bot.cli import db as db_command
+from talentbrief.bot.cli import demo, digest, feeds, poll, run, search, tag
+from talentbrief.bot.cli.context import CliContext
+from talentbrief.errors import BadInput, TalentbriefError
+
+COMMANDS = (poll, feeds, tag, search, digest, db_command, run, demo)
+
+log = logging.getLogger("talentbrief")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="talentbrief",
+        description="Briefings on the US–China competition for scientific and technical talent.",
+    )
+    parser.add_argument("--version", action="version", version=f"talentbrief {__version__}")
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $TALENTBRIEF_CONFIG, else ./talentbrief.toml, else built-in)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for module in COMMANDS:
+        module.register(subparsers)
+    return parser
+
+
+def _configure_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+    context = CliContext(config_path=args.config)
+    try:
+        code: int = args.handler(args, context)
+        return code
+    except BadInput as exc:
+        print(f"talentbrief: error: {exc}", file=sys.stderr)
+        return 2
+    except TalentbriefError as exc:
+        if args.debug:
+            log.exception("failed")
+        print(f"talentbrief: failed: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("talentbrief: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0  # e.g. `talentbrief search … | head`
+    except Exception as exc:  # a bug: keep the user's terminal readable, keep the details
+        if args.debug:
+            raise
+        print(
+            f"talentbrief: failed: {type(exc).__name__}: {exc} (run with --debug for details)",
+            file=sys.stderr,
+        )
+        return 1
+    finally:
+        context.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

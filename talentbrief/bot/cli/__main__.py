@@ -1,0 +1,5 @@
+import sys
+
+from talentbrief.bot.cli import main
+
+sys.exit(main())

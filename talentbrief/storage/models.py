@@ -1,0 +1,141 @@
+"""Typed ORM tables.
+
+The schema is owned by the Alembic migrations in `migrations/versions`; these classes must match
+them (tests compare the two). Later features add tables by a new migration, never by editing an
+applied one.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    # SQLAlchemy reads this as a class attribute.
+    type_annotation_map = {  # noqa: RUF012
+        datetime: DateTime(timezone=True),
+        dict[str, Any]: JSON,
+    }
+
+
+class Source(Base):
+    """A feed or API the bot polls, with its fetch state."""
+
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(32), default="feed")  # feed | federal_register
+    interval_seconds: Mapped[int] = mapped_column(Integer, default=1800)
+    hint_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Who added it: config and cli sources are the operator's and trusted; chat ones are guarded.
+    origin: Mapped[str] = mapped_column(String(16), default="cli")  # config | cli | chat | opml
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime]
+
+    # Fetch state.
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    next_due_at: Mapped[datetime | None]
+    last_attempt_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="new")  # new | ok | failing
+    # Set when a poll cycle claims the source, so two processes never fetch it at once.
+    claimed_until: Mapped[datetime | None]
+
+    links: Mapped[list[ItemSource]] = relationship(back_populates="source", passive_deletes=True)
+
+
+class Item(Base):
+    """One story, stored once however many sources carried it."""
+
+    __tablename__ = "items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), unique=True)
+    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
+    url: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    author: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(16))
+    published_at: Mapped[datetime]
+    first_seen_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+    # sha256 of title + summary: a changed story updates the row, an unchanged one is skipped.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sources.id", ondelete="SET NULL"), index=True
+    )
+
+    # Federal Register (or other government) document metadata.
+    doc_type: Mapped[str | None] = mapped_column(String(64))
+    document_number: Mapped[str | None] = mapped_column(String(64))
+    agencies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    effective_on: Mapped[date | None] = mapped_column(Date)
+    comments_close_on: Mapped[date | None] = mapped_column(Date)
+
+    # Tagger output: tag rows live in item_tags; the flag and the reasons live here.
+    alert: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
+    reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    tags: Mapped[list[ItemTag]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", passive_deletes=True
+    )
+    links: Mapped[list[ItemSource]] = relationship(
+        back_populates="item", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ItemTag(Base):
+    __tablename__ = "item_tags"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(64), primary_key=True)
+    score: Mapped[float] = mapped_column(Float, default=1.0)
+
+    item: Mapped[Item] = relationship(back_populates="tags")
+
+    __table_args__ = (Index("ix_item_tags_tag_item", "tag", "item_id"),)
+
+
+class ItemSource(Base):
+    """Every source that carried an item, and under which entry id."""
+
+    __tablename__ = "item_sources"
+
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
+    source_id: Mapped[int] = mapped_column(
+        ForeignKey("sources.id", ondelete="CASCADE"), primary_key=True
+    )
+    entry_id: Mapped[str | None] = mapped_column(Text)
+    first_seen_at: Mapped[datetime]
+
+    item: Mapped[Item] = relationship(back_populates="links")
+    source: Mapped[Source] = relationship(back_populates="links")
+
+    __table_args__ = (Index("ix_item_sources_source", "source_id"),)
