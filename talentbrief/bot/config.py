@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from talentbrief.errors import ConfigError
+from talentbrief.storage.channels import ChannelSpec
 from talentbrief.storage.sources import SourceSpec
 
 CONFIG_ENV = "TALENTBRIEF_CONFIG"
@@ -170,6 +171,22 @@ class ChannelConfig(_Section):
             raise ValueError(f"channel {self.name!r}: {self.platform} channels need a target")
         return self
 
+    def spec(self) -> ChannelSpec:
+        return ChannelSpec(
+            name=self.name,
+            platform=self.platform,
+            target=self.target,
+            schedule=self.schedule,
+            timezone=self.timezone,
+            days=self.days,
+            topics=self.topics,
+            query=self.query,
+            max_items=self.max_items,
+            post_empty=self.post_empty,
+            weekly=self.weekly,
+            origin="config",
+        )
+
 
 class SlackConfig(_Section):
     mode: Literal["socket", "http"] = "socket"
@@ -226,6 +243,9 @@ class Config(_Section):
 
     def source_specs(self) -> list[SourceSpec]:
         return [source.spec() for source in self.sources]
+
+    def channel_specs(self) -> list[ChannelSpec]:
+        return [channel.spec() for channel in self.channels]
 
 
 def _format_error(error: ValidationError, origin: str) -> str:

@@ -19,8 +19,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -139,3 +141,67 @@ class ItemSource(Base):
     source: Mapped[Source] = relationship(back_populates="links")
 
     __table_args__ = (Index("ix_item_sources_source", "source_id"),)
+
+
+class Channel(Base):
+    """A place digests go: synced from the config file, or added from chat."""
+
+    __tablename__ = "channels"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    platform: Mapped[str] = mapped_column(String(16))  # slack | discord | console
+    target: Mapped[str] = mapped_column(Text, default="")
+    schedule: Mapped[list[str]] = mapped_column(JSON, default=list)  # times of day or cron
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    days: Mapped[list[str]] = mapped_column(JSON, default=list)
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    query: Mapped[str | None] = mapped_column(Text)
+    max_items: Mapped[int] = mapped_column(Integer, default=30)
+    post_empty: Mapped[bool] = mapped_column(Boolean, default=False)
+    weekly: Mapped[str | None] = mapped_column(String(3))
+    origin: Mapped[str] = mapped_column(String(16), default="config")  # config | chat | cli
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class DigestRun(Base):
+    """One digest of one channel for one scheduled period: the unit of exactly-once posting.
+
+    The unique (channel, period) key makes a second digest for a period impossible; the payload
+    is kept from the moment it is built, so a crashed run resumes with the same content, and
+    `message_ids` grows one posted part at a time, so a resume starts at the first unposted part.
+    """
+
+    __tablename__ = "digest_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel_id: Mapped[int] = mapped_column(ForeignKey("channels.id", ondelete="CASCADE"))
+    period_key: Mapped[str] = mapped_column(String(64))
+    period_at: Mapped[datetime]
+    edition: Mapped[str] = mapped_column(String(16), default="daily")  # daily | weekly
+    state: Mapped[str] = mapped_column(String(16))  # built | posted | empty | superseded
+    platform: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(Text, default="")
+    window_start: Mapped[datetime]
+    window_end: Mapped[datetime]
+    item_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    chart_png: Mapped[bytes | None] = mapped_column(LargeBinary)
+    parts: Mapped[int] = mapped_column(Integer, default=0)
+    posted_parts: Mapped[int] = mapped_column(Integer, default=0)
+    message_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # Set just before a part is sent: on resume, that part may already be on the platform.
+    sending_part: Mapped[int | None] = mapped_column(Integer)
+    sending_since: Mapped[datetime | None]
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("channel_id", "period_key", name="uq_digest_runs_channel_period"),
+        Index("ix_digest_runs_channel_state", "channel_id", "state"),
+    )
