@@ -1,0 +1,463 @@
+"""Digests, exactly once: build, record, post part by part, resume after a crash.
+
+`post_due_digests` is what the scheduler calls (every minute, or at each channel's slot). What
+is due is derived from the database, not from the scheduler: for each enabled channel, its
+current period (latest scheduled slot at or before now) either has a done run or it does not.
+So a bot that was down posts the missed digest once on its next tick, covering everything first
+seen since the last posted digest.
+
+For one channel and period:
+1. Runs of earlier periods still `built`: with parts already out, they are finished first (from
+   the first unposted part); untouched ones are superseded (the new window covers their items).
+2. The current period: `posted`/`empty` → nothing to do (a period is posted once); `built` →
+   resume it with its stored payload; none → select, cluster, rank, render, and record the
+   payload as a `built` run (the unique key decides between racing processes), then post.
+3. Each part is marked as *sending* before it goes out and recorded with its platform id after.
+   A part marked sending but not recorded is looked up on the platform before being resent
+   (Slack message metadata; Discord channel posts carry a nonce Discord deduplicates).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+from sqlalchemy.orm import Session
+
+from talentbrief.bot.adapters.base import Attachment, DigestPoster, Part
+from talentbrief.bot.adapters.console import ConsolePoster
+from talentbrief.bot.adapters.discord import TOKEN_ENV as DISCORD_TOKEN_ENV
+from talentbrief.bot.adapters.discord import DiscordPoster
+from talentbrief.bot.adapters.slack import TOKEN_ENV as SLACK_TOKEN_ENV
+from talentbrief.bot.adapters.slack import SlackPoster
+from talentbrief.bot.config import Config
+from talentbrief.digests import charts
+from talentbrief.digests.compose import build_digest
+from talentbrief.digests.model import TOPIC_ORDER, Digest
+from talentbrief.digests.render import discord as discord_render
+from talentbrief.digests.render import slack as slack_render
+from talentbrief.digests.render.text import render_text
+from talentbrief.digests.schedule import Period, current_period, previous_slot
+from talentbrief.digests.select import Window, select_items, selection_window
+from talentbrief.storage.channels import (
+    ChannelSpec,
+    StoredChannel,
+    list_channels,
+    sync_config_channels,
+)
+from talentbrief.storage.db import Database
+from talentbrief.storage.digests import (
+    DigestRunRecord,
+    RunConflict,
+    claim_run,
+    create_run,
+    get_run,
+    get_run_by_id,
+    mark_sending,
+    record_part_posted,
+    release_run,
+    supersede_run,
+    unfinished_runs,
+    weekly_topic_counts,
+)
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class DigestOutcome:
+    """What happened to one channel's digest on this call."""
+
+    channel: str
+    status: str  # posted | resumed | already_posted | empty | not_scheduled | busy | failed
+    period_key: str | None = None
+    run_id: int | None = None
+    message_ids: tuple[str, ...] = ()
+    items: int = 0
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    digest: Digest
+    window: Window
+    parts: list[dict[str, Any]]
+    chart_png: bytes | None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def make_poster(
+    platform: str,
+    target: str,
+    config: Config,
+    *,
+    env: Mapping[str, str] | None = None,
+    console: TextIO | None = None,
+) -> DigestPoster:
+    """The adapter for a channel; a missing token or bad target is BadInput (exit 2)."""
+    env = os.environ if env is None else env
+    if platform == "slack":
+        return SlackPoster(
+            channel=target, token=env.get(SLACK_TOKEN_ENV), base_url=config.slack.api_base_url
+        )
+    if platform == "discord":
+        return DiscordPoster(
+            target=target,
+            token=env.get(DISCORD_TOKEN_ENV),
+            base_url=config.discord.api_base_url,
+        )
+    return ConsolePoster(console)
+
+
+def query_item_ids(session: Session, spec: ChannelSpec, window: Window) -> set[int] | None:
+    """SEAM(query): the items matching the channel's search query within the window.
+
+    To be wired once storage.query and storage.search are merged:
+        ids = matching_item_ids(session, parse_query(spec.query),
+                                first_seen_after=window.start, first_seen_before=window.end)
+        return set(ids)
+    Until then a channel with a query selects by its topics only.
+    """
+    if spec.query:
+        log.warning(
+            "channel %r: query filters are not available yet; selecting by topics only",
+            spec.name,
+        )
+    return None
+
+
+def render_parts(digest: Digest, platform: str) -> list[dict[str, Any]]:
+    if platform == "slack":
+        bodies = slack_render.render_slack(digest)
+    elif platform == "discord":
+        bodies = discord_render.render_discord(digest)
+    else:
+        bodies = [{"text": render_text(digest)}]
+    return [{"kind": "message", "body": body} for body in bodies]
+
+
+def chart_filename(period_key: str) -> str:
+    return f"talentbrief-weekly-{period_key[:10]}.png"
+
+
+def compose(
+    session: Session,
+    channel: StoredChannel | None,
+    spec: ChannelSpec,
+    *,
+    now: datetime,
+    period: Period | None,
+    since: datetime | None = None,
+    with_chart: bool = True,
+) -> Built:
+    """Select and build a channel's next digest (reads only)."""
+    first_start = (
+        previous_slot(spec.schedule, spec.timezone, spec.days, period.at) if period else None
+    )
+    window = selection_window(
+        session,
+        None if channel is None else channel.id,
+        now=now,
+        first_start=first_start,
+        since=since,
+    )
+    allowed = query_item_ids(session, spec, window)
+    items = select_items(session, window=window, topics=spec.topics, allowed_ids=allowed)
+    weekly = period is not None and period.weekly
+    digest = build_digest(
+        items,
+        channel=spec.name,
+        topics=spec.topics,
+        max_items=spec.max_items,
+        timezone=spec.timezone,
+        window_start=window.start,
+        window_end=window.end,
+        weekly=weekly,
+    )
+    if digest.is_empty and not spec.post_empty:
+        return Built(digest=digest, window=window, parts=[], chart_png=None)
+    parts = render_parts(digest, spec.platform)
+    chart_png = None
+    if weekly and with_chart and spec.platform in ("slack", "discord") and period is not None:
+        weeks = charts.chart_weeks(now)
+        counts = weekly_topic_counts(session, weeks=weeks, topics=spec.topics or TOPIC_ORDER)
+        chart_png = charts.topic_chart_png(
+            counts, weeks, title=f"{spec.name}: items per topic, last {len(weeks)} weeks"
+        )
+        filename = chart_filename(period.key)
+        renderer = slack_render if spec.platform == "slack" else discord_render
+        parts.append({"kind": "chart", "body": renderer.chart_part(digest, filename)})
+    return Built(digest=digest, window=window, parts=parts, chart_png=chart_png)
+
+
+def _build_run(
+    database: Database,
+    channel: StoredChannel,
+    period: Period,
+    *,
+    now: datetime,
+    since: datetime | None,
+) -> DigestRunRecord:
+    with database.session() as session:
+        existing = get_run(session, channel.id, period.key)
+        if existing is not None:
+            return existing
+        built = compose(session, channel, channel.spec, now=now, period=period, since=since)
+        run = create_run(
+            session,
+            channel_id=channel.id,
+            period_key=period.key,
+            period_at=period.at,
+            edition="weekly" if period.weekly else "daily",
+            platform=channel.spec.platform,
+            target=channel.spec.target,
+            window_start=built.window.start,
+            window_end=built.window.end,
+            item_ids=built.digest.item_ids,
+            payload=built.parts,
+            chart_png=built.chart_png,
+            now=now,
+        )
+        if run is None:  # another process recorded this period a moment ago
+            run = get_run(session, channel.id, period.key)
+        assert run is not None
+        return run
+
+
+def _part(run: DigestRunRecord, index: int) -> Part:
+    stored = run.payload[index]
+    kind = str(stored.get("kind", "message"))
+    attachment = None
+    if kind == "chart" and run.chart_png is not None:
+        body = stored["body"]
+        name = body.get("filename") or _discord_filename(body) or chart_filename(run.period_key)
+        attachment = Attachment(filename=str(name), data=run.chart_png)
+    thread = run.message_ids[0] if index > 0 and run.platform == "slack" else None
+    return Part(
+        index=index,
+        kind=kind,
+        body=dict(stored["body"]),
+        run_key=f"tb{run.id}",
+        thread=thread,
+        attachment=attachment,
+    )
+
+
+def _discord_filename(body: Mapping[str, Any]) -> str | None:
+    attachments = body.get("attachments") or [{}]
+    name = attachments[0].get("filename")
+    return None if name is None else str(name)
+
+
+async def post_run(
+    database: Database,
+    run: DigestRunRecord,
+    poster: DigestPoster,
+    *,
+    now: datetime,
+    channel: str,
+    status: str = "posted",
+) -> DigestOutcome:
+    """Post the unposted parts of a built run, first unposted part first."""
+
+    with database.session() as session:
+        claimed = claim_run(session, run.id, now=now, lease=LEASE)
+    if not claimed:
+        return DigestOutcome(
+            channel, "busy", run.period_key, run.id, detail="another process is posting it"
+        )
+    current = run
+    try:
+        with database.session() as session:
+            fresh = get_run_by_id(session, run.id)
+        assert fresh is not None
+        current = fresh
+        for index in range(current.next_part, current.parts):
+            part = _part(current, index)
+            if current.sending_part == index and current.sending_since is not None:
+                found = await poster.find_posted(part, since=current.sending_since)
+                if found is not None:
+                    log.info("run %s part %s had reached the platform as %s", run.id, index, found)
+                    current = _record(database, current.id, index, found, now)
+                    continue
+            with database.session() as session:
+                mark_sending(session, current.id, index, now=now)
+            message_id = await poster.post(part)
+            current = _record(database, current.id, index, message_id, now)
+    except RunConflict as exc:
+        return DigestOutcome(channel, "busy", run.period_key, run.id, detail=str(exc))
+    except Exception as exc:
+        with database.session() as session:
+            release_run(session, run.id, error=str(exc))
+        log.warning("digest for %s (%s) stopped: %s", channel, run.period_key, exc)
+        return DigestOutcome(
+            channel,
+            "failed",
+            run.period_key,
+            run.id,
+            message_ids=current.message_ids,
+            items=len(current.item_ids),
+            detail=f"{exc}; posted {current.next_part} of {current.parts} parts, "
+            "the rest resumes on the next run",
+        )
+    return DigestOutcome(
+        channel,
+        status,
+        run.period_key,
+        run.id,
+        message_ids=current.message_ids,
+        items=len(current.item_ids),
+    )
+
+
+def _record(
+    database: Database, run_id: int, index: int, message_id: str, now: datetime
+) -> DigestRunRecord:
+    with database.session() as session:
+        return record_part_posted(session, run_id, index, message_id, now=now, lease=LEASE)
+
+
+async def post_channel_digest(
+    database: Database,
+    config: Config,
+    channel: StoredChannel,
+    *,
+    now: datetime | None = None,
+    since: datetime | None = None,
+    env: Mapping[str, str] | None = None,
+    console: TextIO | None = None,
+) -> list[DigestOutcome]:
+    """Bring one channel up to date: finish earlier runs, then post its current period once."""
+    now = now or _now()
+    spec = channel.spec
+    period = current_period(spec.schedule, spec.timezone, spec.days, now, weekly=spec.weekly)
+    if period is None:
+        return [DigestOutcome(spec.name, "not_scheduled", detail="no scheduled slot yet")]
+    outcomes: list[DigestOutcome] = []
+
+    with database.session() as session:
+        for run in unfinished_runs(session, channel.id):
+            if (
+                run.period_key != period.key
+                and run.next_part == 0
+                and run.sending_part is None
+                and supersede_run(session, run.id, now=now)
+            ):
+                log.info("%s: run for %s superseded by %s", spec.name, run.period_key, period.key)
+    with database.session() as session:
+        pending = [r for r in unfinished_runs(session, channel.id) if r.period_key != period.key]
+    for run in pending:
+        poster = make_poster(run.platform, run.target, config, env=env, console=console)
+        try:
+            outcome = await post_run(
+                database, run, poster, now=now, channel=spec.name, status="resumed"
+            )
+        finally:
+            await poster.aclose()
+        outcomes.append(outcome)
+        if outcome.status != "resumed":
+            return outcomes  # finish the older digest before starting a newer one
+
+    with database.session() as session:
+        existing = get_run(session, channel.id, period.key)
+    if existing is not None and existing.done:
+        detail = (
+            f"already posted at {existing.posted_at:%Y-%m-%d %H:%M} UTC "
+            f"({len(existing.message_ids)} message(s)); a period is posted only once"
+            if existing.state == "posted"
+            else "nothing new for this period (empty digest not posted)"
+        )
+        outcomes.append(
+            DigestOutcome(
+                spec.name,
+                "already_posted" if existing.state == "posted" else "empty",
+                period.key,
+                existing.id,
+                existing.message_ids,
+                len(existing.item_ids),
+                detail,
+            )
+        )
+        return outcomes
+
+    poster = make_poster(spec.platform, spec.target, config, env=env, console=console)
+    try:
+        resumed = existing is not None
+        run = (
+            existing
+            if existing is not None
+            else await asyncio.to_thread(
+                _build_run, database, channel, period, now=now, since=since
+            )
+        )
+        if run.state == "empty":
+            outcomes.append(
+                DigestOutcome(
+                    spec.name, "empty", period.key, run.id, detail="nothing new; not posted"
+                )
+            )
+        elif run.done:
+            outcomes.append(DigestOutcome(spec.name, "already_posted", period.key, run.id))
+        else:
+            outcomes.append(
+                await post_run(
+                    database,
+                    run,
+                    poster,
+                    now=now,
+                    channel=spec.name,
+                    status="resumed" if resumed else "posted",
+                )
+            )
+    finally:
+        await poster.aclose()
+    return outcomes
+
+
+async def post_due_digests(
+    database: Database,
+    config: Config,
+    *,
+    now: datetime | None = None,
+    env: Mapping[str, str] | None = None,
+    console: TextIO | None = None,
+    channels: Sequence[str] | None = None,
+) -> list[DigestOutcome]:
+    """Post every enabled channel's current digest that is not posted yet.
+
+    Safe to call as often as you like, from several processes: a period posts once. A channel
+    whose adapter cannot be built (missing token, bad target) reports `failed` and the others
+    go on.
+    """
+    now = now or _now()
+
+    def load() -> list[StoredChannel]:
+        with database.session() as session:
+            sync_config_channels(session, config.channel_specs())
+        with database.session() as session:
+            return list_channels(session, enabled_only=True)
+
+    outcomes: list[DigestOutcome] = []
+    for channel in await asyncio.to_thread(load):
+        if channels is not None and channel.name not in channels:
+            continue
+        try:
+            outcomes.extend(
+                await post_channel_digest(
+                    database, config, channel, now=now, env=env, console=console
+                )
+            )
+        except Exception as exc:  # one broken channel must not stop the others
+            log.warning("digest for %s failed: %s", channel.name, exc)
+            outcomes.append(DigestOutcome(channel.name, "failed", detail=str(exc)))
+    return outcomes

@@ -1,0 +1,97 @@
+"""Selection: which stored items a channel's digest covers.
+
+A digest covers the items *first seen* since the channel's last done digest (posted, or empty
+with nothing to post) up to now, not a fixed 24 hours: a digest missed while the bot was down
+is caught up once by the next one, and nothing falls between two digests. A channel's very
+first digest looks back to its previous scheduled slot (24 hours for a daily channel).
+
+Items published long before the window (a new feed's backlog) are left out: `STALE_AFTER`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from talentbrief.storage.digests import item_ids_first_seen_between, last_done_run
+from talentbrief.storage.items import load_items
+from talentbrief.storage.types import StoredItem
+
+FIRST_RUN_LOOKBACK = timedelta(hours=24)
+STALE_AFTER = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    start: datetime  # exclusive
+    end: datetime  # inclusive
+    caught_up_from: str | None = None  # the done run it continues from, for messages
+
+
+def selection_window(
+    session: Session,
+    channel_id: int | None,
+    *,
+    now: datetime,
+    first_start: datetime | None = None,
+    since: datetime | None = None,
+) -> Window:
+    """The window of the channel's next digest: from `since` if given, else from where the
+    last done digest ended, else from `first_start` (or 24 hours ago)."""
+    if since is not None:
+        return Window(start=since, end=now)
+    done = None if channel_id is None else last_done_run(session, channel_id)
+    if done is not None and done.window_end < now:
+        return Window(start=done.window_end, end=now, caught_up_from=done.period_key)
+    if done is not None:
+        return Window(start=now, end=now, caught_up_from=done.period_key)
+    start = first_start if first_start is not None and first_start < now else None
+    return Window(start=start or now - FIRST_RUN_LOOKBACK, end=now)
+
+
+def filter_items(
+    items: Iterable[StoredItem],
+    *,
+    window: Window,
+    topics: Sequence[str] = (),
+    allowed_ids: Collection[int] | None = None,
+) -> list[StoredItem]:
+    """The same selection as `select_items`, over items already in memory."""
+    stale = window.start - STALE_AFTER
+    wanted = set(topics)
+    return [
+        item
+        for item in items
+        if window.start < item.first_seen_at <= window.end
+        and item.published_at > stale
+        and (not wanted or wanted.intersection(item.tags))
+        and (allowed_ids is None or item.id in allowed_ids)
+    ]
+
+
+def select_items(
+    session: Session,
+    *,
+    window: Window,
+    topics: Sequence[str] = (),
+    allowed_ids: Collection[int] | None = None,
+) -> list[StoredItem]:
+    """Items for a digest over `window`, with the channel's topic filter.
+
+    SEAM(query): `allowed_ids` restricts the selection to items matching the channel's search
+    query. The caller computes it (storage.search.matching_item_ids over the same window) once
+    that module is merged; None means no query filter.
+    """
+    ids = item_ids_first_seen_between(
+        session,
+        after=window.start,
+        until=window.end,
+        topics=topics,
+        published_after=window.start - STALE_AFTER,
+    )
+    if allowed_ids is not None:
+        ids = [item_id for item_id in ids if item_id in allowed_ids]
+    return load_items(session, ids)
