@@ -29,7 +29,7 @@ from typing import Any, TextIO
 
 from sqlalchemy.orm import Session
 
-from talentbrief.bot.adapters.base import Attachment, DigestPoster, Part
+from talentbrief.bot.adapters.base import Attachment, DigestPoster, Part, PostingError
 from talentbrief.bot.adapters.console import ConsolePoster
 from talentbrief.bot.adapters.discord import TOKEN_ENV as DISCORD_TOKEN_ENV
 from talentbrief.bot.adapters.discord import DiscordPoster
@@ -297,8 +297,9 @@ async def post_run(
     except RunConflict as exc:
         return DigestOutcome(channel, "busy", run.period_key, run.id, detail=str(exc))
     except Exception as exc:
+        not_sent = isinstance(exc, PostingError) and not exc.maybe_delivered
         with database.session() as session:
-            release_run(session, run.id, error=str(exc))
+            release_run(session, run.id, error=str(exc), not_sent=not_sent)
         log.warning("digest for %s (%s) stopped: %s", channel, run.period_key, exc)
         return DigestOutcome(
             channel,

@@ -16,7 +16,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from talentbrief.storage.digests import item_ids_first_seen_between, last_done_run
+from talentbrief.storage.digests import (
+    first_window_start,
+    item_ids_first_seen_between,
+    last_done_run,
+)
 from talentbrief.storage.items import load_items
 from talentbrief.storage.types import StoredItem
 
@@ -48,7 +52,10 @@ def selection_window(
         return Window(start=done.window_end, end=now, caught_up_from=done.period_key)
     if done is not None:
         return Window(start=now, end=now, caught_up_from=done.period_key)
-    start = first_start if first_start is not None and first_start < now else None
+    # Nothing done yet: start where the first (superseded) attempt started, so its items are
+    # not skipped, else at the previous scheduled slot.
+    earlier = None if channel_id is None else first_window_start(session, channel_id)
+    start = earlier or (first_start if first_start is not None and first_start < now else None)
     return Window(start=start or now - FIRST_RUN_LOOKBACK, end=now)
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import exists, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -73,6 +73,12 @@ class DigestRunRecord:
 
 def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite stores wall-clock strings: every datetime is converted to UTC before it is
+    written or compared, so a New York 08:00 never compares as 08:00 UTC."""
+    return _aware(moment).astimezone(UTC)
 
 
 def _maybe_aware(moment: datetime | None) -> datetime | None:
@@ -141,13 +147,13 @@ def create_run(
     values = {
         "channel_id": channel_id,
         "period_key": period_key,
-        "period_at": period_at,
+        "period_at": _utc(period_at),
         "edition": edition,
         "state": "built" if payload else "empty",
         "platform": platform,
         "target": target,
-        "window_start": window_start,
-        "window_end": window_end,
+        "window_start": _utc(window_start),
+        "window_end": _utc(window_end),
         "item_ids": list(item_ids),
         "payload": list(payload),
         "chart_png": chart_png,
@@ -155,8 +161,8 @@ def create_run(
         "posted_parts": 0,
         "message_ids": [],
         "attempts": 0,
-        "created_at": now,
-        "posted_at": None if payload else now,
+        "created_at": _utc(now),
+        "posted_at": None if payload else _utc(now),
     }
     insert = (
         pg_insert(DigestRun)
@@ -210,9 +216,9 @@ def claim_run(session: Session, run_id: int, *, now: datetime, lease: timedelta)
         .where(
             DigestRun.id == run_id,
             DigestRun.state == "built",
-            or_(DigestRun.claimed_until.is_(None), DigestRun.claimed_until < now),
+            or_(DigestRun.claimed_until.is_(None), DigestRun.claimed_until < _utc(now)),
         )
-        .values(claimed_until=now + lease, attempts=DigestRun.attempts + 1)
+        .values(claimed_until=_utc(now) + lease, attempts=DigestRun.attempts + 1)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -220,7 +226,9 @@ def claim_run(session: Session, run_id: int, *, now: datetime, lease: timedelta)
 def mark_sending(session: Session, run_id: int, part: int, *, now: datetime) -> None:
     """Note that `part` is about to be sent: if we crash now, the resume checks for it first."""
     session.execute(
-        update(DigestRun).where(DigestRun.id == run_id).values(sending_part=part, sending_since=now)
+        update(DigestRun)
+        .where(DigestRun.id == run_id)
+        .values(sending_part=part, sending_since=_utc(now))
     )
 
 
@@ -251,8 +259,8 @@ def record_part_posted(
             sending_since=None,
             last_error=None,
             state="posted" if finished else "built",
-            posted_at=now if finished else None,
-            claimed_until=None if finished else now + lease,
+            posted_at=_utc(now) if finished else None,
+            claimed_until=None if finished else _utc(now) + lease,
         )
     )
     if not result.rowcount:  # type: ignore[attr-defined]
@@ -262,13 +270,20 @@ def record_part_posted(
     return record
 
 
-def release_run(session: Session, run_id: int, *, error: str | None) -> None:
-    """Give up the lease after a failure, keeping the payload and progress for the resume."""
-    session.execute(
-        update(DigestRun)
-        .where(DigestRun.id == run_id)
-        .values(claimed_until=None, last_error=None if error is None else error[:2000])
-    )
+def release_run(
+    session: Session, run_id: int, *, error: str | None, not_sent: bool = False
+) -> None:
+    """Give up the lease after a failure, keeping the payload and progress for the resume.
+
+    `not_sent`: the part being sent certainly did not reach the platform.
+    """
+    values: dict[str, Any] = {
+        "claimed_until": None,
+        "last_error": None if error is None else error[:2000],
+    }
+    if not_sent:
+        values.update(sending_part=None, sending_since=None)
+    session.execute(update(DigestRun).where(DigestRun.id == run_id).values(**values))
 
 
 def supersede_run(session: Session, run_id: int, *, now: datetime) -> bool:
@@ -281,7 +296,7 @@ def supersede_run(session: Session, run_id: int, *, now: datetime) -> bool:
             DigestRun.state == "built",
             DigestRun.posted_parts == 0,
             DigestRun.sending_part.is_(None),
-            or_(DigestRun.claimed_until.is_(None), DigestRun.claimed_until < now),
+            or_(DigestRun.claimed_until.is_(None), DigestRun.claimed_until < _utc(now)),
         )
         .values(state="superseded", claimed_until=None)
     )
@@ -298,14 +313,24 @@ def item_ids_first_seen_between(
 ) -> list[int]:
     """Items first seen in (after, until], optionally only those tagged with one of `topics`
     and published after `published_after`, oldest first."""
-    query = select(Item.id).where(Item.first_seen_at > after, Item.first_seen_at <= until)
+    query = select(Item.id).where(
+        Item.first_seen_at > _utc(after), Item.first_seen_at <= _utc(until)
+    )
     if topics:
         query = query.where(
             exists().where(ItemTag.item_id == Item.id, ItemTag.tag.in_(list(topics)))
         )
     if published_after is not None:
-        query = query.where(Item.published_at > published_after)
+        query = query.where(Item.published_at > _utc(published_after))
     return list(session.scalars(query.order_by(Item.first_seen_at, Item.id)))
+
+
+def first_window_start(session: Session, channel_id: int) -> datetime | None:
+    """Where the channel's earliest run (of any state) started selecting."""
+    start = session.scalar(
+        select(func.min(DigestRun.window_start)).where(DigestRun.channel_id == channel_id)
+    )
+    return None if start is None else _aware(start)
 
 
 def week_start(moment: datetime) -> date:

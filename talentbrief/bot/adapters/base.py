@@ -10,7 +10,16 @@ from talentbrief.errors import TalentbriefError
 
 
 class PostingError(TalentbriefError):
-    """The platform refused a message or could not be reached; the run resumes later."""
+    """The platform refused a message or could not be reached; the run resumes later.
+
+    `maybe_delivered` is False only when the message certainly did not go out (the platform
+    answered with a refusal, or no connection was made); otherwise (a 5xx, a timeout) the
+    resume first looks for the part on the platform.
+    """
+
+    def __init__(self, message: str, *, maybe_delivered: bool = True) -> None:
+        super().__init__(message)
+        self.maybe_delivered = maybe_delivered
 
 
 @dataclass(frozen=True, slots=True)

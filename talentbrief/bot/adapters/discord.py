@@ -116,9 +116,12 @@ class DiscordPoster:
                     if response.status >= 300:
                         raise PostingError(
                             f"Discord refused part {part.index}: HTTP {response.status} "
-                            f"{text[:300]}"
+                            f"{text[:300]}",
+                            maybe_delivered=response.status >= 500,
                         )
                     data = json.loads(text) if text else {}
+            except aiohttp.ClientConnectorError as exc:
+                raise PostingError(f"Discord unreachable: {exc}", maybe_delivered=False) from exc
             except (aiohttp.ClientError, TimeoutError) as exc:
                 raise PostingError(f"Discord unreachable: {type(exc).__name__}: {exc}") from exc
             except json.JSONDecodeError as exc:

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -68,7 +69,13 @@ class SlackPoster:
                 },
             )
         except SlackApiError as exc:
-            raise PostingError(f"Slack refused part {part.index}: {_error(exc)}") from exc
+            status = getattr(exc.response, "status_code", 0)
+            raise PostingError(
+                f"Slack refused part {part.index}: {_error(exc)}",
+                maybe_delivered=status >= 500 or status == 0,
+            ) from exc
+        except aiohttp.ClientConnectorError as exc:
+            raise PostingError(f"Slack unreachable: {exc}", maybe_delivered=False) from exc
         except (SlackClientError, OSError, TimeoutError) as exc:
             raise PostingError(f"Slack unreachable: {type(exc).__name__}: {exc}") from exc
         return str(response["ts"])

@@ -1,0 +1,301 @@
+"""Posting through the real adapters to fake Slack and Discord servers: exactly once, resumable."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+import pytest
+from digest_db import store
+from digest_fixtures import NOW, adversarial_items, distinct_title, fixed_items
+from fake_chat import FakeDiscord, FakeSlack
+from sqlalchemy import func, select
+
+from talentbrief.bot.config import ChannelConfig, Config, DiscordConfig, SlackConfig
+from talentbrief.bot.digest_service import make_poster, post_due_digests
+from talentbrief.errors import BadInput
+from talentbrief.storage.channels import get_channel
+from talentbrief.storage.db import Database
+from talentbrief.storage.digests import get_run, recent_runs
+from talentbrief.storage.models import DigestRun
+
+ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "DISCORD_TOKEN": "discord-test-token"}
+WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/hook-token_1"
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    server = await FakeSlack().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def discord() -> AsyncIterator[FakeDiscord]:
+    server = await FakeDiscord().start()
+    yield server
+    await server.stop()
+
+
+def _config(
+    slack: FakeSlack | None = None, discord: FakeDiscord | None = None, **channel: object
+) -> Config:
+    values: dict[str, object] = {
+        "name": "desk",
+        "platform": "slack",
+        "target": "C0123456789",
+        "schedule": ("08:00",),
+        "timezone": "America/New_York",
+    }
+    values.update(channel)
+    return Config(
+        channels=(ChannelConfig.model_validate(values),),
+        slack=SlackConfig(api_base_url=slack.api if slack else "http://127.0.0.1:9/api/"),
+        discord=DiscordConfig(api_base_url=discord.api if discord else "http://127.0.0.1:9"),
+    )
+
+
+def _many(count: int) -> list:  # type: ignore[type-arg]
+    """Distinct stories, enough for a digest of several messages."""
+    return [
+        replace(item, title=distinct_title(n), summary="")
+        for n, item in enumerate(adversarial_items(count))
+    ]
+
+
+async def test_a_period_posts_once_with_overflow_in_the_thread(
+    database: Database, slack: FakeSlack
+) -> None:
+    store(database, _many(120))
+    config = _config(slack, max_items=120)
+    [first] = await post_due_digests(database, config, now=NOW, env=ENV)
+    assert first.status == "posted", first
+    messages = slack.messages
+    assert len(messages) >= 3
+    assert first.message_ids == tuple(m.id for m in messages)
+    head = messages[0]
+    assert head.headers["Authorization"] == "Bearer xoxb-test"
+    assert "thread_ts" not in head.body
+    assert {m.body["thread_ts"] for m in messages[1:]} == {head.id}
+    assert all(m.body["unfurl_links"] is False for m in messages)
+    assert not any("link_names" in m.body or "parse" in m.body for m in messages)
+
+    [again] = await post_due_digests(database, config, now=NOW + timedelta(minutes=5), env=ENV)
+    assert again.status == "already_posted"
+    assert "posted only once" in again.detail
+    assert len(slack.messages) == len(messages)
+
+
+async def test_a_crash_after_building_resumes_the_same_payload(
+    database: Database, slack: FakeSlack
+) -> None:
+    store(database, fixed_items())
+    config = _config(slack)
+    slack.fail_next = 1
+    [failed] = await post_due_digests(database, config, now=NOW, env=ENV)
+    assert failed.status == "failed"
+    assert slack.messages == []
+    with database.session() as session:
+        channel = get_channel(session, "desk")
+        assert channel is not None
+        run = get_run(session, channel.id, failed.period_key or "")
+    assert run is not None and run.state == "built" and run.last_error
+    # New items arrive before the retry: the resumed run keeps the content it was built with.
+    later = [
+        replace(
+            i,
+            id=i.id + 100,
+            key=f"late{i.id}",
+            title=f"Late {i.title}",
+            first_seen_at=NOW + timedelta(minutes=1),
+        )
+        for i in fixed_items()[:3]
+    ]
+    store(database, later)
+    [resumed] = await post_due_digests(database, config, now=NOW + timedelta(minutes=2), env=ENV)
+    assert resumed.status == "resumed"
+    assert [m.body["blocks"] for m in slack.messages] == [
+        part["body"]["blocks"] for part in run.payload
+    ]
+    assert "Late " not in str(slack.messages[0].body)
+
+
+async def test_a_failure_mid_digest_resumes_at_the_first_unposted_part(
+    database: Database, slack: FakeSlack
+) -> None:
+    store(database, _many(120))
+    config = _config(slack, max_items=120)
+    slack.fail_calls = {2}  # the first message goes out, the second fails
+    [failed] = await post_due_digests(database, config, now=NOW, env=ENV)
+    assert failed.status == "failed"
+    assert len(failed.message_ids) == 1
+    [resumed] = await post_due_digests(database, config, now=NOW + timedelta(minutes=1), env=ENV)
+    assert resumed.status == "resumed"
+    ids = [m.id for m in slack.messages]
+    assert len(ids) == len(set(ids)) == len(resumed.message_ids)
+    assert resumed.message_ids[0] == failed.message_ids[0]  # the first part was not reposted
+    texts = [m.body["text"] for m in slack.messages]
+    assert len(texts) == len(set(texts))
+
+
+async def test_a_part_delivered_before_the_crash_is_found_not_resent(
+    database: Database, slack: FakeSlack
+) -> None:
+    store(database, fixed_items())
+    config = _config(slack)
+    slack.lose_next = 1  # Slack posts the message, the answer is lost
+    [failed] = await post_due_digests(database, config, now=NOW, env=ENV)
+    assert failed.status == "failed"
+    assert len(slack.messages) == 1
+    [resumed] = await post_due_digests(database, config, now=NOW + timedelta(minutes=1), env=ENV)
+    assert resumed.status == "resumed"
+    assert "conversations.history" in slack.requests
+    assert len(slack.messages) == 1
+    assert resumed.message_ids == (slack.messages[0].id,)
+
+
+async def test_a_missed_digest_is_caught_up_once(database: Database, slack: FakeSlack) -> None:
+    day = timedelta(days=1)
+    monday = fixed_items()[:4]
+    store(database, monday)
+    config = _config(slack)
+    [first] = await post_due_digests(database, config, now=NOW, env=ENV)
+    assert first.status == "posted"
+    # Tuesday's and Wednesday's items arrive while the bot is down on Tuesday.
+    tuesday = [
+        replace(
+            i,
+            id=i.id + 200,
+            key=f"tue{i.id}",
+            title=f"Tuesday: {i.title} {i.id}",
+            first_seen_at=NOW + day - timedelta(hours=1),
+            published_at=NOW + day - timedelta(hours=2),
+        )
+        for i in fixed_items()[5:8]
+    ]
+    wednesday = [
+        replace(
+            i,
+            id=i.id + 300,
+            key=f"wed{i.id}",
+            title=f"Wednesday: {i.title} {i.id}",
+            first_seen_at=NOW + 2 * day - timedelta(hours=1),
+            published_at=NOW + 2 * day - timedelta(hours=2),
+        )
+        for i in fixed_items()[9:12]
+    ]
+    store(database, tuesday + wednesday)
+    [caught_up] = await post_due_digests(
+        database, config, now=NOW + 2 * day + timedelta(hours=1), env=ENV
+    )
+    assert caught_up.status == "posted"
+    assert caught_up.period_key == "2026-03-04T13:00Z"
+    text = str(slack.messages[-1].body["blocks"])
+    assert all(i.title in text for i in tuesday)
+    assert all(i.title in text for i in wednesday)
+    assert "Monday" not in text and fixed_items()[0].title not in text
+    with database.session() as session:
+        channel = get_channel(session, "desk")
+        assert channel is not None
+        runs = recent_runs(session, channel.id)
+    assert [r.period_key for r in runs] == ["2026-03-04T13:00Z", "2026-03-02T13:00Z"]
+    assert runs[0].window_start == runs[1].window_end  # nothing skipped, nothing twice
+
+
+async def test_an_unposted_run_of_a_past_period_is_superseded(
+    database: Database, slack: FakeSlack
+) -> None:
+    store(database, fixed_items()[:3])
+    config = _config(slack)
+    slack.fail_next = 1
+    [failed] = await post_due_digests(database, config, now=NOW, env=ENV)
+    assert failed.status == "failed"
+    [next_day] = await post_due_digests(database, config, now=NOW + timedelta(days=1), env=ENV)
+    assert next_day.status == "posted"
+    assert fixed_items()[0].title in str(slack.messages[0].body["blocks"])
+    with database.session() as session:
+        states = dict(session.execute(select(DigestRun.period_key, DigestRun.state)).all())
+    assert states == {"2026-03-02T13:00Z": "superseded", "2026-03-03T13:00Z": "posted"}
+
+
+async def test_an_empty_period_is_recorded_and_not_posted(
+    database: Database, slack: FakeSlack
+) -> None:
+    config = _config(slack)
+    [outcome] = await post_due_digests(database, config, now=NOW, env=ENV)
+    assert outcome.status == "empty"
+    assert slack.messages == []
+    config = _config(slack, post_empty=True)
+    [posted] = await post_due_digests(database, config, now=NOW + timedelta(days=1), env=ENV)
+    assert posted.status == "posted"
+    assert "Nothing new" in str(slack.messages[0].body["blocks"])
+
+
+async def test_the_weekly_edition_uploads_its_chart_into_the_thread(
+    database: Database, slack: FakeSlack
+) -> None:
+    store(database, fixed_items())
+    config = _config(slack, weekly="mon")  # NOW is a Monday in New York
+    [outcome] = await post_due_digests(database, config, now=NOW, env=ENV)
+    assert outcome.status == "posted", outcome
+    [upload] = slack.uploads.values()
+    assert upload.startswith(b"\x89PNG")
+    [completed] = slack.completed
+    assert completed["thread_ts"] == slack.messages[0].id
+    assert outcome.message_ids[-1] == "F1"
+
+
+async def test_discord_channel_posts_carry_nonces_and_no_mentions(
+    database: Database, discord: FakeDiscord
+) -> None:
+    store(database, _many(60))
+    config = _config(discord=discord, platform="discord", target="987654321098765432", max_items=60)
+    discord.lose_next = 1  # the first message is created, the answer is a 500: retried
+    discord.rate_limit_next = 0
+    [outcome] = await post_due_digests(database, config, now=NOW, env=ENV)
+    assert outcome.status == "posted", outcome
+    posted = discord.posted
+    assert len(posted) == len(outcome.message_ids) >= 2
+    assert outcome.message_ids[0] == posted[0].id  # the retry returned the same message
+    for message in posted:
+        assert message.body["allowed_mentions"] == {"parse": []}
+        assert message.body["enforce_nonce"] is True
+        assert len(message.body["nonce"]) <= 25
+    assert len({m.body["nonce"] for m in posted}) == len(posted)
+
+
+async def test_discord_webhook_posts_wait_for_the_message(
+    database: Database, discord: FakeDiscord
+) -> None:
+    store(database, fixed_items())
+    config = _config(discord=discord, platform="discord", target=WEBHOOK, weekly="mon")
+    discord.rate_limit_next = 1
+    [outcome] = await post_due_digests(database, config, now=NOW, env={})
+    assert outcome.status == "posted", outcome
+    assert all(p.path == "webhook" for p in discord.posted)
+    assert all("Authorization" not in p.headers for p in discord.posted)
+    chart = discord.posted[-1]
+    [png] = chart.files.values()
+    assert png.startswith(b"\x89PNG")
+    assert chart.body["embeds"][0]["image"]["url"].startswith("attachment://")
+
+
+async def test_a_missing_token_is_bad_input_and_records_nothing(
+    database: Database, slack: FakeSlack
+) -> None:
+    config = _config(slack)
+    with pytest.raises(BadInput, match="SLACK_BOT_TOKEN"):
+        make_poster("slack", "C1", config, env={})
+    with pytest.raises(BadInput, match="DISCORD_TOKEN"):
+        make_poster("discord", "987654321098765432", config, env={})
+    store(database, fixed_items())
+    [outcome] = await post_due_digests(database, config, now=NOW, env={})
+    assert outcome.status == "failed"
+    assert "SLACK_BOT_TOKEN" in outcome.detail
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(DigestRun)) == 0
+
+
+def _unused(_: datetime) -> None:  # keeps the datetime import meaningful for readers
+    return None
