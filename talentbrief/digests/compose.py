@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -46,12 +47,12 @@ def build_digest(
             item=cluster.representative,
             also=cluster.also,
             item_ids=tuple(item.id for item in cluster.items),
-            topic=primary_topic(cluster.representative, topics),
         )
         for cluster in cluster_items(items)
     ]
     ranked = rank_entries(entries, topics)
-    shown, omitted = ranked[:max_items], len(ranked) - min(len(ranked), max_items)
+    omitted = len(ranked) - min(len(ranked), max_items)
+    shown = [replace(e, topic=primary_topic(e.item, topics)) for e in ranked[:max_items]]
     by_section: dict[str, list[Entry]] = {}
     for entry in shown:
         key = ALERTS if entry.item.alert else (entry.topic or OTHER)
