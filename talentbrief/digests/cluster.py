@@ -127,7 +127,8 @@ def _tokens(text: str) -> list[str]:
 
 def _prepare(item: StoredItem) -> _Prepared:
     title_tokens = _tokens(_OUTLET_SUFFIX.sub("", item.title))
-    summary_tokens = _tokens(item.summary[:400]) if len(item.summary) >= MIN_SUMMARY_CHARS else []
+    # Syndicated copies share their opening: the first 300 characters are enough to tell.
+    summary_tokens = _tokens(item.summary[:300]) if len(item.summary) >= MIN_SUMMARY_CHARS else []
     return _Prepared(
         item=item,
         title=" ".join(title_tokens),

@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
 ELLIPSIS = "…"
@@ -102,6 +103,11 @@ def safe_url(url: str | None, *, max_length: int = 1500) -> str | None:
     """An http(s) URL percent-encoded so it cannot close the markup around it, or None."""
     if not url:
         return None
+    return _safe_url(url, max_length)
+
+
+@lru_cache(maxsize=4096)
+def _safe_url(url: str, max_length: int) -> str | None:
     url = url.strip()
     if _UNSAFE.search(url) or any(char.isspace() for char in url):
         return None
@@ -115,7 +121,7 @@ def safe_url(url: str | None, *, max_length: int = 1500) -> str | None:
     if parts.username or parts.password:  # user@host URLs disguise where a link goes
         return None
     try:
-        netloc = parts.netloc.encode("idna").decode("ascii")
+        netloc = parts.netloc if parts.netloc.isascii() else parts.netloc.encode("idna").decode()
     except UnicodeError:
         return None
     if not re.fullmatch(r"[A-Za-z0-9.:-]+", netloc):

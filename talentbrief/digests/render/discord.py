@@ -34,7 +34,7 @@ NO_MENTIONS: dict[str, Any] = {"parse": []}
 ALERT_COLOUR = 0xC0392B
 TOPIC_COLOUR = 0x2E6DA4
 
-_INLINE = set("\\*_~|`[]<")
+_INLINE = str.maketrans({**{char: "\\" + char for char in "\\*_~|`[]<"}, "@": "@" + ZWSP})
 # Markup that only counts at the start of a line: headings, subtext, lists, quotes.
 _LINE_START = re.compile(r"^(?:#{1,3}|-#|[-*+>]|\d+[.)])(?=\s|$)")
 
@@ -42,20 +42,12 @@ _LINE_START = re.compile(r"^(?:#{1,3}|-#|[-*+>]|\d+[.)])(?=\s|$)")
 def escape(text: str) -> str:
     """Neutralise Discord markdown, mentions and auto-links in one piece of feed text."""
     text = defang_urls(text)
-    out = []
     start = _LINE_START.match(text)
-    if start:
-        marker = start.group(0)
-        out.append(marker[:-1] + "\\" + marker[-1])
-        text = text[start.end() :]
-    for char in text:
-        if char in _INLINE:
-            out.append("\\" + char)
-        elif char == "@":
-            out.append("@" + ZWSP)
-        else:
-            out.append(char)
-    return "".join(out)
+    if start is None:
+        return text.translate(_INLINE)
+    marker = start.group(0)
+    head = marker[:-1].translate(_INLINE) + "\\" + marker[-1]
+    return head + text[start.end() :].translate(_INLINE)
 
 
 def embed_chars(embed: dict[str, Any]) -> int:

@@ -68,30 +68,33 @@ def entry_block(entry: Entry, timezone: str) -> dict[str, Any]:
     return {"type": "section", "text": _mrkdwn(fit("\n".join(lines), SECTION_TEXT))}
 
 
-def _size(blocks: list[dict[str, Any]]) -> int:
-    return utf16_len(json.dumps(blocks, ensure_ascii=False))
+def _size(block: dict[str, Any]) -> int:
+    return utf16_len(json.dumps(block, ensure_ascii=False))
 
 
 def render_slack(digest: Digest) -> list[dict[str, Any]]:
     """The digest as chat.postMessage bodies (without `channel`), in posting order."""
     messages: list[list[dict[str, Any]]] = []
     current = [_header(digest.title), _context(digest.subtitle)]
+    # The serialised size of a message is the sum of its blocks' plus a comma between each.
+    used = sum(_size(block) + 2 for block in current)
     for section in digest.sections:
         heading_shown = False
         for entry in section.entries:
             block = entry_block(entry, digest.timezone)
             adding = [block] if heading_shown else [_header(section.title), block]
+            extra = sum(_size(b) + 2 for b in adding)
             # Keep one block free for the footer.
-            if len(current) + len(adding) > MAX_BLOCKS - 1 or (
-                _size(current + adding) > MESSAGE_BUDGET
-            ):
+            if len(current) + len(adding) > MAX_BLOCKS - 1 or used + extra > MESSAGE_BUDGET:
                 messages.append(current)
                 current = [_header(f"{section.title} (continued)"), block]
+                used = sum(_size(b) + 2 for b in current)
             else:
                 current.extend(adding)
+                used += extra
             heading_shown = True
     footer = _context(digest.footer)
-    if _size([*current, footer]) > MESSAGE_BUDGET:
+    if used + _size(footer) + 2 > MESSAGE_BUDGET:
         messages.append(current)
         current = []
     current.append(footer)
