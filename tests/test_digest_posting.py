@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from digest_db import store
@@ -19,6 +19,7 @@ from talentbrief.storage.channels import get_channel
 from talentbrief.storage.db import Database
 from talentbrief.storage.digests import get_run, recent_runs
 from talentbrief.storage.models import DigestRun
+from talentbrief.storage.types import StoredItem
 
 ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "DISCORD_TOKEN": "discord-test-token"}
 WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/hook-token_1"
@@ -56,7 +57,7 @@ def _config(
     )
 
 
-def _many(count: int) -> list:  # type: ignore[type-arg]
+def _many(count: int) -> list[StoredItem]:
     """Distinct stories, enough for a digest of several messages."""
     return [
         replace(item, title=distinct_title(n), summary="")
@@ -297,5 +298,14 @@ async def test_a_missing_token_is_bad_input_and_records_nothing(
         assert session.scalar(select(func.count()).select_from(DigestRun)) == 0
 
 
-def _unused(_: datetime) -> None:  # keeps the datetime import meaningful for readers
-    return None
+async def test_moving_the_schedule_does_not_post_the_same_day_twice(
+    database: Database, slack: FakeSlack
+) -> None:
+    store(database, fixed_items())
+    [first] = await post_due_digests(database, _config(slack), now=NOW, env=ENV)
+    assert first.status == "posted"
+    moved = _config(slack, schedule=("07:00",))  # the 07:00 slot today is before the posted one
+    [same_day] = await post_due_digests(database, moved, now=NOW + timedelta(hours=2), env=ENV)
+    assert same_day.status == "already_posted"
+    [next_day] = await post_due_digests(database, moved, now=NOW + timedelta(days=1), env=ENV)
+    assert next_day.status == "empty"  # due again the next day (nothing new to post)

@@ -58,6 +58,7 @@ from talentbrief.storage.digests import (
     create_run,
     get_run,
     get_run_by_id,
+    last_done_run,
     mark_sending,
     record_part_posted,
     release_run,
@@ -371,6 +372,21 @@ async def post_channel_digest(
 
     with database.session() as session:
         existing = get_run(session, channel.id, period.key)
+        latest = last_done_run(session, channel.id)
+    if existing is None and latest is not None and latest.period_at >= period.at:
+        # The schedule changed (say 08:00 → 09:00): today's digest went out under the old
+        # slot, so the new slot's first period is not a second digest for the same day.
+        outcomes.append(
+            DigestOutcome(
+                spec.name,
+                "already_posted",
+                period.key,
+                latest.id,
+                latest.message_ids,
+                detail=f"the digest for {latest.period_key} already covers this period",
+            )
+        )
+        return outcomes
     if existing is not None and existing.done:
         detail = (
             f"already posted at {existing.posted_at:%Y-%m-%d %H:%M} UTC "
@@ -410,6 +426,12 @@ async def post_channel_digest(
         elif run.done:
             outcomes.append(DigestOutcome(spec.name, "already_posted", period.key, run.id))
         else:
+            if resumed and since is not None:
+                log.warning(
+                    "%s: resuming the run already built for %s; --since does not change it",
+                    spec.name,
+                    period.key,
+                )
             outcomes.append(
                 await post_run(
                     database,
