@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
@@ -309,3 +310,34 @@ async def test_moving_the_schedule_does_not_post_the_same_day_twice(
     assert same_day.status == "already_posted"
     [next_day] = await post_due_digests(database, moved, now=NOW + timedelta(days=1), env=ENV)
     assert next_day.status == "empty"  # due again the next day (nothing new to post)
+
+
+async def test_a_process_killed_between_sending_and_recording_does_not_repost(
+    database: Database, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies (no cleanup at all) right after Slack accepted the first message."""
+    from talentbrief.bot import digest_service
+    from talentbrief.bot.adapters.slack import SlackPoster
+
+    store(database, _many(120))
+    config = _config(slack, max_items=120)
+
+    class DiesAfterSending(SlackPoster):
+        async def post(self, part):  # type: ignore[no-untyped-def]
+            await super().post(part)
+            raise asyncio.CancelledError  # killed: nothing after this line runs
+
+    dying = DiesAfterSending(channel="C0123456789", token="xoxb-test", base_url=slack.api)
+    with monkeypatch.context() as patch:
+        patch.setattr(digest_service, "make_poster", lambda *args, **kwargs: dying)
+        with pytest.raises(asyncio.CancelledError):
+            await post_due_digests(database, config, now=NOW, env=ENV)
+    assert len(slack.messages) == 1
+    # Another process within the lease leaves it alone; after the lease it resumes.
+    [busy] = await post_due_digests(database, config, now=NOW + timedelta(minutes=1), env=ENV)
+    assert busy.status == "busy"
+    [resumed] = await post_due_digests(database, config, now=NOW + timedelta(minutes=11), env=ENV)
+    assert resumed.status == "resumed"
+    ids = [m.id for m in slack.messages]
+    assert resumed.message_ids == tuple(ids)  # the first message was found, not sent again
+    assert len(ids) == len(set(m.body["text"] for m in slack.messages))
