@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 
 from talentbrief.bot.cli.context import CliContext
 from talentbrief.bot.config import parse_duration
-from talentbrief.bot.digest_service import compose, make_poster, post_channel_digest
+from talentbrief.bot.digest_build import compose
+from talentbrief.bot.digest_service import make_poster, post_channel_digest
 from talentbrief.digests.render import discord as discord_render
 from talentbrief.digests.render import slack as slack_render
 from talentbrief.digests.render.data import digest_to_data
