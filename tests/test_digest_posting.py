@@ -341,3 +341,12 @@ async def test_a_process_killed_between_sending_and_recording_does_not_repost(
     ids = [m.id for m in slack.messages]
     assert resumed.message_ids == tuple(ids)  # the first message was found, not sent again
     assert len(ids) == len(set(m.body["text"] for m in slack.messages))
+
+
+async def test_slack_rate_limits_are_waited_out(database: Database, slack: FakeSlack) -> None:
+    store(database, fixed_items())
+    slack.rate_limit_next = 1  # 429 with Retry-After: slack_sdk's handler waits and retries
+    [outcome] = await post_due_digests(database, _config(slack), now=NOW, env=ENV)
+    assert outcome.status == "posted"
+    assert len(slack.messages) == 1
+    assert slack.requests.count("chat.postMessage") == 2

@@ -123,3 +123,35 @@ def test_an_empty_payload_is_a_done_run(database: Database) -> None:
         assert run is not None
         assert run.state == "empty"
         assert last_done_run(session, channel.id) == run
+
+
+def test_weekly_topic_counts_bucket_items_by_week_and_topic(database: Database) -> None:
+    from datetime import date
+
+    from sqlalchemy import update
+
+    from talentbrief.storage.digests import weekly_topic_counts
+    from talentbrief.storage.items import store_items
+    from talentbrief.storage.models import Item
+    from talentbrief.storage.sources import SourceSpec, add_source
+    from talentbrief.storage.types import NewItem
+
+    seen = {
+        "a": (datetime(2026, 2, 23, 9, tzinfo=UTC), {"visa-policy": 0.9}),
+        "b": (datetime(2026, 3, 1, 23, tzinfo=UTC), {"visa-policy": 0.5, "returnees": 0.4}),
+        "c": (datetime(2026, 3, 2, 1, tzinfo=UTC), {"returnees": 0.8}),
+        "d": (datetime(2026, 1, 5, 1, tzinfo=UTC), {"returnees": 0.8}),  # before the weeks
+    }
+    with database.session() as session:
+        source = add_source(session, SourceSpec("Wire", "https://wire.example/feed"))
+        store_items(
+            session,
+            source.id,
+            [NewItem(key=k, title=k, published_at=t, tags=tags) for k, (t, tags) in seen.items()],
+        )
+        for key, (moment, _tags) in seen.items():
+            session.execute(update(Item).where(Item.key == key).values(first_seen_at=moment))
+    weeks = [date(2026, 2, 23), date(2026, 3, 2)]
+    with database.session() as session:
+        counts = weekly_topic_counts(session, weeks=weeks, topics=["visa-policy", "returnees"])
+    assert counts == {"visa-policy": [2, 0], "returnees": [1, 1]}
