@@ -60,7 +60,8 @@ def render_markdown(digest: Digest) -> str:
             text = entry_text(entry, digest.timezone)
             title = fit(text.title, TITLE_MAX, escape_markdown)
             url = safe_url(text.url, max_length=4000)
-            lines.append(f"- **[{title}](<{url}>)**" if url else f"- **{title}**")
+            # Two trailing spaces: a hard line break before the entry's details.
+            lines.append(f"- **[{title}](<{url}>)**  " if url else f"- **{title}**  ")
             details = [fit(text.meta, META_MAX, escape_markdown)]
             if text.rule_dates:
                 details.append(f"**{escape_markdown(text.rule_dates)}**")
