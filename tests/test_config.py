@@ -137,3 +137,8 @@ def test_durations(text: str | int, seconds: int) -> None:
 def test_bad_durations(text: str) -> None:
     with pytest.raises(ValueError):
         parse_duration(text)
+
+
+def test_cron_day_seven_is_sunday_as_in_crontab(tmp_path: Path) -> None:
+    path = _write(tmp_path, "[[channels]]\nname = 'c'\nschedule = '0 8 * * 7'\n")
+    assert load_config(path, env={}).channels[0].schedule == ("0 8 * * 7",)

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -26,6 +25,7 @@ from pydantic import (
     model_validator,
 )
 
+from talentbrief.digests.schedule import cron_trigger
 from talentbrief.errors import ConfigError
 from talentbrief.storage.channels import ChannelSpec
 from talentbrief.storage.sources import SourceSpec
@@ -130,7 +130,8 @@ class ChannelConfig(_Section):
                     raise ValueError(f"{entry!r} is not a time of day")
             elif len(entry.split()) == 5:
                 try:
-                    CronTrigger.from_crontab(entry)
+                    # The scheduler's own reading, with crontab's day numbers (7 = Sunday).
+                    cron_trigger(entry, "UTC")
                 except ValueError as exc:
                     raise ValueError(f"{entry!r} is not a valid cron expression: {exc}") from None
             else:
