@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import formatdate
 from types import TracebackType
@@ -54,6 +55,7 @@ class FeedServer:
         self.documents: dict[str, Document] = {}
         self.hits: Counter[str] = Counter()
         self.conditional_hits: Counter[str] = Counter()
+        self.on_request: Callable[[web.Request], object] | None = None
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -110,6 +112,8 @@ class FeedServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         self.hits[path] += 1
+        if self.on_request is not None:
+            self.on_request(request)
         if path in self.documents:
             return self._document(request, self.documents[path])
         if path.startswith("/status/"):

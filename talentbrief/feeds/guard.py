@@ -34,6 +34,8 @@ _TRANSLATED = tuple(
         "2001::/32",  # Teredo
     )
 )
+# IETF protocol assignments; Python 3.11-3.13 call parts of it (192.0.0.8) global.
+_PROTOCOL_ASSIGNMENTS = ipaddress.ip_network("192.0.0.0/24")
 # Named explicitly although not global anyway, so the reason reads well.
 _METADATA = (
     ipaddress.ip_address("169.254.169.254"),  # AWS, GCP, Azure, OpenStack
@@ -62,7 +64,7 @@ def refusal_reason(address: IPAddress) -> str | None:
         return "a NAT64/6to4/Teredo address"
     if address.is_private:
         return "a private address"
-    if not address.is_global:
+    if not address.is_global or address in _PROTOCOL_ASSIGNMENTS:
         return "a reserved, non-public address"
     return None
 

@@ -60,6 +60,27 @@ _FUTURE_TOLERANCE = timedelta(days=1)
 _GLOBAL_ID = re.compile(r"^(https?|tag|urn):", re.IGNORECASE)
 
 
+def _is_tracking(name: str) -> bool:
+    name = name.lower()
+    return name in _TRACKING or name.startswith(_TRACKING_PREFIXES)
+
+
+def clean_link(url: str, base: str | None = None) -> str | None:
+    """The link to show people: resolved, http(s) only, tracking parameters removed."""
+    try:
+        resolved = urljoin(base, url.strip()) if base else url.strip()
+        parts = urlsplit(resolved)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc:
+        return None
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(name, value) for name, value in query if not _is_tracking(name)]
+    if len(kept) == len(query):
+        return resolved
+    return urlunsplit(parts._replace(query=urlencode(kept, safe="[]/:,")))
+
+
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
     """The form of a link used to recognise one story across sources (None if not http(s))."""
     if not url:
@@ -85,7 +106,7 @@ def canonical_url(url: str | None, base: str | None = None) -> str | None:
     query = sorted(
         (name, value)
         for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if name.lower() not in _TRACKING and not name.lower().startswith(_TRACKING_PREFIXES)
+        if not _is_tracking(name)
     )
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, safe="[]/:,"), ""))
 
@@ -229,7 +250,7 @@ def normalize_entries(parsed: ParsedFeed, *, feed_url: str, fetched_at: datetime
         if not title:
             title = shorten(summary, 120) if summary else "(untitled)"
         link = canonical_url(entry.link, feed_url)
-        url = urljoin(feed_url, entry.link.strip()) if entry.link else None
+        url = clean_link(entry.link, feed_url) if entry.link else None
         items.append(
             NewItem(
                 key=item_key(entry, canonical=link, feed_host=feed_host, guid_trusted=guid_trusted),

@@ -101,7 +101,7 @@ def _language(entry: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _raw_entry(entry: Mapping[str, Any]) -> RawEntry:
+def _raw_entry(entry: dict[str, Any]) -> RawEntry:
     summary, summary_is_html = _summary(entry)
     link = entry.get("link")
     entry_id = entry.get("id")
@@ -113,8 +113,9 @@ def _raw_entry(entry: Mapping[str, Any]) -> RawEntry:
         summary=clip(summary, MAX_SUMMARY_HTML) or "",
         summary_is_html=summary_is_html,
         author=clip(str(entry.get("author") or ""), MAX_AUTHOR) or None,
-        published=_when(entry.get("published_parsed")),
-        updated=_when(entry.get("updated_parsed")),
+        # dict.get: FeedParserDict.get would quietly map a missing updated to published.
+        published=_when(dict.get(entry, "published_parsed")),
+        updated=_when(dict.get(entry, "updated_parsed")),
         language=_language(entry),
     )
 
