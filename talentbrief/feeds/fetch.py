@@ -232,6 +232,7 @@ class Fetcher:
                     sock_read=self.settings.timeout,
                 ),
                 headers={"User-Agent": self.settings.user_agent},
+                cookie_jar=aiohttp.DummyCookieJar(),  # no state carried from feed to feed
                 trust_env=False,  # a proxy from the environment would bypass the guard
             )
             self._sessions[guarded] = session
@@ -256,7 +257,10 @@ class Fetcher:
 
     async def fetch(self, request: FetchRequest) -> Fetched:
         """Fetch one URL; raises `FetchError` with a readable reason on any failure."""
-        url = URL(request.url)
+        try:
+            url = URL(request.url)
+        except ValueError:
+            raise FetchError(f"not a valid URL: {request.url}") from None
         if url.scheme not in ("http", "https") or not url.host:
             raise FetchError(f"not an http(s) URL: {request.url}")
         host = url.host

@@ -57,6 +57,13 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "head"})
 _WHITESPACE = re.compile(r"\s+")
 _FUTURE_TOLERANCE = timedelta(days=1)
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile("[\u3040-\u30ff]")
+_HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff]")
+_CJK = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+_LETTER = re.compile(r"[^\W\d_]")
 _GLOBAL_ID = re.compile(r"^(https?|tag|urn):", re.IGNORECASE)
 
 
@@ -160,25 +167,15 @@ def shorten(text: str, limit: int) -> str:
 
 
 def _script_language(text: str) -> str | None:
-    han = kana = hangul = letters = 0
-    for char in text[:2000]:
-        if not char.isalpha():
-            continue
-        letters += 1
-        code = ord(char)
-        if 0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF:
-            han += 1
-        elif 0x3040 <= code <= 0x30FF:
-            kana += 1
-        elif 0xAC00 <= code <= 0xD7AF or 0x1100 <= code <= 0x11FF:
-            hangul += 1
-    if not letters:
-        return None
-    if kana and kana >= letters * 0.1:
+    sample = text[:2000]
+    if not _CJK.search(sample):
+        return None  # the common case, decided in one scan
+    letters = len(_LETTER.findall(sample)) or 1
+    if len(_KANA.findall(sample)) >= letters * 0.1:
         return "ja"
-    if hangul >= letters * 0.2:
+    if len(_HANGUL.findall(sample)) >= letters * 0.2:
         return "ko"
-    if han >= letters * 0.2:
+    if len(_HAN.findall(sample)) >= letters * 0.2:
         return "zh"
     return None
 
