@@ -82,8 +82,8 @@ def test_200_feeds_of_50_items_then_not_modified_then_one_update(
     assert (third["new_items"], third["updated_items"]) == (0, 1)
     assert _count(use_database) == 10_000
 
-    search = _run_json(capsys, "--config", config, "feeds", "list", "--json")
-    wire17 = next(row for row in search if row["name"] == "Talent wire 17")
+    listing = _run_json(capsys, "--config", config, "feeds", "list", "--json")
+    wire17 = next(row for row in listing if row["name"] == "Talent wire 17")
     assert (wire17["status"], wire17["item_count"], wire17["last_error"]) == ("ok", 50, None)
 
 
