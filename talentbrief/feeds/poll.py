@@ -362,8 +362,10 @@ async def poll_sources(
                 if progress is not None:
                     progress(PollProgress(len(outcomes), total, outcome))
         finally:
+            # On an error (or cancellation) the rest stop; their claims lapse with the lease.
             for task in tasks:
                 task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
     order = {source.name: index for index, source in enumerate(claimed)}
     outcomes.sort(key=lambda o: order.get(o.source, 0))
     return PollReport(tuple(outcomes), time.perf_counter() - started)
