@@ -14,6 +14,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from feed_server import FeedServer
 from sqlalchemy import create_engine, text
 
 from talentbrief.storage.db import Database, open_database
@@ -69,3 +70,10 @@ def sqlite_database(tmp_path: Path) -> Iterator[Database]:
     db = open_database(f"sqlite:///{tmp_path / 'talentbrief.db'}")
     yield db
     db.dispose()
+
+
+@pytest.fixture
+def feed_server() -> Iterator[FeedServer]:
+    """A real HTTP server on 127.0.0.1 serving the documents a test registers (feed_server.py)."""
+    with FeedServer() as server:
+        yield server

@@ -226,3 +226,15 @@ def record_fetch_failure(
     if source.consecutive_failures >= failing_after:
         source.status = "failing"
     return source.consecutive_failures
+
+
+def defer_source(session: Session, source_id: int, *, next_due_at: datetime) -> None:
+    """Release a claimed source without fetching it (its host asked everyone to wait).
+
+    Not a failure of the source: its failure count and status stay as they are.
+    """
+    session.execute(
+        update(Source)
+        .where(Source.id == source_id)
+        .values(next_due_at=next_due_at, claimed_until=None)
+    )
