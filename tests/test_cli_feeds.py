@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from talentbrief.bot.cli import main
-from talentbrief.bot.cli.briefing import TOPICS
+from talentbrief.digests.model import TOPIC_ORDER, topic_title
 
 
 @pytest.fixture
@@ -161,7 +161,7 @@ def test_demo_runs_offline_into_its_own_file(
     assert (tmp_path / "talentbrief-demo.db").is_file()
     assert not (tmp_path / "real-archive.db").exists()  # never the user's archive
     assert "23 items from 5 bundled sample sources (23 new this run)" in out
-    assert any(topic.replace("-", " ").upper() in out for topic in TOPICS)
+    assert any(f"\n{topic_title(topic).upper()}\n" in out for topic in TOPIC_ORDER)
     assert "Additions to the Entity List" in out
     assert "海归科学家回国三年" in out
     assert "utm_" not in out  # links are shown without tracking parameters

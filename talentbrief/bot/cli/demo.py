@@ -13,8 +13,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from talentbrief.bot.cli.briefing import print_briefing
 from talentbrief.bot.cli.context import CliContext
+from talentbrief.digests.compose import build_digest
+from talentbrief.digests.render.text import render_text
 from talentbrief.feeds.fetch import body_hash
 from talentbrief.feeds.ingest import items_from_body
 from talentbrief.feeds.samples import sample_sources
@@ -30,6 +31,7 @@ from talentbrief.storage.sources import (
 )
 
 DEMO_DATABASE = "talentbrief-demo.db"
+DEMO_MAX_ITEMS = 40  # every bundled sample story fits
 
 
 def register(subparsers: Any) -> None:
@@ -100,7 +102,16 @@ def handle(args: argparse.Namespace, context: CliContext) -> int:
         f"({stored} new this run), stored in {path}\n",
         file=out,
     )
-    print_briefing(items_read, out)
+    # The same composition and text rendering a console channel's digest gets.
+    digest = build_digest(
+        items_read,
+        channel="demo",
+        max_items=DEMO_MAX_ITEMS,
+        window_start=min((item.published_at for item in items_read), default=now),
+        window_end=now,
+    )
+    out.write(render_text(digest))
+    print(file=out)
     print(
         "Next: copy config.example.toml to talentbrief.toml, then `talentbrief poll` and "
         "`talentbrief feeds list`.",
