@@ -1,10 +1,31 @@
-"""Placeholder tagger with the final interface; the real rules replace the body."""
+"""The deterministic topic tagger: title + summary (+ hints, doc type) → tags, alert, reasons.
+
+Every term of the taxonomy is found in one pass (`rules.TermMatcher`); the rules are then
+evaluated over the small set of terms that matched. Scores combine independent evidence as
+1 - Π(1 - weight); a topic is tagged when its score reaches the topic's threshold.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from talentbrief.feeds.tagging.rules import TermMatcher
+from talentbrief.feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
+
+# Evidence weights (see taxonomy.toml for what each kind of evidence is).
+STRONG_IN_TITLE = 0.95
+STRONG_IN_SUMMARY = 0.8
+WEAK_IN_TITLE = 0.35
+WEAK_IN_SUMMARY = 0.3
+RULE_SUMMARY_FACTOR = 0.9  # a rule whose anchor term is only in the summary
+HINT = 0.3
+ACTION_IN_TITLE = 0.8
+ACTION_IN_SUMMARY = 0.6
+HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
+HEDGE_IN_SUMMARY = 0.8
+MAX_TERM_REASONS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -12,9 +33,178 @@ class TagResult:
     tags: Mapping[str, float] = field(default_factory=dict)  # topic id -> score in (0, 1]
     alert: bool = False
     reasons: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # topic or "alert"
+    # Every topic with any evidence, tagged or not (for `tag --eval` and tuning).
+    scores: Mapping[str, float] = field(default_factory=dict)
+    alert_score: float = 0.0
+
+
+def _combine(weights: Iterable[float]) -> float:
+    missing = 1.0
+    for weight in weights:
+        missing *= 1.0 - weight
+    return round(1.0 - missing, 4)
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    anchors: tuple[str, ...]
+    anchor_set: frozenset[str]
+    groups: tuple[tuple[str, ...], ...]
+    group_sets: tuple[frozenset[str], ...]
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledTopic:
+    id: str
+    threshold: float
+    terms: tuple[str, ...]
+    term_set: frozenset[str]
+    weak: tuple[str, ...]
+    weak_set: frozenset[str]
+    exclude: tuple[str, ...]
+    exclude_set: frozenset[str]
+    rules: tuple[_CompiledRule, ...]
+
+
+def _keys(terms: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(term_key(term) for term in terms))
+
+
+def _compile_topic(topic: Topic) -> _CompiledTopic:
+    terms, weak, exclude = _keys(topic.terms), _keys(topic.weak), _keys(topic.exclude)
+    rules = []
+    for rule in topic.rules:
+        anchors = _keys(rule.terms)
+        groups = tuple(_keys(group) for group in rule.groups)
+        rules.append(
+            _CompiledRule(
+                anchors=anchors,
+                anchor_set=frozenset(anchors),
+                groups=groups,
+                group_sets=tuple(frozenset(g) for g in groups),
+                weight=rule.weight,
+            )
+        )
+    return _CompiledTopic(
+        id=topic.id,
+        threshold=topic.threshold,
+        terms=terms,
+        term_set=frozenset(terms),
+        weak=weak,
+        weak_set=frozenset(weak),
+        exclude=exclude,
+        exclude_set=frozenset(exclude),
+        rules=tuple(rules),
+    )
+
+
+def _first(ordered: tuple[str, ...], found: set[str] | frozenset[str]) -> str:
+    """The first term of `ordered` that matched: reasons follow the taxonomy's order."""
+    return next(term for term in ordered if term in found)
 
 
 class Tagger:
+    """A compiled taxonomy. Build it once (`load_tagger`); `tag` is cheap and thread-safe."""
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        alert = taxonomy.alert
+        every_term: list[str] = [*alert.actors, *alert.instruments, *alert.actions, *alert.hedges]
+        for topic in taxonomy.topics:
+            every_term += [*topic.terms, *topic.weak, *topic.exclude]
+            for rule in topic.rules:
+                every_term += rule.terms
+                for group in rule.groups:
+                    every_term += group
+        self._matcher = TermMatcher(every_term)
+        self._topics = tuple(_compile_topic(topic) for topic in taxonomy.topics)
+        self._actors = _keys(alert.actors)
+        self._instruments = _keys(alert.instruments)
+        self._actions = _keys(alert.actions)
+        self._actor_set = frozenset(self._actors)
+        self._instrument_set = frozenset(self._instruments)
+        self._action_set = frozenset(self._actions)
+        self._hedge_set = frozenset(_keys(alert.hedges))
+        self._doc_types = {name.casefold(): (name, w) for name, w in alert.doc_types.items()}
+        self._alert_threshold = alert.threshold
+
+    @property
+    def topic_ids(self) -> tuple[str, ...]:
+        return self.taxonomy.topic_ids()
+
+    def _quote(self, key: str) -> str:
+        return f'"{self._matcher.display(key)}"'
+
+    def _topic_evidence(
+        self,
+        topic: _CompiledTopic,
+        in_title: set[str],
+        found: set[str],
+        hints: frozenset[str],
+    ) -> tuple[float, list[str]]:
+        weights: list[float] = []
+        reasons: list[str] = []
+        strong = topic.term_set.intersection(found)
+        if strong:
+            for key in [k for k in topic.terms if k in strong]:
+                weights.append(STRONG_IN_TITLE if key in in_title else STRONG_IN_SUMMARY)
+                if len(reasons) < MAX_TERM_REASONS:
+                    reasons.append(f"term {self._quote(key)}")
+        if not topic.exclude_set.isdisjoint(found):
+            # Exclusions silence the weaker evidence; a strong term still speaks.
+            return _combine(weights), reasons
+        if not topic.weak_set.isdisjoint(found):
+            for key in [k for k in topic.weak if k in found]:
+                weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
+                reasons.append(f"weak term {self._quote(key)}")
+        for rule in topic.rules:
+            if rule.anchor_set.isdisjoint(found):
+                continue
+            if any(group.isdisjoint(found) for group in rule.group_sets):
+                continue
+            anchor = _first(rule.anchors, found)
+            in_head = not rule.anchor_set.isdisjoint(in_title)
+            weights.append(rule.weight if in_head else rule.weight * RULE_SUMMARY_FACTOR)
+            parts = [anchor] + [_first(group, found) for group in rule.groups]
+            reasons.append("context: " + " + ".join(self._quote(p) for p in parts))
+        if topic.id in hints:
+            weights.append(HINT)
+            reasons.append(f"hint: {topic.id}")
+        return _combine(weights), reasons
+
+    def _alert(
+        self, in_title: set[str], found: set[str], doc_type: str | None
+    ) -> tuple[float, list[str]]:
+        reasons: list[str] = []
+        weights: list[float] = []
+        grounded = False  # a government actor or instrument is named
+        doc = self._doc_types.get(doc_type.casefold()) if doc_type else None
+        if doc is not None:
+            weights.append(doc[1])
+            reasons.append(f"doc type: {doc[0]}")
+            grounded = doc[1] >= self._alert_threshold
+        actors = self._actor_set.intersection(found)
+        instruments = self._instrument_set.intersection(found)
+        if actors:
+            reasons.append(f"actor: {self._quote(_first(self._actors, actors))}")
+        if instruments:
+            reasons.append(f"instrument: {self._quote(_first(self._instruments, instruments))}")
+        grounded = grounded or bool(actors or instruments)
+        actions = self._action_set.intersection(found)
+        if actions:
+            title_actions = actions.intersection(in_title)
+            best = title_actions or actions
+            weights.append(ACTION_IN_TITLE if title_actions else ACTION_IN_SUMMARY)
+            reasons.append(f"action: {self._quote(_first(self._actions, best))}")
+        if not grounded:
+            return 0.0, reasons
+        score = _combine(weights)
+        hedges = self._hedge_set.intersection(found)
+        if hedges:
+            score *= HEDGE_IN_TITLE if hedges.intersection(in_title) else HEDGE_IN_SUMMARY
+        return round(score, 4), reasons
+
     def tag(
         self,
         title: str,
@@ -22,11 +212,37 @@ class Tagger:
         *,
         hints: Sequence[str] = (),
         doc_type: str | None = None,
-        language: str | None = None,
+        language: str | None = None,  # accepted for the interface; terms cover both scripts
     ) -> TagResult:
-        tags = {hint: 0.5 for hint in hints}
-        return TagResult(tags=tags, reasons={t: (f"source hint {t}",) for t in tags})
+        in_title = self._matcher.find(TermMatcher.prepare(title))
+        found = in_title | self._matcher.find(TermMatcher.prepare(summary)) if summary else in_title
+        hint_set = frozenset(hints)
+        tags: dict[str, float] = {}
+        scores: dict[str, float] = {}
+        reasons: dict[str, tuple[str, ...]] = {}
+        for topic in self._topics:
+            score, why = self._topic_evidence(topic, in_title, found, hint_set)
+            if score <= 0:
+                continue
+            scores[topic.id] = score
+            if score >= topic.threshold:
+                tags[topic.id] = score
+                reasons[topic.id] = tuple(why)
+        alert_score = 0.0
+        alert = False
+        if tags:
+            alert_score, why = self._alert(in_title, found, doc_type)
+            alert = alert_score >= self._alert_threshold
+            if alert:
+                reasons[ALERT] = tuple(why)
+        return TagResult(
+            tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
+        )
 
 
 def load_tagger(overrides: Mapping[str, Any] | None = None) -> Tagger:
-    return Tagger()
+    """The default taxonomy with the config's `[taxonomy]` overrides, compiled.
+
+    Raises `talentbrief.errors.ConfigError` naming the key of a bad override.
+    """
+    return Tagger(load_taxonomy(overrides))
