@@ -110,6 +110,16 @@ class TermMatcher:
                 exact.setdefault(key, key)
             else:
                 folded.setdefault(key, key)
+        # The regex already allows a plural ending, so "visas" listed beside "visa" is the same
+        # term: report it once, or two spellings would count as two pieces of evidence.
+        self._alias: dict[str, str] = {}
+        for key in folded:
+            for ending in ("'s", "es", "s"):
+                if key.endswith(ending) and key[: -len(ending)] in folded:
+                    self._alias[key] = key[: -len(ending)]
+                    break
+        for key, base in self._alias.items():
+            folded[key] = base
         self._lookup_folded = self._with_prefixes(folded, word_boundary=True)
         self._lookup_exact = self._with_prefixes(exact, word_boundary=True)
         self._lookup_chinese = self._with_prefixes(chinese, word_boundary=False)
@@ -151,20 +161,29 @@ class TermMatcher:
         """Fold typographic variants and runs of whitespace (done once per text)."""
         return " ".join(text.translate(_FOLD).split())
 
-    def find(self, text: str) -> set[str]:
-        """Keys of all terms in `text` (already `prepare`d)."""
-        found: set[str] = set()
+    def find(self, text: str) -> dict[str, list[int]]:
+        """Each term key found in `text` (already `prepare`d) → where it starts."""
+        found: dict[str, list[int]] = {}
         if self._folded is not None:
             for match in self._folded.finditer(text.lower()):
                 latin, chinese = match.groups()
                 if latin is not None:
-                    found.update(self._lookup_folded.get(_normalise_match(latin), ()))
+                    keys = self._lookup_folded.get(_normalise_match(latin), ())
                 else:
-                    found.update(self._lookup_chinese.get(chinese, ()))
+                    keys = self._lookup_chinese.get(chinese, ())
+                start = match.start()
+                for key in keys:
+                    found.setdefault(key, []).append(start)
         if self._exact is not None:
             for match in self._exact.finditer(text):
-                found.update(self._lookup_exact.get(_normalise_match(match.group(1)), ()))
+                start = match.start()
+                for key in self._lookup_exact.get(_normalise_match(match.group(1)), ()):
+                    found.setdefault(key, []).append(start)
         return found
+
+    def canonical(self, key: str) -> str:
+        """The key a term is reported under: a listed plural ("visas") folds into "visa"."""
+        return self._alias.get(key, key)
 
     def display(self, key: str) -> str:
         return self._display.get(key, key)

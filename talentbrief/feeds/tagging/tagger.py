@@ -7,7 +7,7 @@ evaluated over the small set of terms that matched. Scores combine independent e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,12 +17,12 @@ from talentbrief.feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxo
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
 STRONG_IN_TITLE = 0.95
 STRONG_IN_SUMMARY = 0.8
-WEAK_IN_TITLE = 0.35
-WEAK_IN_SUMMARY = 0.3
+WEAK_IN_TITLE = 0.3
+WEAK_IN_SUMMARY = 0.25
 RULE_SUMMARY_FACTOR = 0.9  # a rule whose anchor term is only in the summary
 HINT = 0.3
 ACTION_IN_TITLE = 0.8
-ACTION_IN_SUMMARY = 0.6
+ACTION_IN_SUMMARY = 0.45
 HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
 HEDGE_IN_SUMMARY = 0.8
 MAX_TERM_REASONS = 3
@@ -52,6 +52,7 @@ class _CompiledRule:
     groups: tuple[tuple[str, ...], ...]
     group_sets: tuple[frozenset[str], ...]
     weight: float
+    near: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,16 +68,28 @@ class _CompiledTopic:
     rules: tuple[_CompiledRule, ...]
 
 
-def _keys(terms: Iterable[str]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(term_key(term) for term in terms))
+Hits = dict[str, list[int]]  # term key -> start positions in one text
 
 
-def _compile_topic(topic: Topic) -> _CompiledTopic:
-    terms, weak, exclude = _keys(topic.terms), _keys(topic.weak), _keys(topic.exclude)
+def _near(hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int) -> bool:
+    """Some anchor term and some group term start within `distance` characters."""
+    anchor_starts = [p for key in anchors.intersection(hits) for p in hits[key]]
+    if not anchor_starts:
+        return False
+    return any(
+        abs(a - g) <= distance
+        for key in group.intersection(hits)
+        for g in hits[key]
+        for a in anchor_starts
+    )
+
+
+def _compile_topic(topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]) -> _CompiledTopic:
+    terms, weak, exclude = keys(topic.terms), keys(topic.weak), keys(topic.exclude)
     rules = []
     for rule in topic.rules:
-        anchors = _keys(rule.terms)
-        groups = tuple(_keys(group) for group in rule.groups)
+        anchors = keys(rule.terms)
+        groups = tuple(keys(group) for group in rule.groups)
         rules.append(
             _CompiledRule(
                 anchors=anchors,
@@ -84,6 +97,7 @@ def _compile_topic(topic: Topic) -> _CompiledTopic:
                 groups=groups,
                 group_sets=tuple(frozenset(g) for g in groups),
                 weight=rule.weight,
+                near=rule.near,
             )
         )
     return _CompiledTopic(
@@ -110,7 +124,13 @@ class Tagger:
     def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
         alert = taxonomy.alert
-        every_term: list[str] = [*alert.actors, *alert.instruments, *alert.actions, *alert.hedges]
+        every_term: list[str] = [
+            *alert.actors,
+            *alert.instruments,
+            *alert.actions,
+            *alert.acts,
+            *alert.hedges,
+        ]
         for topic in taxonomy.topics:
             every_term += [*topic.terms, *topic.weak, *topic.exclude]
             for rule in topic.rules:
@@ -118,16 +138,22 @@ class Tagger:
                 for group in rule.groups:
                     every_term += group
         self._matcher = TermMatcher(every_term)
-        self._topics = tuple(_compile_topic(topic) for topic in taxonomy.topics)
-        self._actors = _keys(alert.actors)
-        self._instruments = _keys(alert.instruments)
-        self._actions = _keys(alert.actions)
+        self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
+        self._actors = self._keys(alert.actors)
+        self._instruments = self._keys(alert.instruments)
+        self._actions = self._keys(alert.actions)
+        self._acts = self._keys(alert.acts)
+        self._act_set = frozenset(self._acts)
         self._actor_set = frozenset(self._actors)
         self._instrument_set = frozenset(self._instruments)
         self._action_set = frozenset(self._actions)
-        self._hedge_set = frozenset(_keys(alert.hedges))
+        self._hedge_set = frozenset(self._keys(alert.hedges))
         self._doc_types = {name.casefold(): (name, w) for name, w in alert.doc_types.items()}
         self._alert_threshold = alert.threshold
+
+    def _keys(self, terms: Iterable[str]) -> tuple[str, ...]:
+        canonical = self._matcher.canonical
+        return tuple(dict.fromkeys(canonical(term_key(term)) for term in terms))
 
     @property
     def topic_ids(self) -> tuple[str, ...]:
@@ -139,7 +165,8 @@ class Tagger:
     def _topic_evidence(
         self,
         topic: _CompiledTopic,
-        in_title: set[str],
+        in_title: Hits,
+        in_summary: Hits,
         found: set[str],
         hints: frozenset[str],
     ) -> tuple[float, list[str]]:
@@ -163,6 +190,11 @@ class Tagger:
                 continue
             if any(group.isdisjoint(found) for group in rule.group_sets):
                 continue
+            if rule.near is not None and not (
+                _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near)
+                or _near(in_summary, rule.anchor_set, rule.group_sets[0], rule.near)
+            ):
+                continue
             anchor = _first(rule.anchors, found)
             in_head = not rule.anchor_set.isdisjoint(in_title)
             weights.append(rule.weight if in_head else rule.weight * RULE_SUMMARY_FACTOR)
@@ -174,7 +206,7 @@ class Tagger:
         return _combine(weights), reasons
 
     def _alert(
-        self, in_title: set[str], found: set[str], doc_type: str | None
+        self, in_title: Hits, found: set[str], doc_type: str | None
     ) -> tuple[float, list[str]]:
         reasons: list[str] = []
         weights: list[float] = []
@@ -191,6 +223,12 @@ class Tagger:
         if instruments:
             reasons.append(f"instrument: {self._quote(_first(self._instruments, instruments))}")
         grounded = grounded or bool(actors or instruments)
+        acts = self._act_set.intersection(found)
+        if acts:  # "sentenced", "indicted": the actor is implied by the act
+            grounded = True
+            title_acts = acts.intersection(in_title)
+            weights.append(ACTION_IN_TITLE if title_acts else ACTION_IN_SUMMARY)
+            reasons.append(f"act: {self._quote(_first(self._acts, title_acts or acts))}")
         actions = self._action_set.intersection(found)
         if actions:
             title_actions = actions.intersection(in_title)
@@ -215,13 +253,14 @@ class Tagger:
         language: str | None = None,  # accepted for the interface; terms cover both scripts
     ) -> TagResult:
         in_title = self._matcher.find(TermMatcher.prepare(title))
-        found = in_title | self._matcher.find(TermMatcher.prepare(summary)) if summary else in_title
+        in_summary = self._matcher.find(TermMatcher.prepare(summary)) if summary else {}
+        found = set(in_title).union(in_summary)
         hint_set = frozenset(hints)
         tags: dict[str, float] = {}
         scores: dict[str, float] = {}
         reasons: dict[str, tuple[str, ...]] = {}
         for topic in self._topics:
-            score, why = self._topic_evidence(topic, in_title, found, hint_set)
+            score, why = self._topic_evidence(topic, in_title, in_summary, found, hint_set)
             if score <= 0:
                 continue
             scores[topic.id] = score

@@ -40,10 +40,13 @@ Weight = Annotated[float, Field(gt=0, le=1)]
 
 
 def _groups(value: Any) -> Any:
-    """`with` is one list of terms, or a list of lists that must all match."""
-    if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+    """`with` is one list of terms, or a list of groups that must all match, where a group is
+    a list of terms or one "@name" reference."""
+    if not isinstance(value, list | tuple) or not value:
+        return value
+    if all(isinstance(v, str) for v in value):
         return (tuple(value),)
-    return value
+    return tuple((v,) if isinstance(v, str) else v for v in value)
 
 
 class _Spec(BaseModel):
@@ -56,6 +59,10 @@ class RuleSpec(_Spec):
         tuple[Annotated[Terms, Field(min_length=1)], ...], BeforeValidator(_groups)
     ] = Field(default=(), alias="with")
     weight: Weight = 0.8
+    # The first `with` group must occur within this many characters of the term, in the same
+    # title or summary ("returned to … Tsinghua", not "returned" in one sentence and "China"
+    # in another).
+    near: Annotated[int, Field(ge=1, le=1000)] | None = None
 
 
 class TopicSpec(_Spec):
@@ -73,6 +80,7 @@ class AlertSpec(_Spec):
     actors: Terms = ()
     instruments: Terms = ()
     actions: Terms = ()
+    acts: Terms = ()
     hedges: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
@@ -107,10 +115,12 @@ class AlertOverride(_Spec):
     add_actors: Terms = ()
     add_instruments: Terms = ()
     add_actions: Terms = ()
+    add_acts: Terms = ()
     add_hedges: Terms = ()
     drop_actors: Terms = ()
     drop_instruments: Terms = ()
     drop_actions: Terms = ()
+    drop_acts: Terms = ()
     drop_hedges: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
@@ -129,6 +139,7 @@ class Rule:
     terms: tuple[str, ...]
     groups: tuple[tuple[str, ...], ...]
     weight: float
+    near: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +243,7 @@ def _override_topic(base: TopicSpec, change: TopicOverride, path: str, topic_id:
 
 def _override_alert(base: AlertSpec, change: AlertOverride) -> AlertSpec:
     lists: dict[str, tuple[str, ...]] = {}
-    for name in ("actors", "instruments", "actions", "hedges"):
+    for name in ("actors", "instruments", "actions", "acts", "hedges"):
         current: tuple[str, ...] = getattr(base, name)
         removed: tuple[str, ...] = getattr(change, f"drop_{name}")
         known = {term_key(term) for term in current}
@@ -271,6 +282,9 @@ def apply_overrides(spec: TaxonomySpec, overrides: Mapping[str, Any] | None) -> 
         )
         if not (topics[topic_id].terms or topics[topic_id].rules or topics[topic_id].weak):
             raise _fail(path, "a topic needs at least one of terms, weak or rules")
+    for topic_id in topics:
+        if topic_id == ALERT or not _TOPIC_ID.fullmatch(topic_id):
+            raise _fail(f"taxonomy.topics.{topic_id}", "a topic id is lower-case letters, digits and hyphens, not 'alert'")
     return TaxonomySpec(
         threshold=change.threshold if change.threshold is not None else spec.threshold,
         groups={**spec.groups, **change.groups},
@@ -304,6 +318,7 @@ def build_taxonomy(spec: TaxonomySpec) -> Taxonomy:
                     terms=_expand(rule.terms, spec.groups, f"{path}.terms"),
                     groups=tuple(_expand(g, spec.groups, f"{path}.with") for g in rule.with_),
                     weight=rule.weight,
+                    near=rule.near,
                 )
             )
         topics.append(
