@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from talentbrief.feeds.tagging.rules import TermMatcher
+from talentbrief.feeds.tagging.rules import Hits, TermMatcher
 from talentbrief.feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
 
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
@@ -67,8 +67,6 @@ class _CompiledTopic:
     exclude_set: frozenset[str]
     rules: tuple[_CompiledRule, ...]
 
-
-Hits = dict[str, list[int]]  # term key -> start positions in one text
 
 
 def _near(hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int) -> bool:
@@ -252,8 +250,8 @@ class Tagger:
         doc_type: str | None = None,
         language: str | None = None,  # accepted for the interface; terms cover both scripts
     ) -> TagResult:
-        in_title = self._matcher.find(TermMatcher.prepare(title))
-        in_summary = self._matcher.find(TermMatcher.prepare(summary)) if summary else {}
+        in_title = self._matcher.find(title)
+        in_summary = self._matcher.find(summary) if summary else {}
         found = set(in_title).union(in_summary)
         hint_set = frozenset(hints)
         tags: dict[str, float] = {}
