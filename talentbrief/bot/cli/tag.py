@@ -161,17 +161,17 @@ def format_evaluation(evaluation: Evaluation) -> str:
         for tag, instead in evaluation.missed.items():
             detail = ", ".join(f"{other} {n}" for other, n in instead.items())
             lines.append(f"  missed   {tag:<20} → {detail}")
-        for tag, gold in evaluation.spurious.items():
-            detail = ", ".join(f"{other} {n}" for other, n in gold.items())
+        for tag, labelled in evaluation.spurious.items():
+            detail = ", ".join(f"{other} {n}" for other, n in labelled.items())
             lines.append(f"  spurious {tag:<20} ← {detail}")
     if evaluation.worst:
         lines += ["", "worst misses:"]
         for miss in evaluation.worst:
-            gold = ", ".join(miss.gold) or "-"
+            wanted = ", ".join(miss.gold) or "-"
             got = ", ".join(miss.predicted) or "-"
             alert = f" alert {miss.gold_alert}→{miss.predicted_alert}"
             lines.append(f"  {miss.title[:90]}")
-            lines.append(f"      gold [{gold}] got [{got}]" + alert)
+            lines.append(f"      gold [{wanted}] got [{got}]" + alert)
     return "\n".join(lines)
 
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache
 from typing import Any
+
+import opencc
 
 from talentbrief.feeds.tagging.taxonomy import is_exact, term_key
 
@@ -32,10 +34,8 @@ _EXTRA_FORMS = (("計劃", "計畫"), ("计划", "计画"))
 Hits = dict[str, list[int]]  # term key -> start positions in one text
 
 
-@lru_cache(maxsize=None)
+@cache
 def _converter(config: str) -> Any:
-    import opencc  # imported lazily: only taxonomies with Chinese terms need it
-
     return opencc.OpenCC(config)
 
 
@@ -114,12 +114,10 @@ class _WordTrie:
         return stored
 
     def contains(self, words: tuple[str, ...]) -> str | None:
-        node = self.root
+        node: dict[str, Any] | None = self.root
         for word in words:
-            node = node.get(word)
-            if node is None:
-                return None
-        found: str | None = node.get(_END)
+            node = node.get(word) if node is not None else None
+        found: str | None = node.get(_END) if node is not None else None
         return found
 
     def scan(self, words: list[str], starts: list[int], hits: Hits) -> None:
@@ -185,9 +183,7 @@ class TermMatcher:
         self._fold_aliases(self._folded.root)
         self._fold_aliases(self._exact.root)
         self._chinese_lookup = self._with_prefixes(chinese)
-        self._chinese = (
-            re.compile(_char_trie_pattern(chinese)) if chinese else None
-        )
+        self._chinese = re.compile(_char_trie_pattern(chinese)) if chinese else None
 
     def _fold_aliases(self, node: dict[str, Any]) -> None:
         for word, child in node.items():
@@ -219,9 +215,9 @@ class TermMatcher:
         hits: Hits = {}
         words: list[str] = []
         starts: list[int] = []
-        for match in _WORD.finditer(text):
-            words.append(match.group())
-            starts.append(match.start())
+        for word in _WORD.finditer(text):
+            words.append(word.group())
+            starts.append(word.start())
         if words:
             self._exact.scan(words, starts, hits)
             self._folded.scan([w.lower() for w in words], starts, hits)
@@ -232,7 +228,7 @@ class TermMatcher:
             lookup = self._chinese_lookup
             search = self._chinese.search
             lowered = text.lower()
-            match = search(lowered)
+            match: re.Match[str] | None = search(lowered)
             while match is not None:
                 start = match.start()
                 for key in lookup[match.group()]:

@@ -68,7 +68,6 @@ class _CompiledTopic:
     rules: tuple[_CompiledRule, ...]
 
 
-
 def _near(hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int) -> bool:
     """Some anchor term and some group term start within `distance` characters."""
     anchor_starts = [p for key in anchors.intersection(hits) for p in hits[key]]
@@ -82,7 +81,9 @@ def _near(hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: 
     )
 
 
-def _compile_topic(topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]) -> _CompiledTopic:
+def _compile_topic(
+    topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]
+) -> _CompiledTopic:
     terms, weak, exclude = keys(topic.terms), keys(topic.weak), keys(topic.exclude)
     rules = []
     for rule in topic.rules:

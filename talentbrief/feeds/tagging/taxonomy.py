@@ -207,8 +207,20 @@ def _unique(terms: tuple[str, ...] | list[str]) -> tuple[str, ...]:
     return tuple(seen.values())
 
 
+def _base_key(term: str) -> str:
+    """A term's key without a plural ending: dropping "visa" drops "visas" too, since the
+    matcher treats them as one term."""
+    key = term_key(term)
+    for ending in ("es", "s"):
+        if key.endswith(ending) and len(key) > len(ending) + 2:
+            return key[: -len(ending)]
+    return key
+
+
 def _drop(terms: tuple[str, ...], dropped: set[str]) -> tuple[str, ...]:
-    return tuple(term for term in terms if term_key(term) not in dropped)
+    return tuple(
+        term for term in terms if term_key(term) not in dropped and _base_key(term) not in dropped
+    )
 
 
 def _override_topic(base: TopicSpec, change: TopicOverride, path: str, topic_id: str) -> TopicSpec:
@@ -217,7 +229,9 @@ def _override_topic(base: TopicSpec, change: TopicOverride, path: str, topic_id:
     exclude = change.exclude if change.exclude is not None else base.exclude
     rules = change.rules if change.rules is not None else base.rules
     dropped = {term_key(term) for term in change.drop_terms}
-    known = {term_key(t) for t in (*terms, *weak, *(t for r in rules for t in r.terms))}
+    dropped |= {_base_key(term) for term in change.drop_terms}
+    listed = (*terms, *weak, *(t for r in rules for t in r.terms))
+    known = {term_key(t) for t in listed} | {_base_key(t) for t in listed}
     for term in change.drop_terms:
         if term_key(term) not in known:
             raise _fail(f"{path}.drop_terms", f"{term!r} is not a term of {topic_id}")
@@ -282,9 +296,6 @@ def apply_overrides(spec: TaxonomySpec, overrides: Mapping[str, Any] | None) -> 
         )
         if not (topics[topic_id].terms or topics[topic_id].rules or topics[topic_id].weak):
             raise _fail(path, "a topic needs at least one of terms, weak or rules")
-    for topic_id in topics:
-        if topic_id == ALERT or not _TOPIC_ID.fullmatch(topic_id):
-            raise _fail(f"taxonomy.topics.{topic_id}", "a topic id is lower-case letters, digits and hyphens, not 'alert'")
     return TaxonomySpec(
         threshold=change.threshold if change.threshold is not None else spec.threshold,
         groups={**spec.groups, **change.groups},
@@ -293,7 +304,9 @@ def apply_overrides(spec: TaxonomySpec, overrides: Mapping[str, Any] | None) -> 
     )
 
 
-def _expand(group: tuple[str, ...], groups: Mapping[str, tuple[str, ...]], path: str) -> tuple[str, ...]:
+def _expand(
+    group: tuple[str, ...], groups: Mapping[str, tuple[str, ...]], path: str
+) -> tuple[str, ...]:
     terms: list[str] = []
     for term in group:
         if term.startswith("@"):
