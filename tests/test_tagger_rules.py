@@ -161,6 +161,8 @@ def test_enforcement_acts_are_alerts_on_their_own(tagger: Tagger) -> None:
 def test_analysis_and_hedged_items_are_not_alerts(tagger: Tagger) -> None:
     assert tagger.tag("Why the State Department revoked Chinese students' visas").alert is False
     assert tagger.tag("White House weighs new limits on H-1B visas").alert is False
+    assert tagger.tag("State Department revokes student visas?").alert is False
+    assert tagger.tag("State Department revokes student visas").alert is True
     assert tagger.tag("Analysis: USCIS finalizes the H-1B rule, and what follows").alert is False
 
 

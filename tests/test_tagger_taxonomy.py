@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -183,3 +184,13 @@ def test_config_file_taxonomy_table_reaches_the_tagger(tmp_path: Path) -> None:
     assert "quantum-talent" in tagger.tag("各地争抢量子人才").tags
     assert "quantum-talent" in tagger.tag("各地爭搶量子人才").tags  # traditional form derived
     assert "visa-policy" in tagger.tag("H-4 EAD holders win reprieve").tags
+
+
+def test_the_commented_example_in_config_example_toml_is_valid() -> None:
+    text = (Path(__file__).parent.parent / "config.example.toml").read_text("utf-8")
+    lines = text.splitlines()
+    start = lines.index("# [taxonomy.topics.visa-policy]")
+    block = "\n".join(line[2:] if line.startswith("# ") else "" for line in lines[start:])
+    tagger = load_tagger(tomllib.loads(block)["taxonomy"])
+    assert "biosecurity" in tagger.tag("NIH pauses gain-of-function grants").tags
+    assert tagger.tag("Green card waits grow for engineers").tags == {}

@@ -205,7 +205,7 @@ class Tagger:
         return _combine(weights), reasons
 
     def _alert(
-        self, in_title: Hits, found: set[str], doc_type: str | None
+        self, in_title: Hits, found: set[str], doc_type: str | None, question: bool
     ) -> tuple[float, list[str]]:
         reasons: list[str] = []
         weights: list[float] = []
@@ -238,8 +238,10 @@ class Tagger:
             return 0.0, reasons
         score = _combine(weights)
         hedges = self._hedge_set.intersection(found)
-        if hedges:
-            score *= HEDGE_IN_TITLE if hedges.intersection(in_title) else HEDGE_IN_SUMMARY
+        if question or hedges.intersection(in_title):  # "Will the H-1B fee survive?"
+            score *= HEDGE_IN_TITLE
+        elif hedges:
+            score *= HEDGE_IN_SUMMARY
         return round(score, 4), reasons
 
     def tag(
@@ -269,7 +271,8 @@ class Tagger:
         alert_score = 0.0
         alert = False
         if tags:
-            alert_score, why = self._alert(in_title, found, doc_type)
+            question = "?" in title or "？" in title
+            alert_score, why = self._alert(in_title, found, doc_type, question)
             alert = alert_score >= self._alert_threshold
             if alert:
                 reasons[ALERT] = tuple(why)
