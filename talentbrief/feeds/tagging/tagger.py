@@ -66,6 +66,8 @@ class _CompiledTopic:
     exclude: tuple[str, ...]
     exclude_set: frozenset[str]
     rules: tuple[_CompiledRule, ...]
+    # every term that can give the topic evidence: a text with none of them skips the topic
+    triggers: frozenset[str]
 
 
 def _near(hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int) -> bool:
@@ -109,12 +111,16 @@ def _compile_topic(
         exclude=exclude,
         exclude_set=frozenset(exclude),
         rules=tuple(rules),
+        triggers=frozenset((*terms, *weak, *(k for rule in rules for k in rule.anchors))),
     )
 
 
 def _first(ordered: tuple[str, ...], found: set[str] | frozenset[str]) -> str:
     """The first term of `ordered` that matched: reasons follow the taxonomy's order."""
-    return next(term for term in ordered if term in found)
+    matched = found.intersection(ordered) if len(found) < len(ordered) else found
+    if len(matched) == 1:
+        return next(iter(matched))
+    return next(term for term in ordered if term in matched)
 
 
 class Tagger:
@@ -261,6 +267,8 @@ class Tagger:
         scores: dict[str, float] = {}
         reasons: dict[str, tuple[str, ...]] = {}
         for topic in self._topics:
+            if topic.triggers.isdisjoint(found) and topic.id not in hint_set:
+                continue
             score, why = self._topic_evidence(topic, in_title, in_summary, found, hint_set)
             if score <= 0:
                 continue
