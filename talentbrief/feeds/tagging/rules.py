@@ -220,10 +220,10 @@ class TermMatcher:
             starts.append(word.start())
         if words:
             self._exact.scan(words, starts, hits)
-            lowered = _WORD.findall(text.lower()) if text.isascii() else []
-            if len(lowered) != len(words):  # non-ASCII letters can lower-case into ASCII
-                lowered = [word.lower() for word in words]
-            self._folded.scan(lowered, starts, hits)
+            lower_words = _WORD.findall(text.lower()) if text.isascii() else []
+            if len(lower_words) != len(words):  # non-ASCII letters can lower-case into ASCII
+                lower_words = [word.lower() for word in words]
+            self._folded.scan(lower_words, starts, hits)
         if self._chinese is not None and not text.isascii() and _CJK.search(text):
             # The longest term at each match, then search again from the next character, so
             # that terms overlapping it are found too (引进 inside 人才引进政策). The pattern
