@@ -194,3 +194,12 @@ def test_the_commented_example_in_config_example_toml_is_valid() -> None:
     tagger = load_tagger(tomllib.loads(block)["taxonomy"])
     assert "biosecurity" in tagger.tag("NIH pauses gain-of-function grants").tags
     assert tagger.tag("Green card waits grow for engineers").tags == {}
+
+
+def test_compiled_taggers_are_reused_for_the_same_overrides() -> None:
+    assert load_tagger() is load_tagger({})
+    extra = {"topics": {"visa-policy": {"add_terms": ["H-4 EAD"]}}}
+    assert load_tagger(extra) is load_tagger(
+        {"topics": {"visa-policy": {"add_terms": ["H-4 EAD"]}}}
+    )
+    assert load_tagger(extra) is not load_tagger()
