@@ -24,6 +24,8 @@ WEAK_IN_SUMMARY = 0.25
 RULE_SUMMARY_FACTOR = 0.9  # a rule whose anchor term is only in the summary
 HINT = 0.3
 ACTION_IN_TITLE = 0.8
+# Summaries narrate background ("…after the 2020 proclamation barred…"): an action found only
+# there is not enough alone, but is with a Federal Register document type or an enforcement act.
 ACTION_IN_SUMMARY = 0.45
 HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
 HEDGE_IN_SUMMARY = 0.8
