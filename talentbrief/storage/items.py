@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, true, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from talentbrief.storage.models import Item, ItemSource, ItemTag, Source
-from talentbrief.storage.types import NewItem, StoredItem, StoreResult
+from talentbrief.storage.types import NewItem, RetagRow, StoredItem, StoreResult
 
 # Bound the IN (...) lists so SQLite's variable limit and PostgreSQL's planner stay happy.
 _CHUNK = 500
@@ -256,3 +256,72 @@ def retag_items(
             .values(alert=alert, reasons={tag: list(why) for tag, why in reasons.items()})
         )
     _replace_tags(session, {item_id: tags for item_id, (tags, _a, _r) in updates.items()})
+
+
+def _since_clause(since: datetime | None) -> Any:
+    return Item.published_at >= since if since is not None else true()
+
+
+def count_items_to_retag(session: Session, since: datetime | None = None) -> int:
+    """How many items `items_to_retag` pages through (for a progress bar)."""
+    query = select(func.count()).select_from(Item).where(_since_clause(since))
+    return session.scalar(query) or 0
+
+
+def items_to_retag(
+    session: Session, *, after_id: int = 0, limit: int = 500, since: datetime | None = None
+) -> list[RetagRow]:
+    """One page of items (id > `after_id`, by id) published at or after `since`."""
+    rows = session.execute(
+        select(
+            Item.id,
+            Item.title,
+            Item.summary,
+            Item.doc_type,
+            Item.language,
+            Item.alert,
+            Item.reasons,
+        )
+        .where(Item.id > after_id, _since_clause(since))
+        .order_by(Item.id)
+        .limit(limit)
+    ).all()
+    ids = [row.id for row in rows]
+    hints: dict[int, list[str]] = {item_id: [] for item_id in ids}
+    tags: dict[int, dict[str, float]] = {item_id: {} for item_id in ids}
+    if ids:
+        for item_id, hint_tags in session.execute(
+            select(ItemSource.item_id, Source.hint_tags)
+            .join(Source, Source.id == ItemSource.source_id)
+            .where(ItemSource.item_id.in_(ids))
+            .order_by(ItemSource.item_id, Source.id)
+        ):
+            for tag in hint_tags or ():
+                if tag not in hints[item_id]:
+                    hints[item_id].append(tag)
+        for item_id, tag, score in session.execute(
+            select(ItemTag.item_id, ItemTag.tag, ItemTag.score).where(ItemTag.item_id.in_(ids))
+        ):
+            tags[item_id][tag] = score
+    return [
+        RetagRow(
+            id=row.id,
+            title=row.title,
+            summary=row.summary or "",
+            hint_tags=tuple(hints[row.id]),
+            doc_type=row.doc_type,
+            language=row.language,
+            tags=tags[row.id],
+            alert=bool(row.alert),
+            reasons={tag: tuple(why) for tag, why in (row.reasons or {}).items()},
+        )
+        for row in rows
+    ]
+
+
+def item_reasons(session: Session, item_id: int) -> dict[str, tuple[str, ...]] | None:
+    """Why the tagger tagged an item (topic id or "alert" → reasons); None if no such item."""
+    row = session.execute(select(Item.reasons).where(Item.id == item_id)).first()
+    if row is None:
+        return None
+    return {tag: tuple(why) for tag, why in (row.reasons or {}).items()}

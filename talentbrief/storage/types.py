@@ -63,3 +63,18 @@ class StoredItem:
     effective_on: date | None = None
     comments_close_on: date | None = None
     source_priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class RetagRow:
+    """What the tagger needs to tag a stored item again, and what it said last time."""
+
+    id: int
+    title: str
+    summary: str
+    hint_tags: tuple[str, ...]  # the hints of every source that carried the item
+    doc_type: str | None
+    language: str | None
+    tags: Mapping[str, float]
+    alert: bool
+    reasons: Mapping[str, tuple[str, ...]]

@@ -14,11 +14,11 @@ from collections.abc import Sequence
 
 from talentbrief import __version__
 from talentbrief.bot.cli import db as db_command
-from talentbrief.bot.cli import demo, digest, feeds, poll, run, search, tag
+from talentbrief.bot.cli import demo, digest, feeds, poll, retag, run, search, tag
 from talentbrief.bot.cli.context import CliContext
 from talentbrief.errors import BadInput, TalentbriefError
 
-COMMANDS = (poll, feeds, tag, search, digest, db_command, run, demo)
+COMMANDS = (poll, feeds, tag, retag, search, digest, db_command, run, demo)
 
 log = logging.getLogger("talentbrief")
 
