@@ -162,6 +162,8 @@ def test_demo_runs_offline_into_its_own_file(
     assert not (tmp_path / "real-archive.db").exists()  # never the user's archive
     assert "23 items from 5 bundled sample sources (23 new this run)" in out
     assert any(f"\n{topic_title(topic).upper()}\n" in out for topic in TOPIC_ORDER)
+    # Alerts lead: the bundled Federal Register rules and proclamation are flagged by the tagger.
+    assert out.index("\nPOLICY ALERTS\n") < out.index("Additions to the Entity List")
     assert "Additions to the Entity List" in out
     assert "海归科学家回国三年" in out
     assert "utm_" not in out  # links are shown without tracking parameters
