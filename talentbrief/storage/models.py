@@ -99,6 +99,11 @@ class Item(Base):
     alert: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
+    # The search document (storage/search_text.py), indexed by FTS5 on SQLite and by a tsvector
+    # on PostgreSQL; database triggers from migration 0002 keep the index in step with these.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_meta: Mapped[str] = mapped_column(Text, default="", server_default="")
+
     tags: Mapped[list[ItemTag]] = relationship(
         back_populates="item", cascade="all, delete-orphan", passive_deletes=True
     )

@@ -63,3 +63,18 @@ class StoredItem:
     effective_on: date | None = None
     comments_close_on: date | None = None
     source_priority: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result, as chat, the CLI and the JSON output show it."""
+
+    id: int
+    title: str
+    url: str | None
+    source: str | None
+    published: datetime
+    tags: tuple[str, ...]
+    alert: bool
+    snippet: str  # from the summary (else the title), matched words between highlight marks
+    score: float  # relevance blended with recency and the alert flag, 0…1

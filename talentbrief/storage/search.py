@@ -1,0 +1,335 @@
+"""Search the archive: a parsed `Query` → SQLite FTS5 or PostgreSQL tsvector.
+
+Every token of the query is quoted into the engine's own syntax here (FTS5 strings, tsquery
+lexemes), and the result is bound as a parameter: nothing the user typed reaches an engine as
+syntax. The engines only select candidates: the newest `CANDIDATES` matches (FTS5 stops early
+on `ORDER BY rowid DESC LIMIT`; PostgreSQL reads the GIN index), with tag, language, alert and
+date filters inside the full-text match as meta tokens (storage/search_text.py), and source
+filters as a semi-join. Ranking and snippets happen in Python for the candidates and the page
+(storage/search_rank.py), identically on both backends.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import DateTime, bindparam, func, select, text
+from sqlalchemy.orm import Session
+
+from talentbrief.storage.items import load_items
+from talentbrief.storage.models import Item
+from talentbrief.storage.models import Source as SourceRow
+from talentbrief.storage.query import (
+    Alert,
+    AnyOf,
+    Atom,
+    Lang,
+    Phrase,
+    Query,
+    Source,
+    Tag,
+    Word,
+)
+from talentbrief.storage.search_rank import Candidate, rank, snippet
+from talentbrief.storage.search_text import (
+    EVERY_ITEM,
+    alert_token,
+    language_token,
+    range_tokens,
+    tag_token,
+)
+from talentbrief.storage.types import SearchHit
+
+CANDIDATES = 400  # the newest matches that get ranked; bounds the cost of common words
+
+
+# --- the query in each engine's syntax --------------------------------------------------------
+
+
+def _tokens(atom: Atom) -> tuple[str, ...]:
+    """The tokens that must stand together for `atom` (one token for the filters)."""
+    if isinstance(atom, Word | Phrase):
+        return atom.tokens
+    if isinstance(atom, Tag):
+        return (tag_token(atom.tag),)
+    if isinstance(atom, Lang):
+        return (language_token(atom.code),)
+    if isinstance(atom, Alert):
+        return (alert_token(atom.flag),)
+    raise TypeError(f"{atom!r} is not matched by full text")
+
+
+def _fts5_atom(atom: Atom) -> str:
+    return '"' + " ".join(_tokens(atom)).replace('"', '""') + '"'
+
+
+def _tsquery_atom(atom: Atom) -> str:
+    quoted = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in _tokens(atom)]
+    return quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")"
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """The parts of a query: full-text positives and negatives, and source id filters."""
+
+    positives: list[list[Atom]]  # AND of ORs
+    negatives: list[Atom]
+    window: list[str]  # meta tokens of the date range, ORed
+    sources: list[list[str]]  # AND of (any of these names)
+    excluded_sources: list[str]
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.positives or self.negatives or self.window)
+
+
+def _compile(query: Query) -> _Compiled:
+    positives: list[list[Atom]] = []
+    sources: list[list[str]] = []
+    for clause in query.include:
+        options = list(clause.options) if isinstance(clause, AnyOf) else [clause]
+        if all(isinstance(o, Source) for o in options):
+            sources.append([o.name for o in options if isinstance(o, Source)])
+        else:
+            positives.append(options)
+    window = range_tokens(query.since, query.until) if query.since or query.until else []
+    return _Compiled(
+        positives=positives,
+        negatives=[a for a in query.exclude if not isinstance(a, Source)],
+        window=window,
+        sources=sources,
+        excluded_sources=[a.name for a in query.exclude if isinstance(a, Source)],
+    )
+
+
+def _engine_query(compiled: _Compiled, *, postgres: bool) -> str:
+    atom = _tsquery_atom if postgres else _fts5_atom
+    and_, or_ = (" & ", " | ") if postgres else (" AND ", " OR ")
+
+    def any_of(parts: list[str]) -> str:
+        return parts[0] if len(parts) == 1 else "(" + or_.join(parts) + ")"
+
+    def token(value: str) -> str:
+        return f"'{value}'" if postgres else f'"{value}"'
+
+    groups = [any_of([atom(a) for a in options]) for options in compiled.positives]
+    if compiled.window:
+        groups.append(any_of([token(t) for t in compiled.window]))
+    if not groups:
+        groups.append(token(EVERY_ITEM))
+    positive = and_.join(groups)
+    if not compiled.negatives:
+        return positive
+    negative = any_of([atom(a) for a in compiled.negatives])
+    return f"({positive}) & !{negative}" if postgres else f"({positive}) NOT {negative}"
+
+
+def fts5_match(query: Query) -> str:
+    """The FTS5 MATCH expression of `query` (every token a quoted string)."""
+    return _engine_query(_compile(query), postgres=False)
+
+
+def tsquery_text(query: Query) -> str:
+    """The tsquery of `query` (every token a quoted lexeme), for CAST(… AS tsquery)."""
+    return _engine_query(_compile(query), postgres=True)
+
+
+# --- candidates -------------------------------------------------------------------------------
+
+
+def _source_ids(session: Session, names: Sequence[str]) -> list[int]:
+    lowered = sorted({name.lower() for name in names})
+    return list(
+        session.scalars(select(SourceRow.id).where(func.lower(SourceRow.name).in_(lowered)))
+    )
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.astimezone(UTC) if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@dataclass
+class _Sql:
+    """A candidate statement under construction: FROM, WHERE conditions, bound parameters."""
+
+    table: str
+    key: str
+    conditions: list[str]
+    params: dict[str, Any]
+    expanding: tuple[str, ...] = ()
+
+    def statement(self, *, newest_first: bool, limit: int | None) -> Any:
+        sql = f"SELECT {self.key} FROM {self.table} WHERE {' AND '.join(self.conditions)}"
+        sql += f" ORDER BY {self.key}" + (" DESC" if newest_first else "")
+        if limit is not None:
+            sql += " LIMIT :limit"
+            self.params["limit"] = limit
+        statement = text(sql)
+        for name in self.expanding:
+            statement = statement.bindparams(bindparam(name, expanding=True))
+        for name in ("after", "before"):
+            if name in self.params:
+                statement = statement.bindparams(bindparam(name, type_=DateTime(timezone=True)))
+        return statement
+
+
+def _base(compiled: _Compiled, *, postgres: bool) -> _Sql:
+    """Full-text candidates; plain items when the query filters by source alone."""
+    if not compiled.has_text and compiled.sources:
+        return _Sql("items AS f", "f.id", [], {})
+    match = {"match": _engine_query(compiled, postgres=postgres)}
+    if postgres:
+        return _Sql(
+            "item_search AS f", "f.item_id", ["f.document @@ CAST(:match AS tsquery)"], match
+        )
+    return _Sql("item_search AS f", "f.rowid", ["f.item_search MATCH :match"], match)
+
+
+# A correlated lookup per candidate keeps FTS5 streaming newest-first (an IN (subquery) makes
+# SQLite collect every match, then sort them).
+_CARRIED = (
+    "EXISTS (SELECT 1 FROM item_sources AS s WHERE s.item_id = {key} AND s.source_id IN :{name})"
+)
+
+
+def _add_sources(session: Session, sql: _Sql, compiled: _Compiled) -> bool:
+    """Add the source filters; False when a required source does not exist."""
+    names: list[str] = []
+    for index, wanted in enumerate(compiled.sources):
+        ids = _source_ids(session, wanted)
+        if not ids:
+            return False
+        names.append(f"source{index}")
+        sql.params[names[-1]] = ids
+        sql.conditions.append(_CARRIED.format(key=sql.key, name=names[-1]))
+    excluded = _source_ids(session, compiled.excluded_sources)
+    if excluded:
+        names.append("excluded")
+        sql.params["excluded"] = excluded
+        sql.conditions.append("NOT " + _CARRIED.format(key=sql.key, name="excluded"))
+    sql.expanding = tuple(names)
+    return True
+
+
+def _add_window(
+    session: Session, sql: _Sql, after: datetime | None, before: datetime | None, postgres: bool
+) -> bool:
+    """Add first_seen_after ≤ first_seen_at < first_seen_before; False when the window is empty."""
+    seen = "f.first_seen_at"
+    if sql.table.startswith("item_search"):
+        # CROSS JOIN keeps SQLite's full-text table as the outer loop.
+        sql.table += (" JOIN" if postgres else " CROSS JOIN") + f" items AS i ON i.id = {sql.key}"
+        seen = "i.first_seen_at"
+    bounds = select(func.min(Item.id), func.max(Item.id))
+    if after is not None:
+        sql.params["after"] = _utc(after)
+        sql.conditions.append(f"{seen} >= :after")
+        bounds = bounds.where(Item.first_seen_at >= sql.params["after"])
+    if before is not None:
+        sql.params["before"] = _utc(before)
+        sql.conditions.append(f"{seen} < :before")
+        bounds = bounds.where(Item.first_seen_at < sql.params["before"])
+    # Ids grow with first_seen_at: the id range lets the index skip straight to the window.
+    low, high = session.execute(bounds).one()
+    if low is None:
+        return False
+    sql.params["low"], sql.params["high"] = low, high
+    sql.conditions.append(f"{sql.key} BETWEEN :low AND :high")
+    return True
+
+
+def _matching(
+    session: Session,
+    query: Query,
+    *,
+    newest_first: bool,
+    limit: int | None,
+    first_seen_after: datetime | None = None,
+    first_seen_before: datetime | None = None,
+) -> list[int]:
+    """Ids of the items matching `query` (and the first-seen window), in id order."""
+    compiled = _compile(query)
+    postgres = session.get_bind().dialect.name == "postgresql"
+    sql = _base(compiled, postgres=postgres)
+    if not _add_sources(session, sql, compiled):
+        return []
+    windowed = first_seen_after is not None or first_seen_before is not None
+    if windowed and not _add_window(session, sql, first_seen_after, first_seen_before, postgres):
+        return []
+    statement = sql.statement(newest_first=newest_first, limit=limit)
+    return [row[0] for row in session.execute(statement, sql.params)]
+
+
+def matching_item_ids(
+    session: Session,
+    query: Query,
+    *,
+    first_seen_after: datetime | None = None,
+    first_seen_before: datetime | None = None,
+    limit: int | None = None,
+) -> list[int]:
+    """Every item matching `query`, oldest first, unranked (for digests and alerts).
+
+    The window is half-open: first_seen_after ≤ first_seen_at < first_seen_before, so
+    consecutive windows neither overlap nor leave a gap.
+    """
+    return _matching(
+        session,
+        query,
+        newest_first=False,
+        limit=limit,
+        first_seen_after=first_seen_after,
+        first_seen_before=first_seen_before,
+    )
+
+
+def search_items(
+    session: Session,
+    query: Query,
+    *,
+    limit: int = 10,
+    now: datetime | None = None,
+    marks: tuple[str, str] = ("**", "**"),
+) -> list[SearchHit]:
+    """The best `limit` items for `query`: relevance blended with recency and the alert flag."""
+    if limit <= 0:
+        return []
+    moment = _utc(now or datetime.now(UTC))
+    ids = _matching(session, query, newest_first=True, limit=max(CANDIDATES, limit))
+    if not ids:
+        return []
+    rows = session.execute(
+        select(Item.id, Item.search_text, Item.published_at, Item.alert).where(Item.id.in_(ids))
+    )
+    candidates = [Candidate(i, doc, published, alert) for i, doc, published, alert in rows]
+    atoms = query.text_atoms()
+    ranked = rank(candidates, atoms, moment)[:limit]
+    scores = dict(ranked)
+    hits = []
+    for item in load_items(session, [item_id for item_id, _ in ranked]):
+        hits.append(
+            SearchHit(
+                id=item.id,
+                title=item.title,
+                url=item.url,
+                source=item.source,
+                published=item.published_at,
+                tags=tuple(item.tags),
+                alert=item.alert,
+                snippet=snippet(item.summary or item.title, atoms, marks=marks),
+                score=scores[item.id],
+            )
+        )
+    return hits
+
+
+__all__ = [
+    "CANDIDATES",
+    "fts5_match",
+    "matching_item_ids",
+    "search_items",
+    "tsquery_text",
+]
