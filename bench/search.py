@@ -146,7 +146,7 @@ def build(database: Database, count: int) -> None:
                        priority=0)
             )  # fmt: skip
         session.flush()
-        by_name = dict(session.execute(select(Source.name, Source.id)).tuples().all())
+        by_name = {name: i for name, i in session.execute(select(Source.name, Source.id))}
     source_ids = [by_name[name] for name in SOURCES]
     with tqdm(total=count, desc=f"build {database.dialect}", unit="item") as progress:
         for batch in _rows(count, source_ids):

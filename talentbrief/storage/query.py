@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from talentbrief.errors import BadInput
-from talentbrief.storage.search_text import language_code, tokenize
+from talentbrief.storage.search_text import FIRST_DAY, LAST_DAY, language_code, tokenize
 
 MAX_QUERY_CHARS = 1000
 MAX_TERMS = 40
@@ -280,6 +280,11 @@ class _Builder:
         if getattr(self, lexeme.name) is not None:
             raise QuerySyntaxError(f"{lexeme.name}: is given twice; keep one")
         day = parse_day(lexeme.value, now=self.now, end=lexeme.name == "until")
+        if not FIRST_DAY <= day <= LAST_DAY:
+            raise QuerySyntaxError(
+                f"{lexeme.name}:{lexeme.value} is out of range: use a date from "
+                f"{FIRST_DAY.year} to {LAST_DAY.year}"
+            )
         setattr(self, lexeme.name, day)
 
     def add(self, atom: Atom, negated: bool) -> None:
@@ -397,9 +402,9 @@ def _quote(value: str) -> str:
 
 def format_atom(atom: Atom) -> str:
     if isinstance(atom, Word):
-        return atom.text if _FIELD.fullmatch(atom.text) is None else _quote(atom.text)
+        return atom.text  # a word never holds a space, a quote or a known field
     if isinstance(atom, Phrase):
-        return _quote(atom.text)
+        return '"' + atom.text + '"'
     if isinstance(atom, Tag):
         return f"tag:{_quote(atom.tag)}"
     if isinstance(atom, Source):

@@ -18,7 +18,6 @@ from talentbrief.storage.search_text import (
     SEPARATOR,
     han_char_token,
     is_han_token,
-    normalize,
     runs,
 )
 
@@ -110,7 +109,7 @@ def rank(
 
 
 def _spans(text: str, atoms: Sequence[TextAtom]) -> list[tuple[int, int]]:
-    """Character spans of `text` (NFKC form) whose tokens the query asked for."""
+    """Character spans of `text` whose tokens the query asked for."""
     wanted = {token for atom in atoms for token in atom.tokens}
     spans: list[tuple[int, int]] = []
     for run in runs(text):
@@ -151,7 +150,7 @@ def snippet(
     marks: tuple[str, str] = ("**", "**"),
 ) -> str:
     """About `width` characters of `text` around the first match, matches between `marks`."""
-    flat = normalize(" ".join(text.split()))
+    flat = " ".join(text.split())
     spans = _spans(flat, atoms)
     start = 0
     if spans and spans[0][1] > width:

@@ -5,7 +5,7 @@ plain `unicode61` tokenizer (which keeps each of our tokens whole), PostgreSQL w
 built from the same tokens verbatim (no text search parser or dictionary). Query words go through
 the same `tokenize`, so a query matches the same items on SQLite and PostgreSQL.
 
-Tokens are lower-cased ASCII words (accents folded, a minimal English plural stemmer), Chinese as
+Tokens are lower-cased ASCII words (accents folded, a minimal plural stemmer), Chinese as
 overlapping character bigrams (traditional characters mapped to simplified ones, character by
 character, so a substring of a text always maps like the text), single symbols such as emoji,
 and anything else (Cyrillic, Arabic, …) hex-encoded as `_u…`, so that no engine ever sees a
@@ -96,14 +96,15 @@ def _han_token(chars: str) -> str:
 
 
 def stem(word: str) -> str:
-    """A minimal English plural stemmer (Lucene's EnglishMinimalStemmer rules)."""
-    if len(word) < 3 or word[-1] != "s" or word[-2] in "us":
+    """A minimal English plural stemmer: visas → visa, policies → policy, fees → fee.
+
+    Words ending in -ss, -us and -is keep their s (class, status, analysis). Deliberately
+    simple and predictable: the same function runs on documents and queries.
+    """
+    if len(word) < 3 or word[-1] != "s" or word[-2] in "sui":
         return word
-    if word[-2] == "e":
-        if len(word) > 3 and word[-3] == "i" and word[-4] not in "ae":
-            return word[:-3] + "y"
-        if word[-3] in "iaoe":
-            return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
     return word[:-1]
 
 
@@ -141,7 +142,7 @@ def _classify(char: str) -> str:
 
 
 def _han_tokens(run: str) -> tuple[str, ...]:
-    chars = run.translate(_traditional_to_simplified())
+    chars = unicodedata.normalize("NFKC", run).translate(_traditional_to_simplified())
     if len(chars) == 1:
         return (_han_token(chars),)
     return tuple(_han_token(chars[i : i + 2]) for i in range(len(chars) - 1))
