@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from search_corpus import NOW, store_corpus
 
+from talentbrief.storage import search
 from talentbrief.storage.db import Database, open_database
 from talentbrief.storage.query import QuerySyntaxError, parse_query
 from talentbrief.storage.search import matching_item_ids, search_items
@@ -39,17 +40,17 @@ def pair(tmp_path: Path, postgres_url: str) -> Iterator[Pair]:
     both.postgres.dispose()
 
 
-def _results(database: Database, text: str) -> tuple[list[SearchHit], list[int]]:
+def _results(database: Database, text: str, limit: int) -> tuple[list[SearchHit], list[int]]:
     query = parse_query(text, now=NOW)
     with database.session() as session:
-        hits = search_items(session, query, limit=20, now=NOW)
+        hits = search_items(session, query, limit=limit, now=NOW)
         ids = matching_item_ids(session, query)
     return hits, ids
 
 
-def _assert_same(pair: Pair, text: str) -> list[int]:
-    sqlite_hits, sqlite_ids = _results(pair.sqlite, text)
-    postgres_hits, postgres_ids = _results(pair.postgres, text)
+def _assert_same(pair: Pair, text: str, limit: int = 20) -> list[int]:
+    sqlite_hits, sqlite_ids = _results(pair.sqlite, text, limit)
+    postgres_hits, postgres_ids = _results(pair.postgres, text, limit)
     assert sqlite_ids == postgres_ids, text
     assert sqlite_hits == postgres_hits, text
     return sqlite_ids
@@ -68,6 +69,17 @@ QUERIES = [
 def test_fixed_queries_agree_on_both_backends(pair: Pair) -> None:
     non_empty = [text for text in QUERIES if _assert_same(pair, text)]
     assert len(non_empty) >= len(QUERIES) - 3  # the comparison is not vacuous
+
+
+@pytest.mark.parametrize("newest_slice", [1, 4, 9])
+def test_postgres_newest_slice_changes_nothing(
+    pair: Pair, monkeypatch: pytest.MonkeyPatch, newest_slice: int
+) -> None:
+    """PostgreSQL asks the newest ids first; with a tiny slice both of its paths run."""
+    monkeypatch.setattr(search, "NEWEST_SLICE", newest_slice)
+    monkeypatch.setattr(search, "CANDIDATES", 2)
+    for text in QUERIES:
+        _assert_same(pair, text, limit=2)
 
 
 _VOCABULARY = [

@@ -79,7 +79,7 @@ class Item(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))
-    published_at: Mapped[datetime]
+    published_at: Mapped[datetime] = mapped_column(index=True)  # migration 0002 (search)
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     # sha256 of title + summary: a changed story updates the row, an unchanged one is skipped.

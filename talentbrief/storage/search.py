@@ -12,8 +12,8 @@ filters as a semi-join. Ranking and snippets happen in Python for the candidates
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import DateTime, bindparam, func, select, text
@@ -40,10 +40,12 @@ from talentbrief.storage.search_text import (
     language_token,
     range_tokens,
     tag_token,
+    utc_day,
 )
 from talentbrief.storage.types import SearchHit
 
 CANDIDATES = 400  # the newest matches that get ranked; bounds the cost of common words
+EMPTY_RANGE = "_none"  # a meta token no item has: a date range outside the archive
 
 
 # --- the query in each engine's syntax --------------------------------------------------------
@@ -77,7 +79,8 @@ class _Compiled:
 
     positives: list[list[Atom]]  # AND of ORs
     negatives: list[Atom]
-    window: list[str]  # meta tokens of the date range, ORed
+    window: list[str]  # meta tokens of the exact date range, ORed
+    months: list[str]  # the same range widened to whole months: fewer tokens, a superset
     sources: list[list[str]]  # AND of (any of these names)
     excluded_sources: list[str]
 
@@ -86,7 +89,16 @@ class _Compiled:
         return bool(self.positives or self.negatives or self.window)
 
 
-def _compile(query: Query) -> _Compiled:
+def _month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _month_end(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def _compile(query: Query, published: tuple[date, date] | None = None) -> _Compiled:
+    """Split `query` for the engines; `published` (first, last day stored) trims open ranges."""
     positives: list[list[Atom]] = []
     sources: list[list[str]] = []
     for clause in query.include:
@@ -95,17 +107,32 @@ def _compile(query: Query) -> _Compiled:
             sources.append([o.name for o in options if isinstance(o, Source)])
         else:
             positives.append(options)
-    window = range_tokens(query.since, query.until) if query.since or query.until else []
+    window: list[str] = []
+    months: list[str] = []
+    if query.since or query.until:
+        # Days outside what is stored match nothing: leaving them out shortens the OR.
+        since, until = query.since, query.until
+        if published is not None:
+            since = max(since or published[0], published[0])
+            until = min(until or published[1], published[1])
+        if since is not None and until is not None and since > until:
+            window = months = [EMPTY_RANGE]
+        else:
+            window = range_tokens(since, until)
+            months = range_tokens(
+                _month_start(since) if since else None, _month_end(until) if until else None
+            )
     return _Compiled(
         positives=positives,
         negatives=[a for a in query.exclude if not isinstance(a, Source)],
         window=window,
+        months=months,
         sources=sources,
         excluded_sources=[a.name for a in query.exclude if isinstance(a, Source)],
     )
 
 
-def _engine_query(compiled: _Compiled, *, postgres: bool) -> str:
+def _engine_query(compiled: _Compiled, *, postgres: bool, months: bool = False) -> str:
     atom = _tsquery_atom if postgres else _fts5_atom
     and_, or_ = (" & ", " | ") if postgres else (" AND ", " OR ")
 
@@ -116,8 +143,9 @@ def _engine_query(compiled: _Compiled, *, postgres: bool) -> str:
         return f"'{value}'" if postgres else f'"{value}"'
 
     groups = [any_of([atom(a) for a in options]) for options in compiled.positives]
-    if compiled.window:
-        groups.append(any_of([token(t) for t in compiled.window]))
+    window = compiled.months if months else compiled.window
+    if window:
+        groups.append(any_of([token(t) for t in window]))
     if not groups:
         groups.append(token(EVERY_ITEM))
     positive = and_.join(groups)
@@ -145,6 +173,15 @@ def _source_ids(session: Session, names: Sequence[str]) -> list[int]:
     return list(
         session.scalars(select(SourceRow.id).where(func.lower(SourceRow.name).in_(lowered)))
     )
+
+
+def _published_days(session: Session) -> tuple[date, date] | None:
+    """The first and last published day in the archive (two index lookups)."""
+    first = session.scalar(select(func.min(Item.published_at)))
+    last = session.scalar(select(func.max(Item.published_at)))
+    if first is None or last is None:
+        return None
+    return utc_day(first), utc_day(last)
 
 
 def _utc(moment: datetime) -> datetime:
@@ -176,16 +213,26 @@ class _Sql:
         return statement
 
 
-def _base(compiled: _Compiled, *, postgres: bool) -> _Sql:
-    """Full-text candidates; plain items when the query filters by source alone."""
+def _base(compiled: _Compiled, *, postgres: bool, months: bool = True) -> _Sql:
+    """Full-text candidates; plain items when the query filters by source alone.
+
+    On PostgreSQL the GIN condition carries the date range as whole months (`months`) or not
+    at all, and each row it returns is checked for the exact days by ts_match_vq (the function
+    behind @@, which no index claims, so it runs on those rows only): every OR'd token makes
+    the GIN scan slower, while the check on a fetched row is cheap.
+    """
     if not compiled.has_text and compiled.sources:
         return _Sql("items AS f", "f.id", [], {})
-    match = {"match": _engine_query(compiled, postgres=postgres)}
-    if postgres:
-        return _Sql(
-            "item_search AS f", "f.item_id", ["f.document @@ CAST(:match AS tsquery)"], match
-        )
-    return _Sql("item_search AS f", "f.rowid", ["f.item_search MATCH :match"], match)
+    if not postgres:
+        match = {"match": _engine_query(compiled, postgres=False)}
+        return _Sql("item_search AS f", "f.rowid", ["f.item_search MATCH :match"], match)
+    coarse = replace(compiled, window=compiled.months if months else [])
+    match = {"match": _engine_query(coarse, postgres=True)}
+    sql = _Sql("item_search AS f", "f.item_id", ["f.document @@ CAST(:match AS tsquery)"], match)
+    if coarse.window != compiled.window:
+        sql.params["days"] = " | ".join(f"'{token}'" for token in compiled.window)
+        sql.conditions.append("ts_match_vq(f.document, CAST(:days AS tsquery))")
+    return sql
 
 
 # A correlated lookup per candidate keeps FTS5 streaming newest-first (an IN (subquery) makes
@@ -251,7 +298,7 @@ def _matching(
     first_seen_before: datetime | None = None,
 ) -> list[int]:
     """Ids of the items matching `query` (and the first-seen window), in id order."""
-    compiled = _compile(query)
+    compiled = _compile(query, _published_days(session) if query.since or query.until else None)
     postgres = session.get_bind().dialect.name == "postgresql"
     sql = _base(compiled, postgres=postgres)
     if not _add_sources(session, sql, compiled):
@@ -259,7 +306,32 @@ def _matching(
     windowed = first_seen_after is not None or first_seen_before is not None
     if windowed and not _add_window(session, sql, first_seen_after, first_seen_before, postgres):
         return []
+    if postgres and newest_first and limit is not None and not windowed:
+        return _newest_on_postgres(session, compiled, sql, limit)
     statement = sql.statement(newest_first=newest_first, limit=limit)
+    return [row[0] for row in session.execute(statement, sql.params)]
+
+
+# PostgreSQL reads every GIN match from the heap before it can sort them, and its planner may
+# walk the primary key backwards for a word it underestimates. So it is asked first among the
+# newest ids, with the date range left to the row check (the newest slice is where recent
+# windows are); a common word fills the page there. Otherwise the whole archive is asked, with
+# the range in the index. Both give the newest `limit` matches, as one unbounded query would.
+NEWEST_SLICE = 25_000
+
+
+def _newest_on_postgres(session: Session, compiled: _Compiled, sql: _Sql, limit: int) -> list[int]:
+    top = session.scalar(select(func.max(Item.id))) or 0
+    if top > NEWEST_SLICE:
+        sliced = _base(compiled, postgres=True, months=False)
+        _add_sources(session, sliced, compiled)
+        sliced.conditions.append(f"{sliced.key} > :newest_low")
+        sliced.params["newest_low"] = top - NEWEST_SLICE
+        statement = sliced.statement(newest_first=True, limit=limit)
+        ids = [row[0] for row in session.execute(statement, sliced.params)]
+        if len(ids) >= limit:
+            return ids
+    statement = sql.statement(newest_first=True, limit=limit)
     return [row[0] for row in session.execute(statement, sql.params)]
 
 

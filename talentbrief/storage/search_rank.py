@@ -42,12 +42,12 @@ class Candidate:
     alert: bool
 
 
-def _occurrences(tokens: Sequence[str], wanted: tuple[str, ...]) -> int:
+def _occurrences(tokens: list[str], wanted: tuple[str, ...]) -> int:
     if len(wanted) == 1:
         token = wanted[0]
         if is_han_token(token) and not token.startswith("_u"):
             return sum(token in t for t in tokens if not t.isascii())
-        return sum(t == token for t in tokens)
+        return tokens.count(token)
     size = len(wanted)
     first = wanted[0]
     return sum(
@@ -70,7 +70,10 @@ def relevance(search_text: str, atoms: Sequence[TextAtom]) -> float:
     if not atoms:
         return 0.0
     tokens = search_text.split()
-    split = tokens.index(SEPARATOR) if SEPARATOR in tokens else len(tokens)
+    try:
+        split = tokens.index(SEPARATOR)
+    except ValueError:
+        split = len(tokens)
     title, body = tokens[:split], tokens[split + 1 :]
     total = 0.0
     for atom in atoms:

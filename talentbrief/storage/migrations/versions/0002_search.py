@@ -185,6 +185,8 @@ def _backfill(connection: sa.Connection) -> None:
 def upgrade() -> None:
     op.add_column("items", sa.Column("search_text", sa.Text, nullable=False, server_default=""))
     op.add_column("items", sa.Column("search_meta", sa.Text, nullable=False, server_default=""))
+    # Search trims open date ranges to the published days stored (min/max by this index).
+    op.create_index("ix_items_published_at", "items", ["published_at"])
     connection = op.get_bind()
     _backfill(connection)
     statements = SQLITE_UP if connection.dialect.name == "sqlite" else POSTGRES_UP
@@ -193,6 +195,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_items_published_at", "items")
     connection = op.get_bind()
     statements = SQLITE_DOWN if connection.dialect.name == "sqlite" else POSTGRES_DOWN
     for statement in statements:
