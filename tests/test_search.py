@@ -232,3 +232,14 @@ def test_hostile_queries_run_as_literal_words(corpus: Database, typed: str) -> N
     with corpus.session() as session:
         search_items(session, query, now=NOW)
         assert session.scalar(select(Item.id).limit(1)) is not None  # the table is still there
+
+
+def test_postgres_plans_every_search_for_its_own_words(database: Database) -> None:
+    """A generic plan (psycopg prepares repeated statements) cannot see the tsquery."""
+    if database.dialect != "postgresql":
+        pytest.skip("a PostgreSQL planner setting")
+    with database.session() as session:
+        for _ in range(7):  # past psycopg's prepare threshold
+            search_items(session, parse_query("visa", now=NOW), now=NOW)
+        mode = session.scalar(text("SELECT current_setting('plan_cache_mode')"))
+    assert mode == "force_custom_plan"
