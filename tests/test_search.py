@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from search_corpus import NOW, store_corpus
 from sqlalchemy import delete, select, text, update
 
-from talentbrief.storage.db import Database
+from talentbrief.storage.db import Database, open_database
 from talentbrief.storage.items import retag_items, store_items
 from talentbrief.storage.migrate import downgrade, upgrade
 from talentbrief.storage.models import Item
@@ -234,12 +234,15 @@ def test_hostile_queries_run_as_literal_words(corpus: Database, typed: str) -> N
         assert session.scalar(select(Item.id).limit(1)) is not None  # the table is still there
 
 
-def test_postgres_plans_every_search_for_its_own_words(database: Database) -> None:
+@pytest.mark.postgres
+def test_postgres_plans_every_search_for_its_own_words(postgres_url: str) -> None:
     """A generic plan (psycopg prepares repeated statements) cannot see the tsquery."""
-    if database.dialect != "postgresql":
-        pytest.skip("a PostgreSQL planner setting")
-    with database.session() as session:
-        for _ in range(7):  # past psycopg's prepare threshold
-            search_items(session, parse_query("visa", now=NOW), now=NOW)
-        mode = session.scalar(text("SELECT current_setting('plan_cache_mode')"))
+    database = open_database(postgres_url)
+    try:
+        with database.session() as session:
+            for _ in range(7):  # past psycopg's prepare threshold
+                search_items(session, parse_query("visa", now=NOW), now=NOW)
+            mode = session.scalar(text("SELECT current_setting('plan_cache_mode')"))
+    finally:
+        database.dispose()
     assert mode == "force_custom_plan"

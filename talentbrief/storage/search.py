@@ -1,19 +1,21 @@
-"""Search the archive: a parsed `Query` → SQLite FTS5 or PostgreSQL tsvector.
+"""Search the archive: a parsed `Query` → SQLite FTS5 or PostgreSQL tsvector → ranked hits.
 
-Every token of the query is quoted into the engine's own syntax here (FTS5 strings, tsquery
-lexemes), and the result is bound as a parameter: nothing the user typed reaches an engine as
-syntax. The engines only select candidates: the newest `CANDIDATES` matches (FTS5 stops early
-on `ORDER BY rowid DESC LIMIT`; PostgreSQL reads the GIN index), with tag, language, alert and
-date filters inside the full-text match as meta tokens (storage/search_text.py), and source
-filters as a semi-join. Ranking and snippets happen in Python for the candidates and the page
+storage/search_syntax.py writes the query in each engine's syntax (every token quoted, bound as
+a parameter: nothing the user typed reaches an engine as syntax). The engines only select
+candidates, the newest `CANDIDATES` matches: FTS5 stops early on `ORDER BY rowid DESC LIMIT`;
+PostgreSQL is asked among the newest ids first (see `_newest_on_postgres`). Tag, language,
+alert and date filters are meta tokens inside the full-text match; source filters are a
+semi-join. Ranking and snippets happen in Python for the candidates and the page
 (storage/search_rank.py), identically on both backends.
+
+Public: `search_items` (chat, CLI) and `matching_item_ids` (digests, alert subscriptions).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, bindparam, func, select, text
@@ -22,147 +24,13 @@ from sqlalchemy.orm import Session
 from talentbrief.storage.items import load_items
 from talentbrief.storage.models import Item
 from talentbrief.storage.models import Source as SourceRow
-from talentbrief.storage.query import (
-    Alert,
-    AnyOf,
-    Atom,
-    Lang,
-    Phrase,
-    Query,
-    Source,
-    Tag,
-    Word,
-)
+from talentbrief.storage.query import Query
 from talentbrief.storage.search_rank import Candidate, rank, snippet
-from talentbrief.storage.search_text import (
-    EVERY_ITEM,
-    alert_token,
-    language_token,
-    range_tokens,
-    tag_token,
-    utc_day,
-)
+from talentbrief.storage.search_syntax import Compiled, compile_query, engine_query
+from talentbrief.storage.search_text import utc_day
 from talentbrief.storage.types import SearchHit
 
 CANDIDATES = 400  # the newest matches that get ranked; bounds the cost of common words
-EMPTY_RANGE = "_none"  # a meta token no item has: a date range outside the archive
-
-
-# --- the query in each engine's syntax --------------------------------------------------------
-
-
-def _tokens(atom: Atom) -> tuple[str, ...]:
-    """The tokens that must stand together for `atom` (one token for the filters)."""
-    if isinstance(atom, Word | Phrase):
-        return atom.tokens
-    if isinstance(atom, Tag):
-        return (tag_token(atom.tag),)
-    if isinstance(atom, Lang):
-        return (language_token(atom.code),)
-    if isinstance(atom, Alert):
-        return (alert_token(atom.flag),)
-    raise TypeError(f"{atom!r} is not matched by full text")
-
-
-def _fts5_atom(atom: Atom) -> str:
-    return '"' + " ".join(_tokens(atom)).replace('"', '""') + '"'
-
-
-def _tsquery_atom(atom: Atom) -> str:
-    quoted = ["'" + t.replace("\\", "\\\\").replace("'", "''") + "'" for t in _tokens(atom)]
-    return quoted[0] if len(quoted) == 1 else "(" + " <-> ".join(quoted) + ")"
-
-
-@dataclass(frozen=True, slots=True)
-class _Compiled:
-    """The parts of a query: full-text positives and negatives, and source id filters."""
-
-    positives: list[list[Atom]]  # AND of ORs
-    negatives: list[Atom]
-    window: list[str]  # meta tokens of the exact date range, ORed
-    months: list[str]  # the same range widened to whole months: fewer tokens, a superset
-    sources: list[list[str]]  # AND of (any of these names)
-    excluded_sources: list[str]
-
-    @property
-    def has_text(self) -> bool:
-        return bool(self.positives or self.negatives or self.window)
-
-
-def _month_start(day: date) -> date:
-    return day.replace(day=1)
-
-
-def _month_end(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
-
-
-def _compile(query: Query, published: tuple[date, date] | None = None) -> _Compiled:
-    """Split `query` for the engines; `published` (first, last day stored) trims open ranges."""
-    positives: list[list[Atom]] = []
-    sources: list[list[str]] = []
-    for clause in query.include:
-        options = list(clause.options) if isinstance(clause, AnyOf) else [clause]
-        if all(isinstance(o, Source) for o in options):
-            sources.append([o.name for o in options if isinstance(o, Source)])
-        else:
-            positives.append(options)
-    window: list[str] = []
-    months: list[str] = []
-    if query.since or query.until:
-        # Days outside what is stored match nothing: leaving them out shortens the OR.
-        since, until = query.since, query.until
-        if published is not None:
-            since = max(since or published[0], published[0])
-            until = min(until or published[1], published[1])
-        if since is not None and until is not None and since > until:
-            window = months = [EMPTY_RANGE]
-        else:
-            window = range_tokens(since, until)
-            months = range_tokens(
-                _month_start(since) if since else None, _month_end(until) if until else None
-            )
-    return _Compiled(
-        positives=positives,
-        negatives=[a for a in query.exclude if not isinstance(a, Source)],
-        window=window,
-        months=months,
-        sources=sources,
-        excluded_sources=[a.name for a in query.exclude if isinstance(a, Source)],
-    )
-
-
-def _engine_query(compiled: _Compiled, *, postgres: bool, months: bool = False) -> str:
-    atom = _tsquery_atom if postgres else _fts5_atom
-    and_, or_ = (" & ", " | ") if postgres else (" AND ", " OR ")
-
-    def any_of(parts: list[str]) -> str:
-        return parts[0] if len(parts) == 1 else "(" + or_.join(parts) + ")"
-
-    def token(value: str) -> str:
-        return f"'{value}'" if postgres else f'"{value}"'
-
-    groups = [any_of([atom(a) for a in options]) for options in compiled.positives]
-    window = compiled.months if months else compiled.window
-    if window:
-        groups.append(any_of([token(t) for t in window]))
-    if not groups:
-        groups.append(token(EVERY_ITEM))
-    positive = and_.join(groups)
-    if not compiled.negatives:
-        return positive
-    negative = any_of([atom(a) for a in compiled.negatives])
-    return f"({positive}) & !{negative}" if postgres else f"({positive}) NOT {negative}"
-
-
-def fts5_match(query: Query) -> str:
-    """The FTS5 MATCH expression of `query` (every token a quoted string)."""
-    return _engine_query(_compile(query), postgres=False)
-
-
-def tsquery_text(query: Query) -> str:
-    """The tsquery of `query` (every token a quoted lexeme), for CAST(… AS tsquery)."""
-    return _engine_query(_compile(query), postgres=True)
 
 
 # --- candidates -------------------------------------------------------------------------------
@@ -213,7 +81,7 @@ class _Sql:
         return statement
 
 
-def _base(compiled: _Compiled, *, postgres: bool, months: bool = True) -> _Sql:
+def _base(compiled: Compiled, *, postgres: bool, months: bool = True) -> _Sql:
     """Full-text candidates; plain items when the query filters by source alone.
 
     On PostgreSQL the GIN condition carries the date range as whole months (`months`) or not
@@ -224,10 +92,10 @@ def _base(compiled: _Compiled, *, postgres: bool, months: bool = True) -> _Sql:
     if not compiled.has_text and compiled.sources:
         return _Sql("items AS f", "f.id", [], {})
     if not postgres:
-        match = {"match": _engine_query(compiled, postgres=False)}
+        match = {"match": engine_query(compiled, postgres=False)}
         return _Sql("item_search AS f", "f.rowid", ["f.item_search MATCH :match"], match)
     coarse = replace(compiled, window=compiled.months if months else [])
-    match = {"match": _engine_query(coarse, postgres=True)}
+    match = {"match": engine_query(coarse, postgres=True)}
     sql = _Sql("item_search AS f", "f.item_id", ["f.document @@ CAST(:match AS tsquery)"], match)
     if coarse.window != compiled.window:
         sql.params["days"] = " | ".join(f"'{token}'" for token in compiled.window)
@@ -242,7 +110,7 @@ _CARRIED = (
 )
 
 
-def _add_sources(session: Session, sql: _Sql, compiled: _Compiled) -> bool:
+def _add_sources(session: Session, sql: _Sql, compiled: Compiled) -> bool:
     """Add the source filters; False when a required source does not exist."""
     names: list[str] = []
     for index, wanted in enumerate(compiled.sources):
@@ -298,7 +166,9 @@ def _matching(
     first_seen_before: datetime | None = None,
 ) -> list[int]:
     """Ids of the items matching `query` (and the first-seen window), in id order."""
-    compiled = _compile(query, _published_days(session) if query.since or query.until else None)
+    compiled = compile_query(
+        query, _published_days(session) if query.since or query.until else None
+    )
     postgres = session.get_bind().dialect.name == "postgresql"
     if postgres:
         # psycopg prepares a statement run five times; PostgreSQL then switches to a generic
@@ -325,7 +195,7 @@ def _matching(
 NEWEST_SLICE = 25_000
 
 
-def _newest_on_postgres(session: Session, compiled: _Compiled, sql: _Sql, limit: int) -> list[int]:
+def _newest_on_postgres(session: Session, compiled: Compiled, sql: _Sql, limit: int) -> list[int]:
     top = session.scalar(select(func.max(Item.id))) or 0
     if top > NEWEST_SLICE:
         sliced = _base(compiled, postgres=True, months=False)
@@ -401,12 +271,3 @@ def search_items(
             )
         )
     return hits
-
-
-__all__ = [
-    "CANDIDATES",
-    "fts5_match",
-    "matching_item_ids",
-    "search_items",
-    "tsquery_text",
-]
