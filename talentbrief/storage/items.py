@@ -18,6 +18,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from talentbrief.storage.models import Item, ItemSource, ItemTag, Source
+from talentbrief.storage.search_text import retag_search_meta, search_columns
 from talentbrief.storage.types import NewItem, RetagRow, StoredItem, StoreResult
 
 # Bound the IN (...) lists so SQLite's variable limit and PostgreSQL's planner stay happy.
@@ -65,6 +66,15 @@ def _item_row(item: NewItem, source_id: int, now: datetime) -> dict[str, Any]:
         "comments_close_on": item.comments_close_on,
         "alert": item.alert,
         "reasons": {tag: list(why) for tag, why in item.reasons.items()},
+        # Search document (storage/search_text.py); triggers copy it into the full-text index.
+        **search_columns(
+            title=item.title,
+            summary=item.summary,
+            tags=item.tags,
+            alert=item.alert,
+            language=item.language,
+            published_at=item.published_at,
+        ),
     }
 
 
@@ -256,6 +266,9 @@ def retag_items(
             .values(alert=alert, reasons={tag: list(why) for tag, why in reasons.items()})
         )
     _replace_tags(session, {item_id: tags for item_id, (tags, _a, _r) in updates.items()})
+    retag_search_meta(
+        session, {item_id: (tags, alert) for item_id, (tags, alert, _r) in updates.items()}
+    )
 
 
 def _since_clause(since: datetime | None) -> Any:

@@ -81,7 +81,7 @@ class Item(Base):
     summary: Mapped[str] = mapped_column(Text, default="")
     author: Mapped[str | None] = mapped_column(Text)
     language: Mapped[str | None] = mapped_column(String(16))
-    published_at: Mapped[datetime]
+    published_at: Mapped[datetime] = mapped_column(index=True)  # migration 0002 (search)
     first_seen_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
     # sha256 of title + summary: a changed story updates the row, an unchanged one is skipped.
@@ -100,6 +100,11 @@ class Item(Base):
     # Tagger output: tag rows live in item_tags; the flag and the reasons live here.
     alert: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     reasons: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    # The search document (storage/search_text.py), indexed by FTS5 on SQLite and by a tsvector
+    # on PostgreSQL; database triggers from migration 0002 keep the index in step with these.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    search_meta: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     tags: Mapped[list[ItemTag]] = relationship(
         back_populates="item", cascade="all, delete-orphan", passive_deletes=True

@@ -78,3 +78,18 @@ class RetagRow:
     tags: Mapping[str, float]
     alert: bool
     reasons: Mapping[str, tuple[str, ...]]
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    """One search result, as chat, the CLI and the JSON output show it."""
+
+    id: int
+    title: str
+    url: str | None
+    source: str | None
+    published: datetime
+    tags: tuple[str, ...]
+    alert: bool
+    snippet: str  # from the summary (else the title), matched words between highlight marks
+    score: float  # relevance blended with recency and the alert flag, 0…1

@@ -1,0 +1,87 @@
+"""`talentbrief search` through `main([...])`, on a real archive."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from search_corpus import store_corpus
+
+from talentbrief.bot.cli import main
+from talentbrief.storage.db import Database
+
+
+@pytest.fixture
+def archive(
+    database: Database, database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Database:
+    store_corpus(database)
+    config = tmp_path / "talentbrief.toml"
+    config.write_text('[storage]\nurl = "sqlite:///unused.db"\n', encoding="utf-8")
+    monkeypatch.setenv("TALENTBRIEF_CONFIG", str(config))
+    monkeypatch.setenv("TALENTBRIEF_DATABASE_URL", database_url)
+    return database
+
+
+def test_json_output_has_the_contract_fields(
+    archive: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "H-1B fee", "--json"]) == 0
+    out = capsys.readouterr()
+    [hit] = json.loads(out.out)
+    assert set(hit) == {"id", "title", "url", "source", "published", "tags", "alert", "snippet",
+                        "score"}  # fmt: skip
+    assert hit["title"] == "USCIS finalizes H-1B fee rule"
+    assert hit["source"] == "USCIS news"
+    assert hit["tags"] == ["visa-policy"]
+    assert hit["alert"] is True
+    assert hit["published"].startswith("20")
+    assert "**fee**" in hit["snippet"]
+
+
+def test_flags_merge_into_the_query(archive: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["search", "", "--tag", "visa-policy", "--tag", "student-mobility", "--json",
+                 "--source", "新华网", "--since", "2026-01-01", "--limit", "5"])  # fmt: skip
+    assert code == 0
+    titles = [hit["title"] for hit in json.loads(capsys.readouterr().out)]
+    assert titles == ["美国收紧中国留学生签证政策"]
+
+
+def test_readable_output_lists_title_source_date_tags_snippet_link(
+    archive: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["search", "Westlake"]) == 0
+    out = capsys.readouterr().out
+    assert "Physicist leaves Princeton for Westlake University" in out
+    assert "Nature careers · " in out
+    assert "returnees" in out
+    assert "https://news.example/nature-returnee" in out
+
+
+def test_no_results_is_not_an_error(archive: Database, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "zzyzx", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["search", "zzyzx"]) == 0
+    assert "No items match" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["search", '"unclosed'], "unbalanced quote"),
+        (["search", "title:visa"], "unknown field title:"),
+        (["search", ""], "empty query"),
+        (["search", "visa", "--since", "soon"], "cannot read the date"),
+        (["search", "visa", "--limit", "0"], "--limit must be between"),
+    ],
+)
+def test_bad_queries_exit_2_with_one_line(
+    archive: Database, capsys: pytest.CaptureFixture[str], argv: list[str], message: str
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr()
+    assert err.out == ""
+    assert err.err.startswith("talentbrief: error: ")
+    assert message in err.err
+    assert err.err.count("\n") == 1

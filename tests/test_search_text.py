@@ -1,0 +1,161 @@
+"""The search document: one tokenizer in Python, kept whole by FTS5 and by PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from talentbrief.storage.db import Database, open_database
+from talentbrief.storage.search_text import (
+    FIRST_DAY,
+    LAST_DAY,
+    MAX_OCCURRENCES,
+    day_tokens,
+    document_meta,
+    document_text,
+    range_tokens,
+    replace_tag_tokens,
+    stem,
+    tokenize,
+)
+
+WHEN = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("source", "tokens"),
+    [
+        ("USCIS finalizes H-1B fee rules", ["uscis", "finalize", "h", "1b", "fee", "rule"]),
+        (
+            "中美人才竞争：留學簽證",
+            ["中美", "美人", "人才", "才竞", "竞争", "留学", "学签", "签证"],
+        ),
+        ("美 visa", ["美", "visa"]),
+        ("ＦＵＬＬ width Résumé", ["full", "width", "resume"]),
+        ("e\u0301tude", ["etude"]),  # a decomposed accent stays with its word
+        ("Straße", ["strasse"]),
+        ("Москва", ["_ud0bcd0bed181d0bad0b2d0b0"]),
+        ("🚀🚀", ["_uf09f9a80", "_uf09f9a80"]),
+        ("NEAR(a*b) ^x 'y' :* <->", ["near", "a", "b", "x", "y"]),
+        ("", []),
+    ],
+)
+def test_tokenize(source: str, tokens: list[str]) -> None:
+    assert tokenize(source) == tokens
+
+
+@pytest.mark.parametrize(
+    ("word", "stemmed"),
+    [("visas", "visa"), ("policies", "policy"), ("rules", "rule"), ("fees", "fee"),
+     ("returnees", "returnee"), ("us", "us"), ("status", "status"), ("class", "class"),
+     ("analysis", "analysis"), ("agencies", "agency"), ("ties", "tie")],
+)  # fmt: skip
+def test_minimal_plural_stemmer(word: str, stemmed: str) -> None:
+    assert stem(word) == stemmed
+
+
+def test_document_separates_title_from_summary_and_caps_repeats() -> None:
+    assert document_text("Visa rules", "New visas") == "visa rule _ new visa"
+    spam = document_text("t", "visa " * 400)
+    assert spam.split().count("visa") == MAX_OCCURRENCES
+
+
+def test_meta_holds_filters_periods_and_chinese_characters() -> None:
+    meta = document_meta(
+        title="美國簽證", summary="", tags={"visa-policy": 1.0}, alert=True, language=None,
+        published_at=WHEN,
+    )  # fmt: skip
+    tokens = meta.split()
+    assert {"_i", "_a1", "_c20", "_e202", "_y2026", "_m202603", "_d20260302", "_lzh"} <= set(tokens)
+    assert {"美", "国", "签", "证"} <= set(tokens)
+    retagged = replace_tag_tokens(meta, ["returnees"], False).split()
+    assert "_a0" in retagged and "_a1" not in retagged
+    assert set(retagged) - set(tokens) == {"_a0", "_t" + b"returnees".hex()}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(date(1890, 1, 1), date(2210, 1, 1)), st.integers(0, 900), st.booleans())
+def test_range_tokens_cover_exactly_the_days_asked(
+    since: date, length: int, open_end: bool
+) -> None:
+    until = None if open_end else since + timedelta(days=length)
+    cover = set(range_tokens(since, until))
+    first = min(max(since, FIRST_DAY), LAST_DAY)
+    last = LAST_DAY if until is None else min(max(until, FIRST_DAY), LAST_DAY)
+    for offset in (-2, -1, 0, 1, length // 2, length, length + 1, length + 2):
+        day = first + timedelta(days=offset)
+        if FIRST_DAY <= day <= LAST_DAY:
+            covered = bool(cover & set(day_tokens(day)))
+            assert covered == (first <= day <= last), (day, first, last)
+
+
+# --- the engines keep every token whole -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fts5() -> Iterator[sqlite3.Connection]:
+    connection = sqlite3.connect(":memory:")
+    connection.execute(
+        "CREATE VIRTUAL TABLE doc USING fts5(search_text, search_meta, "
+        "tokenize=\"unicode61 remove_diacritics 0 tokenchars '_'\")"
+    )
+    connection.execute("CREATE VIRTUAL TABLE vocab USING fts5vocab(doc, 'row')")
+    yield connection
+    connection.close()
+
+
+def _document(title: str, summary: str) -> tuple[str, str]:
+    meta = document_meta(
+        title=title, summary=summary, tags=["visa-policy"], alert=False, language=None,
+        published_at=WHEN,
+    )  # fmt: skip
+    return document_text(title, summary), meta
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_fts5_indexes_exactly_our_tokens(fts5: sqlite3.Connection, title: str, body: str) -> None:
+    words, meta = _document(title, body)
+    fts5.execute("DELETE FROM doc")
+    fts5.execute("INSERT INTO doc VALUES (?, ?)", (words, meta))
+    indexed = {term for (term,) in fts5.execute("SELECT term FROM vocab")}
+    assert indexed == set(words.split()) | set(meta.split())
+
+
+def test_every_common_chinese_character_survives_fts5(fts5: sqlite3.Connection) -> None:
+    characters = [chr(c) for c in range(0x4E00, 0x9FCD)]
+    tokens = [t for t in tokenize("".join(characters)) if not t.startswith("_u")]
+    fts5.execute("DELETE FROM doc")
+    fts5.execute("INSERT INTO doc VALUES (?, '')", (" ".join(tokens),))
+    indexed = {term for (term,) in fts5.execute("SELECT term FROM vocab")}
+    assert indexed == set(tokens)
+
+
+@pytest.fixture
+def postgres(postgres_url: str) -> Iterator[Database]:
+    database = open_database(postgres_url)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_postgres_vector_holds_exactly_our_tokens(
+    postgres: Database, title: str, body: str
+) -> None:
+    words, meta = _document(title, body)
+    with postgres.engine.connect() as connection:
+        lexemes = connection.execute(
+            text("SELECT tsvector_to_array(talentbrief_search_vector(:w, :m))"),
+            {"w": words, "m": meta},
+        ).scalar_one()
+    assert set(lexemes) == set(words.split()) | set(meta.split())
