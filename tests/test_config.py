@@ -85,6 +85,7 @@ def test_environment_picks_the_file_and_overrides_the_database(tmp_path: Path) -
         ("[[channels]]\nname = 'c'\nplatform = 'slack'\n", "need a target"),
         ("[[channels]]\nname = 'c'\ndays = ['someday']\n", "channels[0].days"),
         ("[poll]\nconcurrency = 0\n", "poll.concurrency"),
+        ("[[channels]]\nname = 'c'\nquery = 'visa title:x'\n", "channels[0].query: unknown field"),
         ("[storage\n", "not valid TOML"),
     ],
 )

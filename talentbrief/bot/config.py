@@ -28,6 +28,7 @@ from pydantic import (
 from talentbrief.digests.schedule import cron_trigger
 from talentbrief.errors import ConfigError
 from talentbrief.storage.channels import ChannelSpec
+from talentbrief.storage.query import QuerySyntaxError, parse_query
 from talentbrief.storage.sources import SourceSpec
 
 CONFIG_ENV = "TALENTBRIEF_CONFIG"
@@ -146,6 +147,16 @@ class ChannelConfig(_Section):
             if short not in WEEKDAYS:
                 raise ValueError(f"{day!r} is not a day of the week (mon … sun)")
         return normalised
+
+    @field_validator("query")
+    @classmethod
+    def _valid_query(cls, text: str | None) -> str | None:
+        if text is not None:
+            try:
+                parse_query(text)
+            except QuerySyntaxError as exc:
+                raise ValueError(str(exc)) from None
+        return text
 
     @field_validator("weekly")
     @classmethod

@@ -6,9 +6,8 @@ calls `compose` directly, so a preview is exactly what the next post would conta
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -23,8 +22,10 @@ from talentbrief.digests.schedule import Period, previous_slot
 from talentbrief.digests.select import Window, select_items, selection_window
 from talentbrief.storage.channels import ChannelSpec, StoredChannel
 from talentbrief.storage.digests import weekly_topic_counts
+from talentbrief.storage.query import parse_query
+from talentbrief.storage.search import matching_item_ids
 
-log = logging.getLogger(__name__)
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,20 +37,23 @@ class Built:
 
 
 def query_item_ids(session: Session, spec: ChannelSpec, window: Window) -> set[int] | None:
-    """SEAM(query): the items matching the channel's search query within the window.
+    """The items matching the channel's search query in the window; None when it has none.
 
-    To be wired once storage.query and storage.search are merged:
-        ids = matching_item_ids(session, parse_query(spec.query),
-                                first_seen_after=window.start, first_seen_before=window.end)
-        return set(ids)
-    Until then a channel with a query selects by its topics only.
+    Search windows are half-open [after, before) and digest windows (start, end]; asking
+    for [start, end + 1 µs) covers the digest's window, and the digest's own selection then
+    trims it to exactly (start, end].
     """
-    if spec.query:
-        log.warning(
-            "channel %r: query filters are not available yet; selecting by topics only",
-            spec.name,
+    if not spec.query:
+        return None
+    query = parse_query(spec.query, now=window.end)
+    return set(
+        matching_item_ids(
+            session,
+            query,
+            first_seen_after=window.start,
+            first_seen_before=window.end + _MICROSECOND,
         )
-    return None
+    )
 
 
 def render_parts(digest: Digest, platform: str) -> list[dict[str, Any]]:

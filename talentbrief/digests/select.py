@@ -88,9 +88,8 @@ def select_items(
 ) -> list[StoredItem]:
     """Items for a digest over `window`, with the channel's topic filter.
 
-    SEAM(query): `allowed_ids` restricts the selection to items matching the channel's search
-    query. The caller computes it (storage.search.matching_item_ids over the same window) once
-    that module is merged; None means no query filter.
+    `allowed_ids` restricts the selection to the items matching the channel's search query
+    (the caller runs the query over the same window); None means the channel has no query.
     """
     ids = item_ids_first_seen_between(
         session,
