@@ -11,6 +11,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from talentbrief import __version__
 from talentbrief.bot.cli import db as db_command
@@ -23,8 +24,20 @@ COMMANDS = (poll, feeds, tag, retag, search, digest, db_command, run, demo)
 log = logging.getLogger("talentbrief")
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes get the house style: one line, exit code 2, and where to look."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"talentbrief: error: {message} (see `{self.prog} --help`)\n")
+
+
+def one_line(message: object) -> str:
+    """Messages from libraries (psycopg, the OS) may span lines; errors are one line."""
+    return " ".join(str(message).split())
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="talentbrief",
         description="Briefings on the US–China competition for scientific and technical talent.",
     )
@@ -59,12 +72,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.handler(args, context)
         return code
     except BadInput as exc:
-        print(f"talentbrief: error: {exc}", file=sys.stderr)
+        print(f"talentbrief: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except TalentbriefError as exc:
         if args.debug:
             log.exception("failed")
-        print(f"talentbrief: failed: {exc}", file=sys.stderr)
+        print(f"talentbrief: failed: {one_line(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("talentbrief: interrupted", file=sys.stderr)
@@ -75,7 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.debug:
             raise
         print(
-            f"talentbrief: failed: {type(exc).__name__}: {exc} (run with --debug for details)",
+            f"talentbrief: failed: {type(exc).__name__}: {one_line(exc)} "
+            "(run with --debug for details)",
             file=sys.stderr,
         )
         return 1
