@@ -11,89 +11,29 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # shared fixtures
+
+from digest_fixtures import HEADLINE_WORDS
 
 from talentbrief.digests.compose import build_digest
+from talentbrief.digests.model import TOPIC_ORDER
 from talentbrief.digests.render.discord import render_discord
 from talentbrief.digests.render.slack import render_slack
 from talentbrief.digests.select import Window, filter_items
 from talentbrief.storage.types import StoredItem
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
-TOPICS = (
-    "visa-policy",
-    "talent-programs",
-    "returnees",
-    "research-security",
-    "export-controls",
-    "student-mobility",
-    "ai-talent",
-)
+TOPICS = TOPIC_ORDER
+# Words most headlines share, then the fixtures' plain headline vocabulary.
 COMMON = [
-    "visa",
-    "lab",
-    "fellowship",
-    "quantum",
-    "campus",
-    "lottery",
-    "export",
-    "review",
-    "grant",
-    "chip",
-    "consulate",
-    "physics",
-    "biology",
-    "semiconductor",
-    "university",
-    "postdoc",
-    "scholarship",
-    "ministry",
-    "embassy",
-    "startup",
-    "hiring",
-    "survey",
-    "ranking",
-    "conference",
-    "patent",
-    "funding",
-    "disclosure",
-    "audit",
-    "tribunal",
-    "senate",
-    "governor",
-    "province",
-    "scientist",
-    "engineer",
-    "student",
-    "professor",
-    "dean",
-    "laboratory",
-    "satellite",
-    "battery",
-    "vaccine",
-    "genome",
-    "robotics",
-    "telescope",
-    "reactor",
-    "materials",
-    "algorithm",
-    "dataset",
-    "compiler",
-    "microscope",
-    "fusion",
-    "rule",
-    "policy",
-    "program",
-    "talent",
-    "researchers",
-    "China",
-    "US",
-    "new",
-    "says",
-    "report",
-    "plan",
-    "year",
+    *("policy", "program", "talent", "researchers", "China", "US", "new", "says", "report"),
+    *("plan", "year", "rule"),
+    *HEADLINE_WORDS,
 ]
 OUTLETS = [f"Outlet {n}" for n in range(60)]
 

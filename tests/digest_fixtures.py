@@ -229,7 +229,7 @@ def shifted(items: list[StoredItem], delta: timedelta) -> list[StoredItem]:
     ]
 
 
-_VOCABULARY = [
+HEADLINE_WORDS = [  # plain headline words, shared with bench/digest.py
     "visa",
     "lab",
     "fellowship",
@@ -293,4 +293,4 @@ _VOCABULARY = [
 
 def distinct_title(number: int) -> str:
     """A title sharing few words with the others, so that clustering leaves it alone."""
-    return " ".join(random.Random(number).sample(_VOCABULARY, 6)) + f" ({number})"
+    return " ".join(random.Random(number).sample(HEADLINE_WORDS, 6)) + f" ({number})"

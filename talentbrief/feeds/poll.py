@@ -245,21 +245,22 @@ class _Cycle:
             log.exception("polling %s failed", source.name)
             return await self._fail(source, f"internal error: {type(exc).__name__}: {exc}", None)
 
+    def _record_success(
+        self, session: Any, source: _Claimed, fetched: Fetched, now: datetime
+    ) -> None:
+        record_fetch_success(
+            session,
+            source.id,
+            next_due_at=self.schedule.after_success(source, now),
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            content_hash=fetched.content_hash,
+            now=now,
+        )
+
     async def _not_modified(self, source: _Claimed, fetched: Fetched) -> SourceOutcome:
         now = _now()
-
-        def work(session: Any) -> None:
-            record_fetch_success(
-                session,
-                source.id,
-                next_due_at=self.schedule.after_success(source, now),
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-                content_hash=fetched.content_hash,
-                now=now,
-            )
-
-        await self._write(work)
+        await self._write(lambda session: self._record_success(session, source, fetched, now))
         return SourceOutcome(source.name, "not_modified", status="ok")
 
     async def _ingest(self, source: _Claimed, fetched: Fetched) -> SourceOutcome:
@@ -279,15 +280,7 @@ class _Cycle:
 
         def work(session: Any) -> Any:
             result = store_items(session, source.id, items)
-            record_fetch_success(
-                session,
-                source.id,
-                next_due_at=self.schedule.after_success(source, now),
-                etag=fetched.etag,
-                last_modified=fetched.last_modified,
-                content_hash=fetched.content_hash,
-                now=now,
-            )
+            self._record_success(session, source, fetched, now)
             return result
 
         result = await self._write(work)
