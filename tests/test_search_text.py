@@ -16,11 +16,13 @@ from talentbrief.storage.search_text import (
     FIRST_DAY,
     LAST_DAY,
     MAX_OCCURRENCES,
+    _classified_runs,
     day_tokens,
     document_meta,
     document_text,
     range_tokens,
     replace_tag_tokens,
+    runs,
     stem,
     tokenize,
 )
@@ -159,3 +161,9 @@ def test_postgres_vector_holds_exactly_our_tokens(
             {"w": words, "m": meta},
         ).scalar_one()
     assert set(lexemes) == set(words.split()) | set(meta.split())
+
+
+@settings(max_examples=300)
+@given(st.text(alphabet=st.characters(max_codepoint=127)))
+def test_the_ascii_fast_path_finds_the_same_runs_as_the_general_one(text: str) -> None:
+    assert list(runs(text)) == list(_classified_runs(text))

@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from sqlalchemy import select, update
@@ -52,6 +52,9 @@ FIRST_DAY = date(1900, 1, 1)
 LAST_DAY = date(2199, 12, 31)
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
+# In ASCII text the only alphanumerics are these, and there are no symbols (So) or combining
+# marks, so its runs are exactly the matches of this pattern (the fast path of `runs`).
+_ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
 _ALPHA = re.compile(r"[a-z]+")
 _LANGUAGE = re.compile(r"[a-z]{2,8}")
 
@@ -91,6 +94,7 @@ def _encoded(text: str) -> str:
     return "_u" + text.encode("utf-8").hex()
 
 
+@lru_cache(maxsize=1 << 16)  # Chinese bigrams repeat as words do
 def _han_token(chars: str) -> str:
     return chars if all(_is_plain_han(c) for c in chars) else _encoded(chars)
 
@@ -108,6 +112,7 @@ def stem(word: str) -> str:
     return word[:-1]
 
 
+@lru_cache(maxsize=1 << 16)  # headline words repeat; normalising them is the costly part
 def _word_token(run: str) -> str:
     folded = run[:MAX_RUN].casefold()
     ascii_form = "".join(
@@ -128,6 +133,7 @@ class Run:
     tokens: tuple[str, ...]
 
 
+@cache  # per character: text repeats a small alphabet
 def _classify(char: str) -> str:
     if _is_han(char):
         return "han"
@@ -150,6 +156,15 @@ def _han_tokens(run: str) -> tuple[str, ...]:
 
 def runs(text: str) -> Iterator[Run]:
     """Runs of `text` after NFKC normalisation (the offsets refer to that normalised text)."""
+    if text.isascii():
+        for match in _ASCII_RUN.finditer(text):
+            yield Run("word", match.start(), match.end(), (_word_token(match.group()),))
+        return
+    yield from _classified_runs(text)
+
+
+def _classified_runs(text: str) -> Iterator[Run]:
+    """`runs` for any text, one character class at a time."""
     start = 0
     kind = "space"
     for index, char in enumerate(text):
