@@ -13,10 +13,12 @@ from sqlalchemy import text
 
 from talentbrief.storage.db import Database, open_database
 from talentbrief.storage.search_text import (
+    _HAN_CHAR,
     FIRST_DAY,
     LAST_DAY,
     MAX_OCCURRENCES,
     _classified_runs,
+    _is_han,
     day_tokens,
     document_meta,
     document_text,
@@ -166,4 +168,15 @@ def test_postgres_vector_holds_exactly_our_tokens(
 @settings(max_examples=300)
 @given(st.text(alphabet=st.characters(max_codepoint=127)))
 def test_the_ascii_fast_path_finds_the_same_runs_as_the_general_one(text: str) -> None:
-    assert list(runs(text)) == list(_classified_runs(text))
+    general = list(_classified_runs(text))
+    assert list(runs(text)) == general
+    assert tokenize(text) == [token for run in general for token in run.tokens]
+
+
+def test_the_chinese_scan_pattern_covers_exactly_the_han_ranges() -> None:
+    disagree = [
+        code
+        for code in range(0x110000)
+        if bool(_HAN_CHAR.fullmatch(chr(code))) != _is_han(chr(code))
+    ]
+    assert disagree == []

@@ -25,7 +25,7 @@ import importlib.util
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from functools import cache, lru_cache
@@ -57,6 +57,10 @@ _ASCII_WORD = re.compile(r"[a-z0-9]+")
 _ASCII_RUN = re.compile(r"[A-Za-z0-9]+")
 _ALPHA = re.compile(r"[a-z]+")
 _LANGUAGE = re.compile(r"[a-z]{2,8}")
+
+
+# The same code points as `_is_han`, for scanning whole texts at C speed.
+_HAN_CHAR = re.compile("[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0003134f]")
 
 
 def _is_han(char: str) -> bool:
@@ -197,6 +201,8 @@ def normalize(text: str) -> str:
 
 def tokenize(text: str) -> list[str]:
     """The search tokens of `text`, in order (for documents and query words alike)."""
+    if text.isascii():  # the fast path of `runs`, without building its Run objects
+        return [_word_token(word) for word in _ASCII_RUN.findall(text)]
     return [token for run in runs(normalize(text)) for token in run.tokens]
 
 
@@ -209,9 +215,8 @@ def han_characters(text: str) -> list[str]:
     """Each Chinese character of `text` once, in order of appearance, as a token."""
     table = _traditional_to_simplified()
     seen: dict[str, None] = {}
-    for char in normalize(text):
-        if _is_han(char):
-            seen.setdefault(_han_token(char.translate(table)), None)
+    for char in _HAN_CHAR.findall(normalize(text)):
+        seen.setdefault(_han_token(char.translate(table)), None)
     return list(seen)
 
 
@@ -226,7 +231,9 @@ def is_han_token(token: str) -> bool:
     return len(token) == 1 and _is_han(token)
 
 
-def _capped(tokens: Iterable[str], limit: int) -> list[str]:
+def _capped(tokens: Sequence[str], limit: int) -> list[str]:
+    if len(tokens) <= min(limit, MAX_OCCURRENCES):
+        return list(tokens)  # too few tokens for any cap to apply
     counts: Counter[str] = Counter()
     kept: list[str] = []
     for token in tokens:
