@@ -112,7 +112,7 @@ def test_retag_rewrites_changed_items_and_stores_reasons(
     assert set(proclamation.tags) == {"visa-policy"} and proclamation.alert is True
     assert reasons is not None
     assert reasons["visa-policy"] == ('term "H-1B"', 'weak term "entry"')
-    assert 'action: "signs"' in reasons["alert"]
+    assert 'action: "sign"' in reasons["alert"]
     show = stored[ids["show"]]
     assert show.tags == {} and show.alert is False and show.reasons == {}
     # outside --since: untouched

@@ -44,7 +44,7 @@ def test_tag_adds_tags_alert_scores_and_reasons(
     assert first["alert"] is True
     assert first["scores"]["visa-policy"] >= 0.9
     assert 'term "H-1B"' in first["reasons"]["visa-policy"]
-    assert 'action: "signs"' in first["reasons"]["alert"]
+    assert 'action: "sign"' in first["reasons"]["alert"]
     assert out[1]["tags"] == [] and out[1]["alert"] is False and out[1]["reasons"] == {}
     assert out[2]["tags"] == ["returnees"]
 

@@ -107,6 +107,9 @@ def test_exclusions_silence_context_but_not_strong_terms(tagger: Tagger) -> None
     assert tagger.tag("Student athletes face visa delays before the tournament").tags == {}
     assert tagger.tag("Talent show finalists announced for the new season").tags == {}
     assert tagger.tag("China's Got Talent: audition rules change").tags == {}
+    # Other sports than football, by their positions and leagues.
+    assert tagger.tag("Striker's visa delayed ahead of the Premier League season").tags == {}
+    assert tagger.tag("NBA rookie's visa paperwork stalls preseason debut").tags == {}
     strong = tagger.tag("Tournament organisers say H-1B players need new paperwork")
     assert "visa-policy" in strong.tags
 
@@ -143,13 +146,28 @@ def test_hints_nudge_but_do_not_force(tagger: Tagger) -> None:
 def test_alert_needs_a_government_actor_or_instrument_and_an_action(tagger: Tagger) -> None:
     signed = tagger.tag("President signs proclamation restricting H-1B entry")
     assert signed.alert is True
+    # Verbs are listed in their base form too ("NIH to require"), so "signs" is reported as
+    # the term it folds to.
     assert signed.reasons["alert"] == (
         'actor: "President"',
         'instrument: "proclamation"',
-        'action: "signs"',
+        'action: "sign"',
     )
     assert tagger.tag("The H-1B policy debate, explained").alert is False  # no action
     assert tagger.tag("Companies launch H-1B hiring drives").alert is False  # no government
+
+
+def test_headlines_announcing_a_rule_with_to_and_a_verb_are_alerts(tagger: Tagger) -> None:
+    # Wire style: "Agency to <verb>" reports a decision taken, effective later.
+    required = tagger.tag(
+        "NIH to require research security training for all grantees",
+        "The policy takes effect for applications submitted after January.",
+    )
+    assert required.alert is True
+    assert 'action: "require"' in required.reasons["alert"]
+    assert tagger.tag("DHS to impose new limits on student visa duration").alert is True
+    # A company's plans are not a government action, in whatever tense.
+    assert tagger.tag("Tech firms to expand hiring of foreign researchers").alert is False
 
 
 def test_enforcement_acts_are_alerts_on_their_own(tagger: Tagger) -> None:
