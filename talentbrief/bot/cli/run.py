@@ -62,6 +62,7 @@ def _jobs(database: Database, config: Config, context: CliContext) -> BotJobs:
     settings = fetch_settings(config.poll)
 
     async def poll() -> None:
+        # Each failing source is logged by the poll cycle itself, with its count in a row.
         report = await poll_sources(database, settings, tagger, due_only=True)
         if report.sources:
             log.info(
@@ -73,8 +74,6 @@ def _jobs(database: Database, config: Config, context: CliContext) -> BotJobs:
                 report.not_modified,
                 len(report.failed),
             )
-        for failure in report.failed:
-            log.warning("source %r failed: %s", failure.source, failure.error)
 
     async def digests(names: Sequence[str] | None) -> None:
         outcomes = await post_due_digests(database, config, channels=names, console=context.stdout)
