@@ -20,12 +20,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # sha
 
 from digest_fixtures import HEADLINE_WORDS
 
-from talentbrief.digests.compose import build_digest
-from talentbrief.digests.model import TOPIC_ORDER
-from talentbrief.digests.render.discord import render_discord
-from talentbrief.digests.render.slack import render_slack
-from talentbrief.digests.select import Window, filter_items
-from talentbrief.storage.types import StoredItem
+from digests.compose import build_digest
+from digests.model import TOPIC_ORDER
+from digests.render.discord import render_discord
+from digests.render.slack import render_slack
+from digests.select import Window, filter_items
+from storage.types import StoredItem
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 TOPICS = TOPIC_ORDER

@@ -37,13 +37,13 @@ from corpus import corpus_feed  # noqa: E402
 from feed_server import FeedServer  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from talentbrief.feeds.fetch import FetchSettings, body_hash  # noqa: E402
-from talentbrief.feeds.ingest import items_from_body  # noqa: E402
-from talentbrief.feeds.poll import poll_sources  # noqa: E402
-from talentbrief.feeds.tagging import load_tagger  # noqa: E402
-from talentbrief.storage.db import Database, open_database  # noqa: E402
-from talentbrief.storage.items import count_items, store_items  # noqa: E402
-from talentbrief.storage.sources import (  # noqa: E402
+from feeds.fetch import FetchSettings, body_hash  # noqa: E402
+from feeds.ingest import items_from_body  # noqa: E402
+from feeds.poll import poll_sources  # noqa: E402
+from feeds.tagging import load_tagger  # noqa: E402
+from storage.db import Database, open_database  # noqa: E402
+from storage.items import count_items, store_items  # noqa: E402
+from storage.sources import (  # noqa: E402
     SourceSpec,
     add_source,
     record_fetch_success,

@@ -29,13 +29,13 @@ from sqlalchemy import create_engine, func, insert, select, text
 from tqdm import tqdm
 
 from bench.corpus import END, SOURCES, generate
-from talentbrief.storage.db import Database, open_database
-from talentbrief.storage.models import Item, ItemSource, ItemTag, Source
-from talentbrief.storage.query import Alert as AlertFilter
-from talentbrief.storage.query import AnyOf, Lang, Phrase, Query, Tag, Word, parse_query
-from talentbrief.storage.query import Source as SourceFilter
-from talentbrief.storage.search import search_items
-from talentbrief.storage.search_text import search_columns
+from storage.db import Database, open_database
+from storage.models import Item, ItemSource, ItemTag, Source
+from storage.query import Alert as AlertFilter
+from storage.query import AnyOf, Lang, Phrase, Query, Tag, Word, parse_query
+from storage.query import Source as SourceFilter
+from storage.search import search_items
+from storage.search_text import search_columns
 
 DATA = Path(__file__).resolve().parent / ".data"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"

@@ -19,7 +19,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from talentbrief.feeds.tagging import load_tagger
+from feeds.tagging import load_tagger
 
 ACTORS = [
     "State Department",

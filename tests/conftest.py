@@ -17,7 +17,7 @@ import pytest
 from feed_server import FeedServer
 from sqlalchemy import create_engine, text
 
-from talentbrief.storage.db import Database, open_database
+from storage.db import Database, open_database
 
 PG_ENV = "TALENTBRIEF_TEST_POSTGRES_URL"
 

@@ -7,11 +7,11 @@ from collections.abc import Sequence
 from digest_fixtures import as_new_item
 from sqlalchemy import update
 
-from talentbrief.storage.db import Database
-from talentbrief.storage.items import store_items
-from talentbrief.storage.models import Item
-from talentbrief.storage.sources import SourceSpec, add_source, get_source
-from talentbrief.storage.types import StoredItem
+from storage.db import Database
+from storage.items import store_items
+from storage.models import Item
+from storage.sources import SourceSpec, add_source, get_source
+from storage.types import StoredItem
 
 
 def store(database: Database, items: Sequence[StoredItem]) -> None:

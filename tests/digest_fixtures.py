@@ -10,7 +10,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from talentbrief.storage.types import NewItem, StoredItem
+from storage.types import NewItem, StoredItem
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)  # 08:00 in New York
 WINDOW_START = NOW - timedelta(days=1)

@@ -10,11 +10,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from talentbrief.storage.db import Database
-from talentbrief.storage.items import store_items
-from talentbrief.storage.models import Item
-from talentbrief.storage.sources import SourceSpec, add_source
-from talentbrief.storage.types import NewItem
+from storage.db import Database
+from storage.items import store_items
+from storage.models import Item
+from storage.sources import SourceSpec, add_source
+from storage.types import NewItem
 
 NOW = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
-from talentbrief.bot.app import BotJobs, _Running, build_scheduler, channel_triggers, run_forever
-from talentbrief.bot.config import ChannelConfig
+from bot.app import BotJobs, _Running, build_scheduler, channel_triggers, run_forever
+from bot.config import ChannelConfig
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -11,9 +11,9 @@ from digest_db import store
 from digest_fixtures import fixed_items
 from sqlalchemy import func, select
 
-from talentbrief.bot.cli import main
-from talentbrief.storage.db import open_database
-from talentbrief.storage.models import Channel, DigestRun, Item, Source
+from bot.cli import main
+from storage.db import open_database
+from storage.models import Channel, DigestRun, Item, Source
 
 
 def _setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str = "console") -> str:

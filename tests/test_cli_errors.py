@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from talentbrief.bot.cli import main
+from bot.cli import main
 
 
 @pytest.mark.parametrize(

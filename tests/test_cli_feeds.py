@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from talentbrief.bot.cli import main
-from talentbrief.digests.model import TOPIC_ORDER, topic_title
+from bot.cli import main
+from digests.model import TOPIC_ORDER, topic_title
 
 
 @pytest.fixture

@@ -14,9 +14,9 @@ import pytest
 from corpus import corpus_feed
 from feed_server import FeedServer
 
-from talentbrief.bot.cli import main
-from talentbrief.storage.db import open_database
-from talentbrief.storage.items import count_items
+from bot.cli import main
+from storage.db import open_database
+from storage.items import count_items
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

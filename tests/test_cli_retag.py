@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from talentbrief.bot.cli import main
-from talentbrief.bot.cli.retag import parse_since
-from talentbrief.errors import BadInput
-from talentbrief.storage.db import Database
-from talentbrief.storage.items import item_reasons, items_to_retag, load_items, store_items
-from talentbrief.storage.sources import SourceSpec, add_source
-from talentbrief.storage.types import NewItem
+from bot.cli import main
+from bot.cli.retag import parse_since
+from storage.db import Database
+from storage.errors import BadInput
+from storage.items import item_reasons, items_to_retag, load_items, store_items
+from storage.sources import SourceSpec, add_source
+from storage.types import NewItem
 
 RECENT = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 OLD = datetime(2020, 6, 1, tzinfo=UTC)

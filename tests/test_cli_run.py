@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from feed_server import FeedServer
 
-from talentbrief.bot.cli import main
+from bot.cli import main
 
 
 def _feed(*titles: str) -> str:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from search_corpus import store_corpus
 
-from talentbrief.bot.cli import main
-from talentbrief.storage.db import Database
+from bot.cli import main
+from storage.db import Database
 
 
 @pytest.fixture

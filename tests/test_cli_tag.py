@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from talentbrief.bot.cli import main
+from bot.cli import main
 
 DEVSET = Path(__file__).parent / "data" / "tagger_devset.jsonl"
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from talentbrief.bot.cli import main
-from talentbrief.bot.config import builtin_defaults, load_config, parse_duration
-from talentbrief.errors import ConfigError
+from bot.cli import main
+from bot.config import builtin_defaults, load_config, parse_duration
+from storage.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"

@@ -8,10 +8,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from digest_fixtures import NOW, fixed_items
 
-from talentbrief.digests.cluster import cluster_items
-from talentbrief.digests.model import Entry
-from talentbrief.digests.rank import rank_entries
-from talentbrief.digests.schedule import (
+from digests.cluster import cluster_items
+from digests.model import Entry
+from digests.rank import rank_entries
+from digests.schedule import (
     cron_trigger,
     current_period,
     latest_slot,
@@ -19,7 +19,7 @@ from talentbrief.digests.schedule import (
     period_key,
     previous_slot,
 )
-from talentbrief.digests.select import Window, filter_items
+from digests.select import Window, filter_items
 
 NY = "America/New_York"
 

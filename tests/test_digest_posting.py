@@ -13,14 +13,14 @@ from digest_fixtures import NOW, adversarial_items, distinct_title, fixed_items
 from fake_chat import FakeDiscord, FakeSlack
 from sqlalchemy import func, select
 
-from talentbrief.bot.config import ChannelConfig, Config, DiscordConfig, SlackConfig
-from talentbrief.bot.digest_service import make_poster, post_due_digests
-from talentbrief.errors import BadInput
-from talentbrief.storage.channels import get_channel
-from talentbrief.storage.db import Database
-from talentbrief.storage.digests import get_run, recent_runs
-from talentbrief.storage.models import DigestRun
-from talentbrief.storage.types import StoredItem
+from bot.config import ChannelConfig, Config, DiscordConfig, SlackConfig
+from bot.digest_service import make_poster, post_due_digests
+from storage.channels import get_channel
+from storage.db import Database
+from storage.digests import get_run, recent_runs
+from storage.errors import BadInput
+from storage.models import DigestRun
+from storage.types import StoredItem
 
 ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "DISCORD_TOKEN": "discord-test-token"}
 WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/hook-token_1"
@@ -316,8 +316,8 @@ async def test_a_process_killed_between_sending_and_recording_does_not_repost(
     database: Database, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The process dies (no cleanup at all) right after Slack accepted the first message."""
-    from talentbrief.bot import digest_service
-    from talentbrief.bot.adapters.slack import SlackPoster
+    from bot import digest_service
+    from bot.adapters.slack import SlackPoster
 
     store(database, _many(120))
     config = _config(slack, max_items=120)

@@ -7,9 +7,9 @@ from datetime import timedelta
 from digest_db import store
 from digest_fixtures import NOW, fixed_items
 
-from talentbrief.bot.digest_build import compose
-from talentbrief.storage.channels import ChannelSpec
-from talentbrief.storage.db import Database
+from bot.digest_build import compose
+from storage.channels import ChannelSpec
+from storage.db import Database
 
 
 def _titles(database: Database, spec: ChannelSpec) -> set[str]:

@@ -18,13 +18,13 @@ import pytest
 from digest_fixtures import NOW, WINDOW_START, adversarial_items, fixed_items
 from slack_sdk.models.blocks import Block
 
-from talentbrief.digests.compose import build_digest
-from talentbrief.digests.model import Digest, Entry, Section
-from talentbrief.digests.render import discord as discord_render
-from talentbrief.digests.render import slack as slack_render
-from talentbrief.digests.render.common import fit, safe_url, utf16_len
-from talentbrief.digests.render.data import digest_to_data
-from talentbrief.digests.render.text import render_markdown, render_text
+from digests.compose import build_digest
+from digests.model import Digest, Entry, Section
+from digests.render import discord as discord_render
+from digests.render import slack as slack_render
+from digests.render.common import fit, safe_url, utf16_len
+from digests.render.data import digest_to_data
+from digests.render.text import render_markdown, render_text
 
 GOLDEN = Path(__file__).parent / "golden"
 REGENERATE = os.environ.get("TALENTBRIEF_REGENERATE_GOLDEN") == "1"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from feed_server import FeedServer
 
-from talentbrief.feeds.fetch import (
+from feeds.fetch import (
     Fetched,
     Fetcher,
     FetchError,

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from feed_server import FeedServer
 
-from talentbrief.feeds.fetch import Fetcher, FetchError, FetchRequest, FetchSettings
-from talentbrief.feeds.guard import AddressGuard, refusal_reason
+from feeds.fetch import Fetcher, FetchError, FetchRequest, FetchSettings
+from feeds.guard import AddressGuard, refusal_reason
 
 RSS = (Path(__file__).parent / "fixtures" / "rss20.xml").read_bytes()
 SETTINGS = FetchSettings(timeout=2.0, connect_timeout=1.0)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from talentbrief.feeds.entries import ParsedFeed, RawEntry
-from talentbrief.feeds.federal_register import parse_documents
-from talentbrief.feeds.normalize import (
+from feeds.entries import ParsedFeed, RawEntry
+from feeds.federal_register import parse_documents
+from feeds.normalize import (
     canonical_url,
     clean_link,
     html_to_text,
@@ -17,7 +17,7 @@ from talentbrief.feeds.normalize import (
     normalize_entries,
     trusted_ids,
 )
-from talentbrief.feeds.parse import parse_feed
+from feeds.parse import parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FETCHED = datetime(2026, 3, 3, 12, 0, tzinfo=UTC)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from talentbrief.feeds.entries import MAX_ENTRIES, MAX_TITLE, ParseError
-from talentbrief.feeds.federal_register import parse_documents, request_url
-from talentbrief.feeds.parse import parse_feed
+from feeds.entries import MAX_ENTRIES, MAX_TITLE, ParseError
+from feeds.federal_register import parse_documents, request_url
+from feeds.parse import parse_feed
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -10,14 +10,14 @@ from pathlib import Path
 from feed_server import FeedServer
 from sqlalchemy import select
 
-from talentbrief.feeds.fetch import FetchSettings
-from talentbrief.feeds.guard import AddressGuard
-from talentbrief.feeds.poll import PollProgress, PollReport, poll_sources
-from talentbrief.feeds.tagging import Tagger, TagResult
-from talentbrief.storage.db import Database
-from talentbrief.storage.items import count_items, load_items
-from talentbrief.storage.models import Item, Source
-from talentbrief.storage.sources import SourceSpec, add_source
+from feeds.fetch import FetchSettings
+from feeds.guard import AddressGuard
+from feeds.poll import PollProgress, PollReport, poll_sources
+from feeds.tagging import Tagger, TagResult
+from storage.db import Database
+from storage.items import count_items, load_items
+from storage.models import Item, Source
+from storage.sources import SourceSpec, add_source
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SETTINGS = FetchSettings(timeout=1.0, connect_timeout=1.0, failing_after=2, backoff_base=60)

@@ -7,9 +7,9 @@ from typing import Any
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from talentbrief.storage import models
-from talentbrief.storage.db import Database
-from talentbrief.storage.migrate import current_revision, downgrade, head_revision, upgrade
+from storage import models
+from storage.db import Database
+from storage.migrate import current_revision, downgrade, head_revision, upgrade
 
 
 def _modelled(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:

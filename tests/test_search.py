@@ -10,14 +10,14 @@ from hypothesis import strategies as st
 from search_corpus import NOW, store_corpus
 from sqlalchemy import delete, select, text, update
 
-from talentbrief.storage.db import Database, open_database
-from talentbrief.storage.items import retag_items, store_items
-from talentbrief.storage.migrate import downgrade, upgrade
-from talentbrief.storage.models import Item
-from talentbrief.storage.query import QuerySyntaxError, parse_query
-from talentbrief.storage.search import matching_item_ids, search_items
-from talentbrief.storage.sources import SourceSpec, add_source
-from talentbrief.storage.types import NewItem
+from storage.db import Database, open_database
+from storage.items import retag_items, store_items
+from storage.migrate import downgrade, upgrade
+from storage.models import Item
+from storage.query import QuerySyntaxError, parse_query
+from storage.search import matching_item_ids, search_items
+from storage.sources import SourceSpec, add_source
+from storage.types import NewItem
 
 
 def _keys(database: Database, query_text: str, limit: int = 50) -> list[str]:

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from search_corpus import NOW, store_corpus
 
-from talentbrief.storage import search
-from talentbrief.storage.db import Database, open_database
-from talentbrief.storage.query import QuerySyntaxError, parse_query
-from talentbrief.storage.search import matching_item_ids, search_items
-from talentbrief.storage.types import SearchHit
+from storage import search
+from storage.db import Database, open_database
+from storage.query import QuerySyntaxError, parse_query
+from storage.search import matching_item_ids, search_items
+from storage.types import SearchHit
 
 pytestmark = pytest.mark.postgres
 

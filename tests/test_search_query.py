@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from talentbrief.errors import BadInput
-from talentbrief.storage.query import (
+from storage.errors import BadInput
+from storage.query import (
     Alert,
     AnyOf,
     Lang,

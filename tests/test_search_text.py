@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from talentbrief.storage.db import Database, open_database
-from talentbrief.storage.search_text import (
+from storage.db import Database, open_database
+from storage.search_text import (
     _HAN_CHAR,
     FIRST_DAY,
     LAST_DAY,

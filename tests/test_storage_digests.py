@@ -8,15 +8,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy.orm import Session
 
-from talentbrief.storage.channels import (
+from storage.channels import (
     ChannelSpec,
     add_channel,
     get_channel,
     list_channels,
     sync_config_channels,
 )
-from talentbrief.storage.db import Database
-from talentbrief.storage.digests import (
+from storage.db import Database
+from storage.digests import (
     DigestRunRecord,
     RunConflict,
     claim_run,
@@ -130,11 +130,11 @@ def test_weekly_topic_counts_bucket_items_by_week_and_topic(database: Database) 
 
     from sqlalchemy import update
 
-    from talentbrief.storage.digests import weekly_topic_counts
-    from talentbrief.storage.items import store_items
-    from talentbrief.storage.models import Item
-    from talentbrief.storage.sources import SourceSpec, add_source
-    from talentbrief.storage.types import NewItem
+    from storage.digests import weekly_topic_counts
+    from storage.items import store_items
+    from storage.models import Item
+    from storage.sources import SourceSpec, add_source
+    from storage.types import NewItem
 
     seen = {
         "a": (datetime(2026, 2, 23, 9, tzinfo=UTC), {"visa-policy": 0.9}),

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from talentbrief.storage.db import Database
-from talentbrief.storage.items import count_items, load_items, store_items
-from talentbrief.storage.sources import SourceSpec, add_source
-from talentbrief.storage.types import NewItem
+from storage.db import Database
+from storage.items import count_items, load_items, store_items
+from storage.sources import SourceSpec, add_source
+from storage.types import NewItem
 
 WHEN = datetime(2026, 3, 2, 14, 30, tzinfo=UTC)
 

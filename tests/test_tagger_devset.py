@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from talentbrief.feeds.tagging import load_tagger
-from talentbrief.feeds.tagging.evaluate import Example, evaluate
+from feeds.tagging import load_tagger
+from feeds.tagging.evaluate import Example, evaluate
 
 DATA = Path(__file__).parent / "data"
 DEVSET = DATA / "tagger_devset.jsonl"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from talentbrief.feeds.tagging import Tagger, load_tagger
-from talentbrief.feeds.tagging.rules import TermMatcher, chinese_forms
+from feeds.tagging import Tagger, load_tagger
+from feeds.tagging.rules import TermMatcher, chinese_forms
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from talentbrief.bot.config import load_config
-from talentbrief.errors import ConfigError
-from talentbrief.feeds.tagging import load_tagger
-from talentbrief.feeds.tagging.taxonomy import load_taxonomy
+from bot.config import load_config
+from feeds.tagging import load_tagger
+from feeds.tagging.taxonomy import load_taxonomy
+from storage.errors import ConfigError
 
 DEFAULT_TOPICS = (
     "visa-policy",

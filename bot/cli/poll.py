@@ -1,0 +1,96 @@
+"""`talentbrief poll [--json]`: poll every enabled source once, now."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from tqdm import tqdm
+
+from bot.cli.context import CliContext
+from bot.config import PollConfig
+from feeds.fetch import FetchSettings
+from feeds.poll import PollProgress, PollReport, poll_sources
+from feeds.tagging import load_tagger
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "poll",
+        help="poll every enabled source once now",
+        description="Fetch every enabled source now, store new and changed items, and report. "
+        "Exit code 1 when every source failed.",
+    )
+    parser.add_argument("--json", action="store_true", help="print the report as JSON on stdout")
+    parser.set_defaults(handler=handle)
+
+
+def fetch_settings(poll: PollConfig) -> FetchSettings:
+    """The `[poll]` config section as the fetcher's settings."""
+    return FetchSettings(
+        concurrency=poll.concurrency,
+        per_host=poll.per_host,
+        connect_timeout=float(poll.connect_timeout),
+        timeout=float(poll.timeout),
+        max_bytes=poll.max_bytes,
+        failing_after=poll.failing_after,
+        max_backoff=float(poll.max_backoff),
+        user_agent=poll.user_agent,
+    )
+
+
+class _ProgressBar:
+    """tqdm on stderr, created once the number of claimed sources is known."""
+
+    def __init__(self, context: CliContext) -> None:
+        self.context = context
+        self.bar: tqdm[Any] | None = None
+
+    def __call__(self, update: PollProgress) -> None:
+        if self.bar is None:
+            self.bar = tqdm(
+                total=update.total, file=self.context.stderr, unit="feed", desc="polling"
+            )
+        if update.last is not None:
+            self.bar.update(1)
+            self.bar.set_postfix_str(update.last.source[:30], refresh=False)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def print_summary(report: PollReport, context: CliContext) -> None:
+    out = context.stdout
+    print(
+        f"Polled {report.sources} sources in {report.seconds:.1f} s: {report.fetched} fetched, "
+        f"{report.not_modified} not modified, {len(report.failed)} failed"
+        + (f", {report.deferred} deferred" if report.deferred else "")
+        + f"; {report.new_items} new items, {report.updated_items} updated.",
+        file=out,
+    )
+    for failure in report.failed:
+        print(f"  failed  {failure.source}: {failure.error}", file=out)
+
+
+def handle(args: argparse.Namespace, context: CliContext) -> int:
+    config = context.config
+    tagger = load_tagger(config.taxonomy)
+    database = context.database()
+    bar = _ProgressBar(context)
+    try:
+        report = asyncio.run(
+            poll_sources(
+                database, fetch_settings(config.poll), tagger, due_only=False, progress=bar
+            )
+        )
+    finally:
+        bar.close()
+    if report.sources == 0:
+        context.info("talentbrief poll: no enabled sources (see `talentbrief feeds list`)")
+    if args.json:
+        context.print_json(report.as_dict())
+    else:
+        print_summary(report, context)
+    return 1 if report.sources and len(report.failed) == report.sources else 0

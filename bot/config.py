@@ -1,0 +1,316 @@
+"""The config file: TOML validated into typed objects.
+
+Secrets never live here; they come from the environment (SLACK_BOT_TOKEN, DISCORD_TOKEN, …).
+`TALENTBRIEF_CONFIG` picks the file and `TALENTBRIEF_DATABASE_URL` overrides `storage.url`.
+With no config file at all, the built-in default sources and a console channel are used.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from digests.schedule import cron_trigger
+from storage.channels import ChannelSpec
+from storage.errors import ConfigError
+from storage.query import QuerySyntaxError, parse_query
+from storage.sources import SourceSpec
+
+CONFIG_ENV = "TALENTBRIEF_CONFIG"
+DATABASE_ENV = "TALENTBRIEF_DATABASE_URL"
+DEFAULT_CONFIG_FILE = "talentbrief.toml"
+
+_DURATION = re.compile(r"(\d+)\s*([smhdw])")
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str | int) -> int:
+    """'30m', '2h', '1h30m', '1d' or a number of seconds → seconds."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        seconds = text
+    else:
+        compact = str(text).strip().lower().replace(" ", "")
+        if compact.isdigit():
+            seconds = int(compact)
+        else:
+            parts = _DURATION.findall(compact)
+            if not parts or "".join(n + u for n, u in parts) != compact:
+                raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 30m, 2h or 1d")
+            seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError(f"{text!r} must be longer than zero")
+    return seconds
+
+
+Seconds = Annotated[int, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StorageConfig(_Section):
+    url: str = "sqlite:///talentbrief.db"
+
+
+class SourceConfig(_Section):
+    name: str = Field(min_length=1, max_length=200)
+    url: str = Field(min_length=1)
+    kind: Literal["feed", "federal_register"] = "feed"
+    interval: Seconds = 1800
+    tags: tuple[str, ...] = ()
+    priority: int = 0
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not re.match(r"^https?://[^\s/]+", url):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
+
+    def spec(self) -> SourceSpec:
+        return SourceSpec(
+            name=self.name,
+            url=self.url,
+            kind=self.kind,
+            interval_seconds=self.interval,
+            hint_tags=self.tags,
+            origin="config",
+            priority=self.priority,
+            enabled=self.enabled,
+        )
+
+
+class ChannelConfig(_Section):
+    """A place digests go. The digest feature reads the scheduling and selection keys."""
+
+    name: str = Field(min_length=1, max_length=100)
+    platform: Literal["slack", "discord", "console"] = "console"
+    target: str = ""
+    schedule: tuple[str, ...] = ("08:00",)
+    timezone: str = "UTC"
+    days: tuple[str, ...] = ()
+    topics: tuple[str, ...] = ()
+    query: str | None = None
+    max_items: int = Field(default=30, ge=1, le=500)
+    post_empty: bool = False
+    weekly: str | None = None  # a weekday ("mon") for the weekly edition with its chart
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return (value,) if isinstance(value, str) else value
+
+    @field_validator("schedule")
+    @classmethod
+    def _valid_schedule(cls, entries: tuple[str, ...]) -> tuple[str, ...]:
+        if not entries:
+            raise ValueError("give at least one time of day or a cron expression")
+        for entry in entries:
+            if _TIME_OF_DAY.fullmatch(entry):
+                hour, minute = (int(part) for part in entry.split(":"))
+                if hour > 23 or minute > 59:
+                    raise ValueError(f"{entry!r} is not a time of day")
+            elif len(entry.split()) == 5:
+                try:
+                    # The scheduler's own reading, with crontab's day numbers (7 = Sunday).
+                    cron_trigger(entry, "UTC")
+                except ValueError as exc:
+                    raise ValueError(f"{entry!r} is not a valid cron expression: {exc}") from None
+            else:
+                raise ValueError(f"{entry!r}: write a time of day (08:00) or a cron expression")
+        return entries
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, days: tuple[str, ...]) -> tuple[str, ...]:
+        normalised = tuple(day.strip().lower()[:3] for day in days)
+        for day, short in zip(days, normalised, strict=True):
+            if short not in WEEKDAYS:
+                raise ValueError(f"{day!r} is not a day of the week (mon … sun)")
+        return normalised
+
+    @field_validator("query")
+    @classmethod
+    def _valid_query(cls, text: str | None) -> str | None:
+        if text is not None:
+            try:
+                parse_query(text)
+            except QuerySyntaxError as exc:
+                raise ValueError(str(exc)) from None
+        return text
+
+    @field_validator("weekly")
+    @classmethod
+    def _weekly_day(cls, day: str | None) -> str | None:
+        if day is None:
+            return None
+        short = day.strip().lower()[:3]
+        if short not in WEEKDAYS:
+            raise ValueError(f"{day!r} is not a day of the week (mon … sun)")
+        return short
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown IANA time zone {name!r}") from None
+        return name
+
+    @model_validator(mode="after")
+    def _target_needed(self) -> ChannelConfig:
+        if self.platform != "console" and not self.target:
+            raise ValueError(f"channel {self.name!r}: {self.platform} channels need a target")
+        return self
+
+    def spec(self) -> ChannelSpec:
+        return ChannelSpec(
+            name=self.name,
+            platform=self.platform,
+            target=self.target,
+            schedule=self.schedule,
+            timezone=self.timezone,
+            days=self.days,
+            topics=self.topics,
+            query=self.query,
+            max_items=self.max_items,
+            post_empty=self.post_empty,
+            weekly=self.weekly,
+            origin="config",
+        )
+
+
+class SlackConfig(_Section):
+    mode: Literal["socket", "http"] = "socket"
+    port: int = Field(default=3000, ge=1, le=65535)
+    api_base_url: str = "https://slack.com/api/"
+
+
+class DiscordConfig(_Section):
+    api_base_url: str = "https://discord.com/api/v10"
+
+
+class PollConfig(_Section):
+    concurrency: int = Field(default=16, ge=1, le=512)
+    per_host: int = Field(default=4, ge=1, le=64)
+    connect_timeout: Seconds = 10
+    timeout: Seconds = 20
+    max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    failing_after: int = Field(default=3, ge=1)
+    max_backoff: Seconds = 6 * 3600
+    user_agent: str = "talentbrief/0.1 (+https://github.com/talentbrief/talentbrief; feed reader)"
+
+
+class Config(_Section):
+    storage: StorageConfig = StorageConfig()
+    sources: tuple[SourceConfig, ...] = ()
+    channels: tuple[ChannelConfig, ...] = ()
+    slack: SlackConfig = SlackConfig()
+    discord: DiscordConfig = DiscordConfig()
+    poll: PollConfig = PollConfig()
+    # Validated by the tagger (feeds.tagging), which owns its schema.
+    taxonomy: dict[str, Any] = Field(default_factory=dict)
+    # Where this config came from, for messages; None for the built-in defaults.
+    path: Path | None = None
+
+    @model_validator(mode="after")
+    def _unique_names(self) -> Config:
+        for section, names in (
+            ("sources", [s.name for s in self.sources]),
+            ("channels", [c.name for c in self.channels]),
+        ):
+            seen: set[str] = set()
+            for name in names:
+                if name in seen:
+                    raise ValueError(f"{section}: the name {name!r} is used twice")
+                seen.add(name)
+        return self
+
+    def channel(self, name: str) -> ChannelConfig:
+        for channel in self.channels:
+            if channel.name == name:
+                return channel
+        known = ", ".join(c.name for c in self.channels) or "none"
+        raise ConfigError(f"no channel named {name!r} in the config (known: {known})")
+
+    def source_specs(self) -> list[SourceSpec]:
+        return [source.spec() for source in self.sources]
+
+    def channel_specs(self) -> list[ChannelSpec]:
+        return [channel.spec() for channel in self.channels]
+
+
+def _format_error(error: ValidationError, origin: str) -> str:
+    first = error.errors()[0]
+    location = ""
+    for part in first["loc"]:
+        location += (
+            f"[{part}]" if isinstance(part, int) else (f".{part}" if location else str(part))
+        )
+    message = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        message = "unknown key"
+    more = len(error.errors()) - 1
+    suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+    return f"{origin}: {location or 'config'}: {message}{suffix}"
+
+
+def _validate(data: dict[str, Any], origin: str, path: Path | None) -> Config:
+    try:
+        return Config.model_validate({**data, "path": path})
+    except ValidationError as exc:
+        raise ConfigError(_format_error(exc, origin)) from None
+
+
+def builtin_defaults() -> Config:
+    """The default sources and a console channel, used when no config file exists."""
+    text = resources.files("bot").joinpath("defaults.toml").read_text("utf-8")
+    return _validate(tomllib.loads(text), "built-in defaults", None)
+
+
+def load_config(path: str | Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Load the config: explicit path, else $TALENTBRIEF_CONFIG, else ./talentbrief.toml if it
+    exists, else the built-in defaults. $TALENTBRIEF_DATABASE_URL overrides storage.url."""
+    env = dict(os.environ) if env is None else env
+    chosen = path or env.get(CONFIG_ENV) or None
+    if chosen is None and Path(DEFAULT_CONFIG_FILE).is_file():
+        chosen = DEFAULT_CONFIG_FILE
+    if chosen is None:
+        config = builtin_defaults()
+    else:
+        file = Path(chosen).expanduser()
+        try:
+            data = tomllib.loads(file.read_text("utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {str(file)!r} does not exist") from None
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {str(file)!r}: {exc}") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{file}: not valid TOML: {exc}") from None
+        if "path" in data:
+            raise ConfigError(f"{file}: path: unknown key")
+        config = _validate(data, str(file), file)
+    override = env.get(DATABASE_ENV)
+    if override:
+        config = config.model_copy(update={"storage": StorageConfig(url=override)})
+    return config

@@ -1,0 +1,92 @@
+"""The platform-neutral digest the renderers turn into Slack, Discord, Markdown or text."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from storage.types import StoredItem
+
+ALERTS = "alerts"
+OTHER = "other"
+
+# The default taxonomy's topics, in the order their sections appear.
+TOPIC_ORDER = (
+    "visa-policy",
+    "talent-programs",
+    "returnees",
+    "research-security",
+    "export-controls",
+    "student-mobility",
+    "ai-talent",
+)
+TOPIC_TITLES = {
+    ALERTS: "Policy alerts",
+    "visa-policy": "Visa policy",
+    "talent-programs": "Talent programs",
+    "returnees": "Returnees",
+    "research-security": "Research security",
+    "export-controls": "Export controls",
+    "student-mobility": "Student mobility",
+    "ai-talent": "AI talent",
+    OTHER: "Other news",
+}
+
+
+def topic_title(topic: str) -> str:
+    return TOPIC_TITLES.get(topic) or topic.replace("-", " ").replace("_", " ").capitalize()
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One story: the cluster's representative item, and the other outlets that ran it."""
+
+    item: StoredItem
+    also: tuple[str, ...] = ()
+    item_ids: tuple[int, ...] = ()
+    topic: str | None = None
+
+    @property
+    def outlets(self) -> int:
+        return 1 + len(self.also)
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    key: str  # "alerts", a topic id, or "other"
+    title: str
+    entries: tuple[Entry, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Digest:
+    channel: str
+    title: str
+    subtitle: str
+    sections: tuple[Section, ...]
+    timezone: str
+    window_start: datetime
+    window_end: datetime
+    omitted: int = 0  # stories beyond the channel's max_items, counted in the footer
+    weekly: bool = False
+
+    @property
+    def entries(self) -> list[Entry]:
+        return [entry for section in self.sections for entry in section.entries]
+
+    @property
+    def item_ids(self) -> list[int]:
+        return [item_id for entry in self.entries for item_id in entry.item_ids]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sections
+
+    @property
+    def footer(self) -> str:
+        parts = []
+        if self.omitted:
+            more = "story" if self.omitted == 1 else "stories"
+            parts.append(f"{self.omitted} more {more} not shown (max items reached)")
+        parts.append("talentbrief")
+        return " · ".join(parts)

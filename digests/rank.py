@@ -1,0 +1,57 @@
+"""Ranking: policy alerts first, then tag score, cluster size, source priority and recency.
+
+The tag score is compared at one decimal so that near-equal scores fall through to the later
+criteria (a story five outlets ran beats one whose tagger score is 0.02 higher).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from digests.model import TOPIC_ORDER, Entry
+from storage.types import StoredItem
+
+ALERT_TAG = "alert"
+
+
+def tag_score(item: StoredItem, topics: Sequence[str] = ()) -> float:
+    """The item's best score among the channel's topics (or among all its topics)."""
+    scores = [
+        score
+        for tag, score in item.tags.items()
+        if tag != ALERT_TAG and (not topics or tag in topics)
+    ]
+    return max(scores, default=0.0)
+
+
+def primary_topic(item: StoredItem, topics: Sequence[str] = ()) -> str | None:
+    """The section an entry goes in: its best-scoring topic, ties broken by section order."""
+    order = list(topics or TOPIC_ORDER)
+    candidates = [
+        (score, tag)
+        for tag, score in item.tags.items()
+        if tag != ALERT_TAG and (not topics or tag in topics)
+    ]
+    if not candidates:
+        return None
+    best = max(score for score, _ in candidates)
+    tied = sorted(
+        tag for score, tag in candidates if score == best
+    )  # deterministic before ordering
+    return min(tied, key=lambda tag: (order.index(tag) if tag in order else len(order), tag))
+
+
+def rank_key(entry: Entry, topics: Sequence[str] = ()) -> tuple[bool, float, int, int, float, int]:
+    item = entry.item
+    return (
+        not item.alert,
+        -round(tag_score(item, topics), 1),
+        -entry.outlets,
+        -item.source_priority,
+        -item.published_at.timestamp(),
+        item.id,
+    )
+
+
+def rank_entries(entries: Iterable[Entry], topics: Sequence[str] = ()) -> list[Entry]:
+    return sorted(entries, key=lambda entry: rank_key(entry, topics))

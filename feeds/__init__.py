@@ -1,0 +1,1 @@
+"""From a source to stored items: fetch, guard, parse, normalise, tag, poll."""

@@ -1,0 +1,269 @@
+"""Raw entries → clean, keyed items ready to tag and store.
+
+- Canonical URL: http(s) only, lower-case host, no default port, no user info, no fragment, no
+  tracking parameters (utm_* and friends), remaining parameters sorted; relative links resolved
+  against the feed's URL.
+- Stable key, in order of trust: the Federal Register document number; the entry's guid when the
+  feed's guids are trustworthy (present and not repeated for different entries, the way
+  MonitoRSS drops an id type whose values repeat); the canonical link; a hash of title and date.
+  A guid that is not a URL or URN is scoped by the feed's host, so "1234" from two sites differs.
+- Plain text from HTML (scripts and styles dropped, entities decoded, whitespace collapsed).
+- Timezone-aware UTC dates, the fetch time when the feed gives none; dates far in the future are
+  pulled back to the fetch time so they cannot pin an item to the top of every digest.
+- Language: CJK script in the text wins over a declaration (many Chinese sites declare en-US),
+  else the entry's or feed's declared language, reduced to its primary subtag.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+from feeds.entries import ParsedFeed, RawEntry
+from storage.types import NewItem
+
+MAX_SUMMARY = 2000
+MAX_TITLE = 500
+_TRACKING_PREFIXES = ("utm_", "at_", "pk_", "mtm_", "hsa_")
+_TRACKING = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "mc_cid",
+        "mc_eid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "igshid",
+        "cmpid",
+        "icid",
+        "ocid",
+        "xtor",
+        "ref_src",
+        "spm",
+    }
+)
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "head"})
+_WHITESPACE = re.compile(r"\s+")
+_FUTURE_TOLERANCE = timedelta(days=1)
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile("[\u3040-\u30ff]")
+_HANGUL = re.compile("[\uac00-\ud7af\u1100-\u11ff]")
+_CJK = re.compile(
+    "[\u1100-\u11ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+)
+_LETTER = re.compile(r"[^\W\d_]")
+_GLOBAL_ID = re.compile(r"^(https?|tag|urn):", re.IGNORECASE)
+
+
+def _is_tracking(name: str) -> bool:
+    name = name.lower()
+    return name in _TRACKING or name.startswith(_TRACKING_PREFIXES)
+
+
+def clean_link(url: str, base: str | None = None) -> str | None:
+    """The link to show people: resolved, http(s) only, tracking parameters removed."""
+    try:
+        resolved = urljoin(base, url.strip()) if base else url.strip()
+        parts = urlsplit(resolved)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc:
+        return None
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = [(name, value) for name, value in query if not _is_tracking(name)]
+    if len(kept) == len(query):
+        return resolved
+    return urlunsplit(parts._replace(query=urlencode(kept, safe="[]/:,")))
+
+
+def canonical_url(url: str | None, base: str | None = None) -> str | None:
+    """The form of a link used to recognise one story across sources (None if not http(s))."""
+    if not url:
+        return None
+    url = url.strip()
+    if base:
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if scheme not in _DEFAULT_PORTS or not host:
+        return None
+    if ":" in host:
+        host = f"[{host}]"
+    netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
+    query = sorted(
+        (name, value)
+        for name, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _is_tracking(name)
+    )
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, safe="[]/:,"), ""))
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIPPED_TAGS:
+            self.skipping += 1
+        else:
+            self.parts.append(" ")  # <p>a</p><p>b</p> must not read "ab"
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIPPED_TAGS:
+            self.skipping = max(0, self.skipping - 1)
+        else:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def collapse(text: str) -> str:
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+def html_to_text(html: str) -> str:
+    """Visible text of an HTML fragment, as one line."""
+    if "<" not in html and "&" not in html:
+        return collapse(html)
+    extractor = _TextExtractor()
+    extractor.feed(html)
+    extractor.close()
+    return collapse("".join(extractor.parts))
+
+
+def shorten(text: str, limit: int) -> str:
+    """Cut at a word boundary with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit * 0.6:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + "…"
+
+
+def _script_language(text: str) -> str | None:
+    sample = text[:2000]
+    if not _CJK.search(sample):
+        return None  # the common case, decided in one scan
+    letters = len(_LETTER.findall(sample)) or 1
+    if len(_KANA.findall(sample)) >= letters * 0.1:
+        return "ja"
+    if len(_HANGUL.findall(sample)) >= letters * 0.2:
+        return "ko"
+    if len(_HAN.findall(sample)) >= letters * 0.2:
+        return "zh"
+    return None
+
+
+def language_of(text: str, *declared: str | None) -> str | None:
+    found = _script_language(text)
+    if found:
+        return found
+    for value in declared:
+        if value:
+            primary = value.strip().replace("_", "-").split("-")[0].lower()
+            if primary.isalpha() and 2 <= len(primary) <= 8:
+                return primary
+    return None
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:40]
+
+
+def trusted_ids(entries: tuple[RawEntry, ...]) -> bool:
+    """Whether this feed's guids can key its entries: none missing, none shared by two stories."""
+    ids = [entry.entry_id.strip() if entry.entry_id else "" for entry in entries]
+    if not ids or not all(ids):
+        return False
+    repeated = {value for value, count in Counter(ids).items() if count > 1}
+    if not repeated:
+        return True
+    stories: dict[str, set[tuple[str | None, str]]] = {}
+    for value, entry in zip(ids, entries, strict=True):
+        if value in repeated:
+            stories.setdefault(value, set()).add((entry.link, entry.title))
+    return all(len(found) == 1 for found in stories.values())  # exact repeats are harmless
+
+
+def item_key(entry: RawEntry, *, canonical: str | None, feed_host: str, guid_trusted: bool) -> str:
+    if entry.document_number:
+        return f"fr:{entry.document_number}"
+    guid = (entry.entry_id or "").strip()
+    if guid_trusted and guid:
+        scope = "" if _GLOBAL_ID.match(guid) else feed_host
+        return f"g:{_digest(scope, guid)}"
+    if canonical:
+        return f"u:{_digest(canonical)}"
+    when = entry.published or entry.updated
+    stamp = when.isoformat() if when else ""
+    return f"t:{_digest(feed_host, collapse(entry.title).lower(), stamp)}"
+
+
+def _aware_utc(moment: datetime | None, fetched_at: datetime) -> datetime:
+    if moment is None:
+        return fetched_at
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return fetched_at if moment > fetched_at + _FUTURE_TOLERANCE else moment
+
+
+def normalize_entries(parsed: ParsedFeed, *, feed_url: str, fetched_at: datetime) -> list[NewItem]:
+    """Turn a parsed feed into untagged `NewItem`s (tags are added by the tagger)."""
+    fetched_at = fetched_at.astimezone(UTC)
+    feed_host = (urlsplit(feed_url).hostname or "").lower()
+    guid_trusted = trusted_ids(parsed.entries)
+    items: list[NewItem] = []
+    for entry in parsed.entries:
+        summary = entry.summary
+        summary = html_to_text(summary) if entry.summary_is_html else collapse(summary)
+        title = html_to_text(entry.title) if entry.title_is_html else collapse(entry.title)
+        title = unicodedata.normalize("NFC", title)
+        summary = unicodedata.normalize("NFC", summary)
+        if not title:
+            title = shorten(summary, 120) if summary else "(untitled)"
+        link = canonical_url(entry.link, feed_url)
+        url = clean_link(entry.link, feed_url) if entry.link else None
+        items.append(
+            NewItem(
+                key=item_key(entry, canonical=link, feed_host=feed_host, guid_trusted=guid_trusted),
+                title=shorten(title, MAX_TITLE),
+                summary=shorten(summary, MAX_SUMMARY),
+                published_at=_aware_utc(entry.published or entry.updated, fetched_at),
+                url=url if link else None,
+                canonical_url=link,
+                entry_id=entry.entry_id,
+                author=collapse(entry.author) if entry.author else None,
+                language=language_of(f"{title} {summary}", entry.language, parsed.language),
+                doc_type=entry.doc_type,
+                document_number=entry.document_number,
+                agencies=entry.agencies,
+                effective_on=entry.effective_on,
+                comments_close_on=entry.comments_close_on,
+            )
+        )
+    return items

@@ -1,0 +1,247 @@
+"""Compiled term matching: every term of the taxonomy found in a text in one cheap pass.
+
+Latin-script terms are split into words and stored in a trie keyed by word, so finding all of
+them costs one dictionary lookup per word of the text (plus a short walk where a term starts):
+whole words by construction, every term that starts at a word found, overlapping ones included
+("student visa" and "visa"). A word may carry a plural ending ("visas" finds "visa"). Terms
+whose letters are all capitals are looked up case-sensitively in a second trie (OPT, not "opt").
+
+Chinese has no spaces between words, so Chinese terms are compiled into one regular expression
+(a character trie, tried at every position) that only runs on texts containing Chinese. They
+are expanded into their simplified and traditional forms here, at load time, so texts are never
+converted while tagging.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from functools import cache
+from typing import Any
+
+import opencc
+
+from feeds.tagging.taxonomy import is_exact, term_key
+
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_WORD = re.compile(r"[A-Za-z0-9]+")
+_END = ""  # the trie key under which a node stores the term that ends there
+# opencc configurations whose output forms we also match; Taiwan writes 計畫 where the mainland
+# and Hong Kong write 計劃, which no character-level conversion produces.
+_OPENCC_CONFIGS = ("s2t", "s2tw", "s2hk", "t2s", "tw2s", "hk2s")
+_EXTRA_FORMS = (("計劃", "計畫"), ("计划", "计画"))
+
+Hits = dict[str, list[int]]  # term key -> start positions in one text
+
+
+@cache
+def _converter(config: str) -> Any:
+    return opencc.OpenCC(config)
+
+
+def chinese_forms(term: str) -> set[str]:
+    """The term in simplified and traditional characters (mainland, Taiwan, Hong Kong)."""
+    forms = {term}
+    for config in _OPENCC_CONFIGS:
+        forms.add(_converter(config).convert(term))
+    for a, b in _EXTRA_FORMS:
+        forms |= {form.replace(a, b) for form in forms if a in form}
+    return forms
+
+
+def _char_trie_pattern(words: Iterable[str]) -> str:
+    """One regex alternation for many literal strings, sharing their prefixes, longest first."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for char in word:
+            node = node.setdefault(char, {})
+        node[_END] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        if _END in node:  # a term ends here: try the longer continuation first, then stop
+            return f"(?:{body})?" if len(branches) == 1 else body + "?"
+        return body
+
+    return render(trie)
+
+
+def _singulars(word: str) -> tuple[str, ...]:
+    """What a word may be the plural of: visas → visa, fees → fee, universities → university."""
+    if len(word) < 3:  # "US" is not the plural of "U"
+        return ()
+    if word.endswith("ies"):
+        return (word[:-3] + "y", word[:-1])
+    if word.endswith("es"):
+        return (word[:-1], word[:-2])
+    if word.endswith(("s", "S")):
+        return (word[:-1],)
+    return ()
+
+
+def _plurals(word: str) -> tuple[str, ...]:
+    """The plural spellings a term's last word may take in a text."""
+    if len(word) < 2 or not word[-1].isalpha():
+        return ()
+    forms = [word + "s", word + "es"]
+    if word.endswith("y") and len(word) > 2:
+        forms.append(word[:-1] + "ies")
+    return tuple(forms)
+
+
+class _WordTrie:
+    """Terms as sequences of words; `scan` reports every term starting at every word.
+
+    The plural spellings of a term's last word are stored as extra ends of the same term, so a
+    scan is nothing but dictionary lookups.
+    """
+
+    def __init__(self) -> None:
+        self.root: dict[str, Any] = {}
+
+    def add(self, words: tuple[str, ...], key: str) -> str:
+        """Store a term; returns the key already stored for the same words, if any."""
+        node = self.root
+        for word in words[:-1]:
+            node = node.setdefault(word, {})
+        stored: str = node.setdefault(words[-1], {}).setdefault(_END, key)
+        for plural in _plurals(words[-1]):
+            node.setdefault(plural, {}).setdefault(_END, stored)
+        return stored
+
+    def contains(self, words: tuple[str, ...]) -> str | None:
+        node: dict[str, Any] | None = self.root
+        for word in words:
+            node = node.get(word) if node is not None else None
+        found: str | None = node.get(_END) if node is not None else None
+        return found
+
+    def scan(self, words: list[str], starts: list[int], hits: Hits) -> None:
+        root = self.root
+        count = len(words)
+        for index in range(count):
+            node = root.get(words[index])
+            if node is None:
+                continue
+            start = starts[index]
+            following = index
+            while node is not None:
+                key = node.get(_END)
+                if key is not None:
+                    hits.setdefault(key, []).append(start)
+                following += 1
+                if following == count:
+                    break
+                node = node.get(words[following])
+
+
+class TermMatcher:
+    """Finds which of a fixed set of terms occur in a text.
+
+    `find` returns term keys (`taxonomy.term_key`, then `canonical`) with where they start;
+    `display` gives a term as written in the taxonomy.
+    """
+
+    def __init__(self, terms: Iterable[str]) -> None:
+        self._display: dict[str, str] = {}
+        self._alias: dict[str, str] = {}
+        self._folded = _WordTrie()  # matched on lower-cased words
+        self._exact = _WordTrie()  # matched as written
+        chinese: dict[str, str] = {}  # any form of a Chinese term -> key
+        latin: list[tuple[str, tuple[str, ...], bool]] = []
+        for term in terms:
+            key = term_key(term)
+            if key in self._display:
+                continue
+            self._display[key] = term
+            if _CJK.search(term):
+                for form in chinese_forms(key):
+                    chinese.setdefault(form, key)
+                continue
+            exact = is_exact(key)
+            words = tuple(_WORD.findall(key if exact else key.lower()))
+            if not words:
+                continue
+            latin.append((key, words, exact))
+        for key, words, exact in latin:
+            stored = (self._exact if exact else self._folded).add(words, key)
+            if stored != key:  # "U.S." and "U S": one term
+                self._alias[key] = stored
+        # A plural listed beside its singular ("visas", "visa") is the same term: report it
+        # once, or the two spellings would count as two pieces of evidence.
+        for key, words, exact in latin:
+            trie = self._exact if exact else self._folded
+            for singular in _singulars(words[-1]):
+                base = trie.contains((*words[:-1], singular))
+                if base is not None and base != key:
+                    self._alias[key] = base
+                    break
+        self._fold_aliases(self._folded.root)
+        self._fold_aliases(self._exact.root)
+        self._chinese_lookup = self._with_prefixes(chinese)
+        self._chinese = re.compile(_char_trie_pattern(chinese)) if chinese else None
+
+    def _fold_aliases(self, node: dict[str, Any]) -> None:
+        for word, child in node.items():
+            if word == _END:
+                continue
+            if _END in child:
+                child[_END] = self._alias.get(child[_END], child[_END])
+            self._fold_aliases(child)
+
+    @staticmethod
+    def _with_prefixes(table: dict[str, str]) -> dict[str, tuple[str, ...]]:
+        """Map each Chinese form to its key plus the keys of terms that are its prefixes.
+
+        The regex reports the longest term starting at a position; shorter ones starting at
+        the same position (人才 within 人才引进) come from here.
+        """
+        result: dict[str, tuple[str, ...]] = {}
+        for text, key in table.items():
+            keys = [key]
+            for end in range(1, len(text)):
+                prefix = table.get(text[:end])
+                if prefix is not None and prefix not in keys:
+                    keys.append(prefix)
+            result[text] = tuple(keys)
+        return result
+
+    def find(self, text: str) -> Hits:
+        """Each term key found in `text` → the positions where it starts."""
+        hits: Hits = {}
+        words: list[str] = []
+        starts: list[int] = []
+        for word in _WORD.finditer(text):
+            words.append(word.group())
+            starts.append(word.start())
+        if words:
+            self._exact.scan(words, starts, hits)
+            lower_words = _WORD.findall(text.lower()) if text.isascii() else []
+            if len(lower_words) != len(words):  # non-ASCII letters can lower-case into ASCII
+                lower_words = [word.lower() for word in words]
+            self._folded.scan(lower_words, starts, hits)
+        if self._chinese is not None and not text.isascii() and _CJK.search(text):
+            # The longest term at each match, then search again from the next character, so
+            # that terms overlapping it are found too (引进 inside 人才引进政策). The pattern
+            # starts with a set of characters, which the regex engine scans for quickly.
+            lookup = self._chinese_lookup
+            search = self._chinese.search
+            lowered = text.lower()
+            match: re.Match[str] | None = search(lowered)
+            while match is not None:
+                start = match.start()
+                for key in lookup[match.group()]:
+                    hits.setdefault(key, []).append(start)
+                match = search(lowered, start + 1)
+        return hits
+
+    def canonical(self, key: str) -> str:
+        """The key a term is reported under ("visas" is reported as "visa")."""
+        return self._alias.get(key, key)
+
+    def display(self, key: str) -> str:
+        return self._display.get(key, key)

@@ -1,0 +1,340 @@
+"""Storing and reading items.
+
+`store_items` is the one write path from ingestion: one batch per fetched feed, deduplicated by
+item key and canonical URL, so a story carried by several sources is stored once and remembers
+each of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, true, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import Item, ItemSource, ItemTag, Source
+from storage.search_text import retag_search_meta, search_columns
+from storage.types import NewItem, RetagRow, StoredItem, StoreResult
+
+# Bound the IN (...) lists so SQLite's variable limit and PostgreSQL's planner stay happy.
+_CHUNK = 500
+
+
+def content_hash(title: str, summary: str) -> str:
+    return hashlib.sha256(f"{title}\x00{summary}".encode()).hexdigest()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def _insert_ignoring_conflicts(session: Session, model: Any) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for the session's dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return pg_insert(model).on_conflict_do_nothing()
+    return sqlite_insert(model).on_conflict_do_nothing()
+
+
+def _item_row(item: NewItem, source_id: int, now: datetime) -> dict[str, Any]:
+    return {
+        "key": item.key,
+        "canonical_url": item.canonical_url,
+        "url": item.url,
+        "title": item.title,
+        "summary": item.summary,
+        "author": item.author,
+        "language": item.language,
+        "published_at": item.published_at,
+        "first_seen_at": now,
+        "updated_at": now,
+        "content_hash": content_hash(item.title, item.summary),
+        "source_id": source_id,
+        "doc_type": item.doc_type,
+        "document_number": item.document_number,
+        "agencies": list(item.agencies),
+        "effective_on": item.effective_on,
+        "comments_close_on": item.comments_close_on,
+        "alert": item.alert,
+        "reasons": {tag: list(why) for tag, why in item.reasons.items()},
+        # Search document (storage/search_text.py); triggers copy it into the full-text index.
+        **search_columns(
+            title=item.title,
+            summary=item.summary,
+            tags=item.tags,
+            alert=item.alert,
+            language=item.language,
+            published_at=item.published_at,
+        ),
+    }
+
+
+def _existing_ids(session: Session, batch: Sequence[NewItem]) -> dict[str, tuple[int, str]]:
+    """Map each batch key to (item id, stored content hash) for items already stored.
+
+    An item matches by its key, or else by canonical URL (the same story from another source).
+    """
+    found: dict[str, tuple[int, str]] = {}
+    keys = [item.key for item in batch]
+    for chunk in _chunks(keys):
+        rows = session.execute(
+            select(Item.key, Item.id, Item.content_hash).where(Item.key.in_(chunk))
+        )
+        for key, item_id, stored_hash in rows:
+            found[key] = (item_id, stored_hash)
+    by_url = {
+        item.canonical_url: item.key
+        for item in batch
+        if item.key not in found and item.canonical_url
+    }
+    for chunk in _chunks(list(by_url)):
+        rows = session.execute(
+            select(Item.canonical_url, Item.id, Item.content_hash)
+            .where(Item.canonical_url.in_(chunk))
+            .order_by(Item.id)
+        )
+        for url, item_id, stored_hash in rows:
+            found.setdefault(by_url[url], (item_id, stored_hash))
+    return found
+
+
+def _replace_tags(session: Session, tags_by_item: Mapping[int, Mapping[str, float]]) -> None:
+    ids = list(tags_by_item)
+    for chunk in _chunks(ids):
+        session.execute(delete(ItemTag).where(ItemTag.item_id.in_(chunk)))
+    rows = [
+        {"item_id": item_id, "tag": tag, "score": float(score)}
+        for item_id, tags in tags_by_item.items()
+        for tag, score in tags.items()
+    ]
+    if rows:
+        session.execute(insert(ItemTag), rows)
+
+
+def store_items(session: Session, source_id: int, items: Sequence[NewItem]) -> StoreResult:
+    """Insert new items, update changed ones, and link every item to `source_id`."""
+    first_by_key: dict[str, NewItem] = {}
+    for item in items:
+        first_by_key.setdefault(item.key, item)  # a feed repeating an entry: the first copy wins
+    batch = list(first_by_key.values())
+    if not batch:
+        return StoreResult()
+    now = _now()
+    existing = _existing_ids(session, batch)
+    fresh = [item for item in batch if item.key not in existing]
+
+    new_ids: dict[str, int] = {}
+    if fresh:
+        statement = _insert_ignoring_conflicts(session, Item).returning(Item.key, Item.id)
+        for chunk in _chunks(fresh):
+            rows = session.execute(statement, [_item_row(i, source_id, now) for i in chunk])
+            new_ids.update({key: item_id for key, item_id in rows})
+        # Another process may have stored some of these keys a moment ago.
+        raced = [item for item in fresh if item.key not in new_ids]
+        if raced:
+            existing.update(_existing_ids(session, raced))
+
+    changed: dict[int, NewItem] = {}
+    for item in batch:
+        if item.key in existing:
+            item_id, stored_hash = existing[item.key]
+            if stored_hash != content_hash(item.title, item.summary):
+                changed[item_id] = item
+    for item_id, item in changed.items():
+        row = _item_row(item, source_id, now)
+        for unchanged_field in ("key", "first_seen_at", "source_id", "canonical_url"):
+            row.pop(unchanged_field)
+        session.execute(update(Item).where(Item.id == item_id).values(**row))
+
+    tags = {new_ids[i.key]: i.tags for i in fresh if i.key in new_ids}
+    tags.update({item_id: item.tags for item_id, item in changed.items()})
+    if tags:
+        _replace_tags(session, tags)
+
+    links = [
+        {
+            "item_id": item_id,
+            "source_id": source_id,
+            "entry_id": item.entry_id,
+            "first_seen_at": now,
+        }
+        for item in batch
+        for item_id in [new_ids.get(item.key) or existing[item.key][0]]
+    ]
+    link_statement = _insert_ignoring_conflicts(session, ItemSource)
+    for chunk in _chunks(links):
+        session.execute(link_statement, list(chunk))
+
+    return StoreResult(
+        new_items=len(new_ids),
+        updated_items=len(changed),
+        unchanged_items=len(batch) - len(new_ids) - len(changed),
+    )
+
+
+def count_items(session: Session) -> int:
+    return session.scalar(select(func.count()).select_from(Item)) or 0
+
+
+def load_items(session: Session, item_ids: Sequence[int]) -> list[StoredItem]:
+    """Read items with their tags and sources, in the order of `item_ids`."""
+    if not item_ids:
+        return []
+    rows: dict[int, Item] = {}
+    for chunk in _chunks(list(item_ids)):
+        for item in session.scalars(select(Item).where(Item.id.in_(chunk))):
+            rows[item.id] = item
+    tags: dict[int, dict[str, float]] = {item_id: {} for item_id in rows}
+    sources: dict[int, list[str]] = {item_id: [] for item_id in rows}
+    priorities: dict[int, int] = {}
+    for chunk in _chunks(list(rows)):
+        for item_id, tag, score in session.execute(
+            select(ItemTag.item_id, ItemTag.tag, ItemTag.score).where(ItemTag.item_id.in_(chunk))
+        ):
+            tags[item_id][tag] = score
+        for item_id, name, priority in session.execute(
+            select(ItemSource.item_id, Source.name, Source.priority)
+            .join(Source, Source.id == ItemSource.source_id)
+            .where(ItemSource.item_id.in_(chunk))
+            .order_by(ItemSource.first_seen_at, Source.id)
+        ):
+            sources[item_id].append(name)
+            priorities[item_id] = max(priorities.get(item_id, priority), priority)
+    primary = {
+        item_id: name
+        for item_id, name in session.execute(
+            select(Item.id, Source.name)
+            .join(Source, Source.id == Item.source_id)
+            .where(Item.id.in_(list(rows)))
+        )
+    }
+    result = []
+    for item_id in item_ids:
+        row = rows.get(item_id)
+        if row is None:
+            continue
+        item = row
+        names = tuple(sources[item_id])
+        result.append(
+            StoredItem(
+                id=item.id,
+                key=item.key,
+                title=item.title,
+                summary=item.summary,
+                url=item.url,
+                published_at=_aware(item.published_at),
+                first_seen_at=_aware(item.first_seen_at),
+                source=primary.get(item_id) or (names[0] if names else None),
+                sources=names,
+                tags=dict(sorted(tags[item_id].items(), key=lambda kv: -kv[1])),
+                alert=item.alert,
+                reasons={tag: tuple(why) for tag, why in (item.reasons or {}).items()},
+                language=item.language,
+                doc_type=item.doc_type,
+                agencies=tuple(item.agencies or ()),
+                effective_on=item.effective_on,
+                comments_close_on=item.comments_close_on,
+                source_priority=priorities.get(item_id, 0),
+            )
+        )
+    return result
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def retag_items(
+    session: Session,
+    updates: Mapping[int, tuple[Mapping[str, float], bool, Mapping[str, tuple[str, ...]]]],
+) -> None:
+    """Replace tags, alert flag and reasons of the given items (used by `talentbrief retag`)."""
+    for item_id, (_tags, alert, reasons) in updates.items():
+        session.execute(
+            update(Item)
+            .where(Item.id == item_id)
+            .values(alert=alert, reasons={tag: list(why) for tag, why in reasons.items()})
+        )
+    _replace_tags(session, {item_id: tags for item_id, (tags, _a, _r) in updates.items()})
+    retag_search_meta(
+        session, {item_id: (tags, alert) for item_id, (tags, alert, _r) in updates.items()}
+    )
+
+
+def _since_clause(since: datetime | None) -> Any:
+    return Item.published_at >= since if since is not None else true()
+
+
+def count_items_to_retag(session: Session, since: datetime | None = None) -> int:
+    """How many items `items_to_retag` pages through (for a progress bar)."""
+    query = select(func.count()).select_from(Item).where(_since_clause(since))
+    return session.scalar(query) or 0
+
+
+def items_to_retag(
+    session: Session, *, after_id: int = 0, limit: int = 500, since: datetime | None = None
+) -> list[RetagRow]:
+    """One page of items (id > `after_id`, by id) published at or after `since`."""
+    rows = session.execute(
+        select(
+            Item.id,
+            Item.title,
+            Item.summary,
+            Item.doc_type,
+            Item.language,
+            Item.alert,
+            Item.reasons,
+        )
+        .where(Item.id > after_id, _since_clause(since))
+        .order_by(Item.id)
+        .limit(limit)
+    ).all()
+    ids = [row.id for row in rows]
+    hints: dict[int, list[str]] = {item_id: [] for item_id in ids}
+    tags: dict[int, dict[str, float]] = {item_id: {} for item_id in ids}
+    if ids:
+        for item_id, hint_tags in session.execute(
+            select(ItemSource.item_id, Source.hint_tags)
+            .join(Source, Source.id == ItemSource.source_id)
+            .where(ItemSource.item_id.in_(ids))
+            .order_by(ItemSource.item_id, Source.id)
+        ):
+            for tag in hint_tags or ():
+                if tag not in hints[item_id]:
+                    hints[item_id].append(tag)
+        for item_id, tag, score in session.execute(
+            select(ItemTag.item_id, ItemTag.tag, ItemTag.score).where(ItemTag.item_id.in_(ids))
+        ):
+            tags[item_id][tag] = score
+    return [
+        RetagRow(
+            id=row.id,
+            title=row.title,
+            summary=row.summary or "",
+            hint_tags=tuple(hints[row.id]),
+            doc_type=row.doc_type,
+            language=row.language,
+            tags=tags[row.id],
+            alert=bool(row.alert),
+            reasons={tag: tuple(why) for tag, why in (row.reasons or {}).items()},
+        )
+        for row in rows
+    ]
+
+
+def item_reasons(session: Session, item_id: int) -> dict[str, tuple[str, ...]] | None:
+    """Why the tagger tagged an item (topic id or "alert" → reasons); None if no such item."""
+    row = session.execute(select(Item.reasons).where(Item.id == item_id)).first()
+    if row is None:
+        return None
+    return {tag: tuple(why) for tag, why in (row.reasons or {}).items()}

@@ -1,5 +1,0 @@
-import sys
-
-from talentbrief.bot.cli import main
-
-sys.exit(main())

@@ -1,1 +1,0 @@
-"""digests package."""

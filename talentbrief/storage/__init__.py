@@ -1,2 +1,0 @@
-"""Storage: the database, its typed models, migrations and the query functions the rest of the
-project calls. Imports nothing else of the project (except `talentbrief.errors`)."""
