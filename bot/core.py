@@ -349,6 +349,13 @@ class Talentbrief:
         known = sorted({c.name for c in self.config.channels})
         raise BadInput(f"no channel named {name!r} (known: {', '.join(known) or 'none'})")
 
+    def channel_for_target(self, platform_name: str, target: str) -> str | None:
+        """The configured digest channel posting to `target` on that platform, if any."""
+        for channel in self.config.channels:
+            if channel.platform == platform_name and channel.target.strip() == target:
+                return channel.name
+        return None
+
     async def preview_digest(
         self,
         channel: str | None = None,

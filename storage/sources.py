@@ -45,10 +45,16 @@ class SourceStatus:
     consecutive_failures: int
     last_error: str | None
     item_count: int
+    last_item_at: datetime | None = None  # when the newest item it carried was first seen
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes; everything stored is UTC."""
+    return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def get_source(session: Session, name: str) -> Source | None:
@@ -175,11 +181,14 @@ def sync_config_sources(session: Session, specs: Sequence[SourceSpec]) -> None:
 
 
 def list_sources(session: Session) -> list[SourceStatus]:
-    counts = dict(
-        session.execute(
-            select(ItemSource.source_id, func.count()).group_by(ItemSource.source_id)
-        ).all()
-    )
+    counts: dict[int, tuple[int, datetime | None]] = {
+        source_id: (count, newest)
+        for source_id, count, newest in session.execute(
+            select(
+                ItemSource.source_id, func.count(), func.max(ItemSource.first_seen_at)
+            ).group_by(ItemSource.source_id)
+        )
+    }
     return [
         SourceStatus(
             id=s.id,
@@ -195,7 +204,8 @@ def list_sources(session: Session) -> list[SourceStatus]:
             next_due_at=s.next_due_at,
             consecutive_failures=s.consecutive_failures,
             last_error=s.last_error,
-            item_count=counts.get(s.id, 0),
+            item_count=counts.get(s.id, (0, None))[0],
+            last_item_at=_aware(counts.get(s.id, (0, None))[1]),
         )
         for s in session.scalars(select(Source).order_by(Source.name))
     ]
