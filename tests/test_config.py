@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import builtin_defaults, load_config, parse_duration
+from bot.config import builtin_defaults, load_config
+from bot.durations import parse_duration
 from storage.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,7 +83,7 @@ def test_environment_picks_the_file_and_overrides_the_database(tmp_path: Path) -
         ("[[channels]]\nname = 'c'\ntimezone = 'Mars/Olympus'\n", "channels[0].timezone"),
         ("[[channels]]\nname = 'c'\nschedule = '25:00'\n", "channels[0].schedule"),
         ("[[channels]]\nname = 'c'\nschedule = '0 99 * * *'\n", "channels[0].schedule"),
-        ("[[channels]]\nname = 'c'\nplatform = 'slack'\n", "need a target"),
+        ("[[channels]]\nname = 'c'\nplatform = 'slack'\n", "needs a target"),
         ("[[channels]]\nname = 'c'\ndays = ['someday']\n", "channels[0].days"),
         ("[poll]\nconcurrency = 0\n", "poll.concurrency"),
         ("[[channels]]\nname = 'c'\nquery = 'visa title:x'\n", "channels[0].query: unknown field"),
