@@ -13,11 +13,12 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import migrate
 from storage.errors import BadInput, TalentbriefError
+from storage.urls import redact_url
 
 
 class StorageUnavailable(TalentbriefError):
@@ -28,8 +29,10 @@ def normalize_url(url: str) -> str:
     """Accept the short forms people type and pick the drivers the project ships."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise BadInput(f"storage.url: not a database URL: {url!r}") from exc
+    except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
+        raise BadInput(f"storage.url: not a database URL: {redact_url(url)!r}") from exc
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise BadInput(f"storage.url: port {parsed.port} is not between 1 and 65535")
     backend = parsed.get_backend_name()
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
@@ -43,11 +46,13 @@ def normalize_url(url: str) -> str:
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # The busy timeout first: switching a fresh file to WAL needs a lock that another process
+    # starting at the same moment may hold for a few milliseconds.
+    cursor.execute("PRAGMA busy_timeout=10000")
     # WAL lets the bot's readers (search, digests) run while a poll writes.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
@@ -92,15 +97,27 @@ class Database:
         """Bring the schema to the newest migration (idempotent)."""
         try:
             migrate.upgrade(self.engine)
-        except OperationalError as exc:
-            raise StorageUnavailable(f"cannot open database {self.safe_url}: {exc.orig}") from exc
+        except DBAPIError as exc:
+            raise StorageUnavailable(f"cannot open database {self.describe(exc)}") from exc
 
     @property
     def safe_url(self) -> str:
-        return make_url(self.url).render_as_string(hide_password=True)
+        return redact_url(make_url(self.url).render_as_string(hide_password=True))
+
+    def describe(self, error: DBAPIError) -> str:
+        """`URL: the driver's message`, one line: the file or server named, the password and
+        the SQL statement left out."""
+        return f"{self.safe_url}: {describe_database_error(error)}"
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def describe_database_error(error: DBAPIError) -> str:
+    """The driver's own message, first line only (SQLAlchemy's text appends the SQL)."""
+    message = str(error.orig) if error.orig is not None else type(error).__name__
+    lines = message.strip().splitlines()
+    return lines[0] if lines else type(error).__name__
 
 
 def open_database(url: str, *, upgrade: bool = True) -> Database:

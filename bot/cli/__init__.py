@@ -114,6 +114,20 @@ def _configure_logging(verbose: bool) -> None:
             logging.getLogger(name).setLevel(logging.DEBUG)
 
 
+def _database_problem(exc: Exception, context: CliContext) -> str | None:
+    """A database error as one line naming the database (password hidden), without the SQL
+    statement SQLAlchemy appends: a read-only file, a full disk, a server gone away."""
+    from sqlalchemy.exc import DBAPIError
+
+    from storage.db import describe_database_error
+    from storage.urls import redact_url
+
+    if not isinstance(exc, DBAPIError):
+        return None
+    where = redact_url(context.config.storage.url) if context.has_core else "the database"
+    return f"database {where}: {one_line(describe_database_error(exc))}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parse_arguments(parser, argv)
@@ -138,6 +152,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: keep the user's terminal readable, keep the details
         if args.debug:
             raise
+        database_problem = _database_problem(exc, context)
+        if database_problem is not None:
+            print(f"talentbrief: failed: {database_problem}", file=sys.stderr)
+            return 1
         print(
             f"talentbrief: failed: {type(exc).__name__}: {one_line(exc)} "
             "(run with --debug for details)",

@@ -37,6 +37,10 @@ class CliContext:
             self._core = Talentbrief(load_config(self.config_path), console=self.stdout)
         return self._core
 
+    @property
+    def has_core(self) -> bool:
+        return self._core is not None
+
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         """Run one of the core's coroutines to completion (commands are synchronous)."""
         return asyncio.run(work)
