@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -31,9 +32,11 @@ from bot.topics import unknown_topic
 from digests.schedule import cron_trigger
 from feeds.tagging.taxonomy import load_taxonomy
 from storage.channels import ChannelSpec
+from storage.db import normalize_url
 from storage.errors import BadInput, ConfigError
 from storage.query import QuerySyntaxError, parse_query
 from storage.sources import SourceSpec
+from storage.urls import redact_url, url_problem
 
 CONFIG_ENV = "TALENTBRIEF_CONFIG"
 DATABASE_ENV = "TALENTBRIEF_DATABASE_URL"
@@ -44,6 +47,19 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 Seconds = Annotated[int, BeforeValidator(parse_duration)]
+# Every number has a range: a value beyond it is a typo, and would otherwise fail much later
+# (an overflow in a date sum, an integer too big for the database column, a 50 GB read).
+PRIORITY = 1000
+MAX_TIMEOUT = 600
+MAX_BODY_BYTES = 1024**3
+MAX_BACKOFF = 30 * 86400
+MAX_LEASE = 3600
+
+
+def _printable(text: str, what: str) -> str:
+    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+        raise ValueError(f"{what} must not contain control characters (line breaks, tabs)")
+    return text
 
 
 class _Section(BaseModel):
@@ -53,21 +69,36 @@ class _Section(BaseModel):
 class StorageConfig(_Section):
     url: str = "sqlite:///talentbrief.db"
 
+    @field_validator("url")
+    @classmethod
+    def _database_url(cls, url: str) -> str:
+        try:
+            normalize_url(url)
+        except BadInput as exc:
+            raise ValueError(str(exc).removeprefix("storage.url: ")) from None
+        return url
+
 
 class SourceConfig(_Section):
     name: str = Field(min_length=1, max_length=200)
-    url: str = Field(min_length=1)
+    url: str = Field(min_length=1, max_length=2000)
     kind: Literal["feed", "federal_register"] = "feed"
     interval: Seconds = 1800
-    tags: tuple[str, ...] = ()
-    priority: int = 0
+    tags: tuple[str, ...] = Field(default=(), max_length=20)
+    priority: int = Field(default=0, ge=-PRIORITY, le=PRIORITY)
     enabled: bool = True
+
+    @field_validator("name")
+    @classmethod
+    def _one_line_name(cls, name: str) -> str:
+        return _printable(name, "a source name")
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", url):
-            raise ValueError(f"{url!r} is not an http(s) URL")
+        problem = url_problem(url)
+        if problem is not None:
+            raise ValueError(f"{redact_url(url)[:100]!r} {problem}")
         return url
 
     @model_validator(mode="after")
@@ -193,25 +224,49 @@ class ChannelConfig(_Section):
         )
 
 
+def _api_url(url: str) -> str:
+    problem = url_problem(url)
+    if problem is not None:
+        raise ValueError(f"{redact_url(url)[:100]!r} {problem}")
+    return url
+
+
 class SlackConfig(_Section):
     mode: Literal["socket", "http"] = "socket"
     port: int = Field(default=3000, ge=1, le=65535)
-    api_base_url: str = "https://slack.com/api/"
+    api_base_url: Annotated[str, AfterValidator(_api_url)] = "https://slack.com/api/"
 
 
 class DiscordConfig(_Section):
-    api_base_url: str = "https://discord.com/api/v10"
+    api_base_url: Annotated[str, AfterValidator(_api_url)] = "https://discord.com/api/v10"
 
 
 class PollConfig(_Section):
     concurrency: int = Field(default=16, ge=1, le=512)
     per_host: int = Field(default=4, ge=1, le=64)
-    connect_timeout: Seconds = 10
-    timeout: Seconds = 20
-    max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
-    failing_after: int = Field(default=3, ge=1)
-    max_backoff: Seconds = 6 * 3600
-    user_agent: str = "talentbrief/0.1 (+https://github.com/talentbrief/talentbrief; feed reader)"
+    connect_timeout: Annotated[Seconds, Field(le=MAX_TIMEOUT)] = 10
+    timeout: Annotated[Seconds, Field(le=MAX_TIMEOUT)] = 20
+    max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024, le=MAX_BODY_BYTES)
+    failing_after: int = Field(default=3, ge=1, le=1000)
+    max_backoff: Annotated[Seconds, Field(le=MAX_BACKOFF)] = 6 * 3600
+    user_agent: str = Field(
+        default="talentbrief/0.1 (+https://github.com/talentbrief/talentbrief; feed reader)",
+        min_length=1,
+        max_length=300,
+    )
+
+    @field_validator("user_agent")
+    @classmethod
+    def _header_safe(cls, agent: str) -> str:
+        return _printable(agent, "a User-Agent")
+
+
+class LeasesConfig(_Section):
+    """How long a process holds work it claimed (renewed while it works on it). After a crash,
+    that work waits at most this long for another process to pick it up."""
+
+    sources: Annotated[Seconds, Field(ge=2, le=MAX_LEASE)] = 60
+    digests: Annotated[Seconds, Field(ge=2, le=MAX_LEASE)] = 60
 
 
 class Config(_Section):
@@ -221,6 +276,7 @@ class Config(_Section):
     slack: SlackConfig = SlackConfig()
     discord: DiscordConfig = DiscordConfig()
     poll: PollConfig = PollConfig()
+    leases: LeasesConfig = LeasesConfig()
     # Validated by the tagger (feeds.tagging), which owns its schema.
     taxonomy: dict[str, Any] = Field(default_factory=dict)
     # Where this config came from, for messages; None for the built-in defaults.
@@ -328,5 +384,9 @@ def load_config(path: str | Path | None = None, env: dict[str, str] | None = Non
         config = _validate(data, str(file), file)
     override = env.get(DATABASE_ENV)
     if override:
-        config = config.model_copy(update={"storage": StorageConfig(url=override)})
+        try:
+            storage = StorageConfig(url=override)
+        except ValidationError as exc:
+            raise ConfigError(_format_error(exc, f"${DATABASE_ENV}")) from None
+        config = config.model_copy(update={"storage": storage})
     return config

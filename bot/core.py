@@ -17,7 +17,7 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.orm import Session
@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from bot import archive
 from bot import sources as source_actions
 from bot.archive import ItemExplanation, RetagSummary
-from bot.config import Config
+from bot.config import PRIORITY, Config
 from bot.digest_build import compose
-from bot.digest_service import DigestOutcome, DigestService
+from bot.digest_posting import DigestOutcome
+from bot.digest_service import DigestService
 from bot.durations import parse_duration, parse_since
 from bot.platforms import platform
 from bot.sources import AddedSource, FeedCheckFailed, OpmlImport
@@ -194,6 +195,8 @@ class Talentbrief:
         the result).
         """
         url = source_actions.source_url(url)
+        if not -PRIORITY <= priority <= PRIORITY:
+            raise BadInput(f"priority must be between -{PRIORITY} and {PRIORITY}")
         chosen_kind = source_actions.check_kind(kind, url)
         try:
             seconds = parse_duration(interval)
@@ -261,6 +264,7 @@ class Talentbrief:
             due_only=due_only,
             progress=progress,
             guard=self.guard,
+            lease=timedelta(seconds=self.config.leases.sources),
         )
 
     async def next_poll_due(self) -> datetime | None:

@@ -30,6 +30,7 @@ from storage.sources import (
     remove_source,
     source_names_and_urls,
 )
+from storage.urls import redact_text, redact_url, url_problem
 
 MAX_NAME = 200
 
@@ -82,16 +83,14 @@ def fetch_settings(poll: PollConfig) -> FetchSettings:
 
 
 def source_url(text: str) -> str:
-    """A URL a user typed, checked: http(s), a host, no spaces. Raises BadInput."""
+    """A URL a user typed, checked: http(s), a host, a valid port, no spaces. Raises BadInput."""
     url = text.strip()
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 (raises ValueError for a port that is not a number)
-    except ValueError as exc:
-        raise BadInput(f"{url[:100]!r} is not a valid URL: {exc}") from None
-    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in url):
-        raise BadInput(f"{url[:100]!r} is not an http(s) URL, e.g. https://example.org/feed.xml")
+    problem = url_problem(url)
+    if problem is not None:
+        raise BadInput(
+            f"{redact_url(url)[:100]!r} {problem}; give an http(s) URL, e.g. "
+            "https://example.org/feed.xml"
+        )
     return url
 
 
@@ -144,11 +143,13 @@ async def check_feed(
             fetched = await fetcher.fetch(FetchRequest(request_url, guarded=guarded, accept=accept))
         except FetchError as exc:
             blocked = blocked_cause(exc)
-            raise FeedCheckFailed(f"{url}: {blocked or exc}") from None
+            raise FeedCheckFailed(
+                f"{redact_url(url)}: {redact_text(str(blocked or exc))}"
+            ) from None
     try:
         parsed = parse_body(kind, fetched.body, fetched.headers)
     except ParseError as exc:
-        raise FeedCheckFailed(f"{url} did not answer with a feed: {exc}") from None
+        raise FeedCheckFailed(f"{redact_url(url)} did not answer with a feed: {exc}") from None
     return FeedCheck(
         url=fetched.url,
         title=parsed.title,
@@ -192,7 +193,7 @@ def export_opml(session: Session) -> bytes:
     sources = [
         ExportedSource(
             name=source.name,
-            url=source.url,
+            url=redact_url(source.url),  # an export is shared; the password stays in the db
             kind=source.kind,
             interval_seconds=source.interval_seconds,
             tags=source.hint_tags,

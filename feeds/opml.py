@@ -20,6 +20,7 @@ from defusedxml import DefusedXmlException
 
 from storage.errors import BadInput
 from storage.sources import SourceSpec
+from storage.urls import redact_url, url_problem
 
 _KINDS = ("feed", "federal_register")
 _MAX_INTERVAL = 7 * 86400
@@ -107,12 +108,12 @@ def specs_from_opml(
     notes: list[str] = []
     names, urls = set(taken_names), set(taken_urls)
     for feed in feeds:
-        problem = _url_problem(feed.url)
+        problem = url_problem(feed.url)
         if problem is not None:
-            skipped.append(f"{feed.url[:200]}: {problem}")
+            skipped.append(f"{redact_url(feed.url)[:200]} {problem}")
             continue
         if feed.url in urls:
-            skipped.append(f"{feed.url}: already polled")
+            skipped.append(f"{redact_url(feed.url)}: already polled")
             continue
         base = (feed.title or name_from_url(feed.url))[:190]
         name, counter = base, 2
@@ -135,27 +136,14 @@ def specs_from_opml(
     return specs, skipped, notes
 
 
-def _url_problem(url: str) -> str | None:
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError as exc:
-        return f"not a valid URL ({exc})"
-    if parts.scheme not in ("http", "https"):
-        return "not an http(s) URL"
-    if not host:
-        return "the URL has no host"
-    if any(char.isspace() for char in url):
-        return "the URL contains spaces"
-    return None
-
-
 def _known(feed: OpmlFeed, known: Collection[str] | None, notes: list[str]) -> tuple[str, ...]:
     if known is None:
         return feed.tags
     unknown = [tag for tag in feed.tags if tag not in known]
     if unknown:
-        notes.append(f"{feed.url[:200]}: added without the unknown topic(s) {', '.join(unknown)}")
+        notes.append(
+            f"{redact_url(feed.url)[:200]}: added without the unknown topic(s) {', '.join(unknown)}"
+        )
     return tuple(tag for tag in feed.tags if tag in known)
 
 

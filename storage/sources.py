@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.errors import BadInput
 from storage.models import ItemSource, Source
+from storage.urls import redact_url
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,7 @@ def source_clash(session: Session, spec: SourceSpec) -> str | None:
         return f"a source named {spec.name!r} already exists"
     clash = session.scalar(select(Source.name).where(Source.url == spec.url))
     if clash is not None:
-        return f"{spec.url} is already polled as {clash!r}"
+        return f"{redact_url(spec.url)} is already polled as {clash!r}"
     return None
 
 
@@ -184,9 +185,9 @@ def list_sources(session: Session) -> list[SourceStatus]:
     counts: dict[int, tuple[int, datetime | None]] = {
         source_id: (count, newest)
         for source_id, count, newest in session.execute(
-            select(
-                ItemSource.source_id, func.count(), func.max(ItemSource.first_seen_at)
-            ).group_by(ItemSource.source_id)
+            select(ItemSource.source_id, func.count(), func.max(ItemSource.first_seen_at)).group_by(
+                ItemSource.source_id
+            )
         )
     }
     return [
@@ -209,41 +210,6 @@ def list_sources(session: Session) -> list[SourceStatus]:
         )
         for s in session.scalars(select(Source).order_by(Source.name))
     ]
-
-
-def claim_sources(
-    session: Session,
-    *,
-    now: datetime | None = None,
-    due_only: bool = True,
-    lease: timedelta = timedelta(minutes=10),
-    limit: int | None = None,
-) -> list[Source]:
-    """Claim enabled sources for one poll cycle.
-
-    A claimed source is leased for `lease`, so another process polling the same database skips
-    it; on PostgreSQL rows are locked with SKIP LOCKED while claiming.
-    """
-    now = now or _now()
-    query = select(Source).where(
-        Source.enabled.is_(True),
-        or_(Source.claimed_until.is_(None), Source.claimed_until < now),
-    )
-    if due_only:
-        query = query.where(or_(Source.next_due_at.is_(None), Source.next_due_at <= now))
-    query = query.order_by(Source.next_due_at.is_not(None), Source.next_due_at, Source.id)
-    if limit is not None:
-        query = query.limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    sources = list(session.scalars(query))
-    if sources:
-        session.execute(
-            update(Source)
-            .where(Source.id.in_([s.id for s in sources]))
-            .values(claimed_until=now + lease, last_attempt_at=now)
-        )
-    return sources
 
 
 def earliest_due_at(session: Session, *, now: datetime | None = None) -> datetime | None:

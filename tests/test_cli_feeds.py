@@ -213,7 +213,7 @@ def test_opml_import_and_export_round_trip(
     assert imported.code == 0
     assert "Imported 3 feeds" in imported.out and "skipped 2" in imported.out
     assert f"{USCIS}: already polled" in imported.err
-    assert "https:///feed.xml: the URL has no host" in imported.err
+    assert "https:///feed.xml is not an http(s) URL: it names no host" in imported.err
     assert "unknown topic(s) visa" in imported.err
     rows = _list(capsys, config)
     assert {"ICEF Monitor", "ICEF Monitor (2)", "The PIE News"} <= set(rows)
