@@ -22,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from feeds import federal_register
+from feeds.claims import held_sources
 from feeds.entries import ParseError
 from feeds.fetch import (
     FEED_ACCEPT,
@@ -38,12 +39,13 @@ from feeds.tagging import Tagger
 from storage.db import Database
 from storage.items import store_items
 from storage.models import Source
+from storage.source_claims import DEFAULT_LEASE, SourceClaim, claim_sources
 from storage.sources import (
-    claim_sources,
     defer_source,
     record_fetch_failure,
     record_fetch_success,
 )
+from storage.urls import redact_text
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +79,10 @@ ProgressCallback = Callable[[PollProgress], None]
 class PollReport:
     outcomes: tuple[SourceOutcome, ...] = ()
     seconds: float = 0.0
+    # Sources this cycle would have polled but another process holds (its lease runs out at
+    # `held_until` unless that process renews it).
+    held_elsewhere: int = 0
+    held_until: datetime | None = None
 
     @property
     def sources(self) -> int:
@@ -120,6 +126,7 @@ class PollReport:
             "updated_items": self.updated_items,
             "seconds": round(self.seconds, 3),
             "deferred": self.deferred,
+            "held_elsewhere": self.held_elsewhere,
             "errors": [
                 {"source": o.source, "error": o.error, "status": o.status} for o in self.failed
             ],
@@ -295,6 +302,7 @@ class _Cycle:
 
     async def _fail(self, source: _Claimed, error: str, retry_after: float | None) -> SourceOutcome:
         now = _now()
+        error = redact_text(error)  # aiohttp's messages quote the URL, password included
 
         def work(session: Any) -> int:
             failures: int = record_fetch_failure(
@@ -316,7 +324,7 @@ class _Cycle:
     async def _defer(self, source: _Claimed, exc: FetchError) -> SourceOutcome:
         due = _now() + timedelta(seconds=exc.retry_after or self.settings.backoff_base)
         await self._write(lambda session: defer_source(session, source.id, next_due_at=due))
-        return SourceOutcome(source.name, "deferred", error=str(exc))
+        return SourceOutcome(source.name, "deferred", error=redact_text(str(exc)))
 
 
 async def poll_sources(
@@ -328,37 +336,44 @@ async def poll_sources(
     progress: ProgressCallback | None = None,
     guard: AddressGuard | None = None,
     rng: random.Random | None = None,
+    lease: timedelta = DEFAULT_LEASE,
 ) -> PollReport:
     """Run one poll cycle over the enabled sources (only the due ones if `due_only`).
 
     Never raises for a failing source: failures are recorded on the source and listed in the
     report. `guard` replaces the address policy for chat-added sources (tests allow loopback).
+    The claimed sources are leased for `lease`, renewed while the cycle runs; a cancelled
+    cycle (a stop) gives back the sources it has not finished before it ends.
     """
     started = time.perf_counter()
 
-    def claim(session: Any) -> list[_Claimed]:
-        return [_Claimed.of(source) for source in claim_sources(session, due_only=due_only)]
+    def claim(session: Any) -> tuple[SourceClaim, list[_Claimed]]:
+        taken = claim_sources(session, due_only=due_only, lease=lease)
+        return taken, [_Claimed.of(source) for source in taken.sources]
 
     schedule = _Schedule(settings, rng or random.Random())
     async with Fetcher(settings, guard=guard) as fetcher:
         cycle = _Cycle(database, settings, tagger, fetcher, schedule)
-        claimed: list[_Claimed] = await cycle._write(claim)
+        taken, claimed = await cycle._write(claim)
         total = len(claimed)
         if progress is not None:
             progress(PollProgress(0, total))
         outcomes: list[SourceOutcome] = []
         tasks = [asyncio.create_task(cycle.handle(source)) for source in claimed]
-        try:
-            for finished in asyncio.as_completed(tasks):
-                outcome = await finished
-                outcomes.append(outcome)
-                if progress is not None:
-                    progress(PollProgress(len(outcomes), total, outcome))
-        finally:
-            # On an error (or cancellation) the rest stop; their claims lapse with the lease.
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+        async with held_sources(database, cycle._write, taken.token, lease) as held:
+            try:
+                for finished in asyncio.as_completed(tasks):
+                    outcome = await finished
+                    outcomes.append(outcome)
+                    if progress is not None:
+                        progress(PollProgress(len(outcomes), total, outcome))
+                held.finished = True
+            finally:
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
     order = {source.name: index for index, source in enumerate(claimed)}
     outcomes.sort(key=lambda o: order.get(o.source, 0))
-    return PollReport(tuple(outcomes), time.perf_counter() - started)
+    return PollReport(
+        tuple(outcomes), time.perf_counter() - started, taken.held_elsewhere, taken.held_until
+    )

@@ -62,8 +62,10 @@ class Source(Base):
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="new")  # new | ok | failing
-    # Set when a poll cycle claims the source, so two processes never fetch it at once.
+    # Set when a poll cycle claims the source, so two processes never fetch it at once; the
+    # token names the claim, so only its holder renews or releases it (migration 0004).
     claimed_until: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
 
     links: Mapped[list[ItemSource]] = relationship(back_populates="source", passive_deletes=True)
 
@@ -201,6 +203,7 @@ class DigestRun(Base):
     sending_part: Mapped[int | None] = mapped_column(Integer)
     sending_since: Mapped[datetime | None]
     claimed_until: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # migration 0004
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

@@ -1,0 +1,32 @@
+"""Claim tokens: who holds a source or a digest run, so leases can be renewed and released.
+
+A claim writes a fresh token next to `claimed_until`; renewing and releasing a lease are fenced
+on that token, so a process whose lease ran out can never extend or drop another one's claim.
+
+Revision ID: 0004_claims
+Revises: 0003_digests
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004_claims"
+down_revision: str | None = "0003_digests"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("sources") as batch:
+        batch.add_column(sa.Column("claim_token", sa.String(32)))
+    with op.batch_alter_table("digest_runs") as batch:
+        batch.add_column(sa.Column("claim_token", sa.String(32)))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("digest_runs") as batch:
+        batch.drop_column("claim_token")
+    with op.batch_alter_table("sources") as batch:
+        batch.drop_column("claim_token")
