@@ -14,7 +14,8 @@ For one channel and period:
    payload as a `built` run (the unique key decides between racing processes), then post.
 3. Each part is marked as *sending* before it goes out and recorded with its platform id after.
    A part marked sending but not recorded is looked up on the platform before being resent
-   (Slack message metadata; Discord channel posts carry a nonce Discord deduplicates).
+   (Slack message metadata; Discord bot posts by content, and their nonce for a few minutes);
+   where nothing can be looked up (a Discord webhook) it is not sent again: at most once.
 
 Every database call runs in a worker thread: the event loop is shared with the chat clients,
 and a SQLite busy wait on it would freeze them all.
@@ -25,13 +26,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO, TypeVar
 
-from bot.adapters.base import Attachment, DigestPoster, Part, PostingError
+from bot.adapters.base import DigestPoster
 from bot.config import Config
-from bot.digest_build import chart_filename, compose
+from bot.digest_build import compose
+from bot.digest_posting import DigestOutcome, RunPosting
 from bot.platforms import platform
 from digests.model import TopicCatalog
 from digests.schedule import Period, current_period
@@ -39,15 +40,9 @@ from storage.channels import StoredChannel, list_channels, sync_config_channels
 from storage.db import Database
 from storage.digests import (
     DigestRunRecord,
-    RunConflict,
-    claim_run,
     create_run,
     get_run,
-    get_run_by_id,
     last_done_run,
-    mark_sending,
-    record_part_posted,
-    release_run,
     supersede_run,
     unfinished_runs,
 )
@@ -55,70 +50,11 @@ from storage.errors import BadInput
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=10)
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class DigestOutcome:
-    """What happened to one channel's digest on this call."""
-
-    channel: str
-    status: str  # posted | resumed | already_posted | empty | not_scheduled | busy | failed
-    period_key: str | None = None
-    run_id: int | None = None
-    message_ids: tuple[str, ...] = ()
-    items: int = 0
-    detail: str = ""
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("failed", "busy")
-
-    def describe(self) -> str:
-        """One line for people: what happened, in their words."""
-        period = f" for {self.period_key[:16].replace('T', ' ')}" if self.period_key else ""
-        messages = len(self.message_ids)
-        said = {
-            "posted": f"posted the digest{period} ({self.items} items, {messages} message(s))",
-            "resumed": f"finished posting the interrupted digest{period} ({messages} message(s))",
-            "already_posted": f"the digest{period} was already posted; nothing sent again",
-            "empty": f"nothing new{period}; no digest posted",
-            "not_scheduled": "no scheduled time has come yet; nothing posted",
-            "busy": f"another talentbrief process is posting the digest{period}; left to it",
-            "failed": f"posting the digest{period} failed",
-        }.get(self.status, self.status)
-        return f"{self.channel}: {said}" + (f": {self.detail}" if self.detail else "")
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _part(run: DigestRunRecord, index: int) -> Part:
-    stored = run.payload[index]
-    kind = str(stored.get("kind", "message"))
-    attachment = None
-    if kind == "chart" and run.chart_png is not None:
-        body = stored["body"]
-        name = body.get("filename") or _discord_filename(body) or chart_filename(run.period_key)
-        attachment = Attachment(filename=str(name), data=run.chart_png)
-    threads = platform(run.platform).capabilities.threads
-    thread = run.message_ids[0] if index > 0 and threads else None
-    return Part(
-        index=index,
-        kind=kind,
-        body=dict(stored["body"]),
-        run_key=f"tb{run.id}",
-        thread=thread,
-        attachment=attachment,
-    )
-
-
-def _discord_filename(body: Mapping[str, Any]) -> str | None:
-    attachments = body.get("attachments") or [{}]
-    name = attachments[0].get("filename")
-    return None if name is None else str(name)
 
 
 class DigestService:
@@ -346,63 +282,6 @@ class DigestService:
         channel: str,
         status: str = "posted",
     ) -> DigestOutcome:
-        """Post the unposted parts of a built run, first unposted part first."""
-        if not await self._db(lambda s: claim_run(s, run.id, now=now, lease=LEASE)):
-            return DigestOutcome(
-                channel, "busy", run.period_key, run.id, detail="another process is posting it"
-            )
-        current = run
-        try:
-            fresh = await self._db(get_run_by_id, run.id)
-            assert fresh is not None
-            current = fresh
-            for index in range(current.next_part, current.parts):
-                current = await self._post_part(current, index, poster, now)
-        except RunConflict as exc:
-            return DigestOutcome(channel, "busy", run.period_key, run.id, detail=str(exc))
-        except Exception as exc:
-            not_sent = isinstance(exc, PostingError) and not exc.maybe_delivered
-            if not isinstance(exc, PostingError):
-                log.exception("digest for %s (%s) stopped", channel, run.period_key)
-            else:
-                log.warning("digest for %s (%s) stopped: %s", channel, run.period_key, exc)
-            error = str(exc)
-            await self._db(lambda s: release_run(s, run.id, error=error, not_sent=not_sent))
-            return DigestOutcome(
-                channel,
-                "failed",
-                run.period_key,
-                run.id,
-                message_ids=current.message_ids,
-                items=len(current.item_ids),
-                detail=f"{exc}; posted {current.next_part} of {current.parts} messages, "
-                "the rest follows on the next run",
-            )
-        return DigestOutcome(
-            channel,
-            status,
-            run.period_key,
-            run.id,
-            message_ids=current.message_ids,
-            items=len(current.item_ids),
-        )
-
-    async def _post_part(
-        self, run: DigestRunRecord, index: int, poster: DigestPoster, now: datetime
-    ) -> DigestRunRecord:
-        part = _part(run, index)
-        if run.sending_part == index and run.sending_since is not None:
-            found = await poster.find_posted(part, since=run.sending_since)
-            if found is not None:
-                log.info("run %s part %s had reached the platform as %s", run.id, index, found)
-                return await self._record(run.id, index, found, now)
-        await self._db(lambda s: mark_sending(s, run.id, index, now=now))
-        message_id = await poster.post(part)
-        return await self._record(run.id, index, message_id, now)
-
-    async def _record(
-        self, run_id: int, index: int, message_id: str, now: datetime
-    ) -> DigestRunRecord:
-        return await self._db(
-            lambda s: record_part_posted(s, run_id, index, message_id, now=now, lease=LEASE)
-        )
+        """Post the unposted parts of a built run (see bot/digest_posting.py)."""
+        posting = RunPosting(self._db, timedelta(seconds=self.config.leases.digests))
+        return await posting.post_run(run, poster, now=now, channel=channel, status=status)

@@ -209,8 +209,13 @@ def recent_runs(session: Session, channel_id: int, *, limit: int = 10) -> list[D
     return [_record(row) for row in rows]
 
 
-def claim_run(session: Session, run_id: int, *, now: datetime, lease: timedelta) -> bool:
-    """Lease a built run for posting; False when it is done or another process holds it."""
+def claim_run(
+    session: Session, run_id: int, *, now: datetime, lease: timedelta, token: str | None = None
+) -> bool:
+    """Lease a built run for posting; False when it is done or another process holds it.
+
+    `token` names the claim: renewing, marking a part as sending and releasing are fenced on it.
+    """
     result = session.execute(
         update(DigestRun)
         .where(
@@ -218,18 +223,47 @@ def claim_run(session: Session, run_id: int, *, now: datetime, lease: timedelta)
             DigestRun.state == "built",
             or_(DigestRun.claimed_until.is_(None), DigestRun.claimed_until < _utc(now)),
         )
-        .values(claimed_until=_utc(now) + lease, attempts=DigestRun.attempts + 1)
+        .values(
+            claimed_until=_utc(now) + lease,
+            claim_token=token,
+            attempts=DigestRun.attempts + 1,
+        )
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def mark_sending(session: Session, run_id: int, part: int, *, now: datetime) -> None:
-    """Note that `part` is about to be sent: if we crash now, the resume checks for it first."""
-    session.execute(
+def renew_run(
+    session: Session, run_id: int, token: str, *, now: datetime, lease: timedelta
+) -> bool:
+    """Extend the lease of a run still held under `token`; False when it is no longer held."""
+    result = session.execute(
         update(DigestRun)
-        .where(DigestRun.id == run_id)
-        .values(sending_part=part, sending_since=_utc(now))
+        .where(
+            DigestRun.id == run_id,
+            DigestRun.state == "built",
+            DigestRun.claim_token == token,
+        )
+        .values(claimed_until=_utc(now) + lease)
     )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def mark_sending(
+    session: Session, run_id: int, part: int, *, now: datetime, token: str | None = None
+) -> None:
+    """Note that `part` is about to be sent: if we crash now, the resume checks for it first.
+
+    With `token`, raises RunConflict when the claim was lost (the lease ran out and another
+    process took the run): then this process must not send.
+    """
+    condition = [DigestRun.id == run_id]
+    if token is not None:
+        condition += [DigestRun.claim_token == token, DigestRun.state == "built"]
+    result = session.execute(
+        update(DigestRun).where(*condition).values(sending_part=part, sending_since=_utc(now))
+    )
+    if token is not None and not result.rowcount:  # type: ignore[attr-defined]
+        raise RunConflict(f"digest run {run_id}: the claim was lost before part {part} was sent")
 
 
 def record_part_posted(
@@ -261,6 +295,7 @@ def record_part_posted(
             state="posted" if finished else "built",
             posted_at=_utc(now) if finished else None,
             claimed_until=None if finished else _utc(now) + lease,
+            **({"claim_token": None} if finished else {}),
         )
     )
     if not result.rowcount:  # type: ignore[attr-defined]
@@ -271,19 +306,29 @@ def record_part_posted(
 
 
 def release_run(
-    session: Session, run_id: int, *, error: str | None, not_sent: bool = False
+    session: Session,
+    run_id: int,
+    *,
+    error: str | None,
+    not_sent: bool = False,
+    token: str | None = None,
 ) -> None:
-    """Give up the lease after a failure, keeping the payload and progress for the resume.
+    """Give up the lease after a failure or a stop, keeping the payload and progress for the
+    resume. With `token`, only a claim still held under it is released.
 
     `not_sent`: the part being sent certainly did not reach the platform.
     """
     values: dict[str, Any] = {
         "claimed_until": None,
+        "claim_token": None,
         "last_error": None if error is None else error[:2000],
     }
     if not_sent:
         values.update(sending_part=None, sending_since=None)
-    session.execute(update(DigestRun).where(DigestRun.id == run_id).values(**values))
+    condition = [DigestRun.id == run_id]
+    if token is not None:
+        condition.append(DigestRun.claim_token == token)
+    session.execute(update(DigestRun).where(*condition).values(**values))
 
 
 def supersede_run(session: Session, run_id: int, *, now: datetime) -> bool:

@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 
 from bot.config import ChannelConfig, Config, DiscordConfig, SlackConfig
 from bot.core import Talentbrief
-from bot.digest_service import DigestOutcome, DigestService
+from bot.digest_posting import DigestOutcome
+from bot.digest_service import DigestService
 from bot.platforms import platform
 from storage.channels import get_channel
 from storage.db import Database
@@ -321,30 +322,40 @@ async def test_moving_the_schedule_does_not_post_the_same_day_twice(
     assert next_day.status == "empty"  # due again the next day (nothing new to post)
 
 
-async def test_a_process_killed_between_sending_and_recording_does_not_repost(
-    database: Database, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+class Killed(BaseException):
+    """The process dies here: no handler of ours runs (SIGKILL, as far as the code can tell)."""
+
+
+@pytest.mark.parametrize("ending", ["killed", "stopped"])
+async def test_a_process_ended_between_sending_and_recording_does_not_repost(
+    database: Database, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch, ending: str
 ) -> None:
-    """The process dies (no cleanup at all) right after Slack accepted the first message."""
+    """Slack accepted the first message, then the process died (no cleanup at all) or was
+    stopped (cancelled): the part is found in the channel, not posted again."""
     from bot.adapters.slack import SlackPoster
 
     store(database, _many(120))
     config = _config(slack, max_items=120)
+    end: type[BaseException] = Killed if ending == "killed" else asyncio.CancelledError
 
-    class DiesAfterSending(SlackPoster):
+    class EndsAfterSending(SlackPoster):
         async def post(self, part):  # type: ignore[no-untyped-def]
             await super().post(part)
-            raise asyncio.CancelledError  # killed: nothing after this line runs
+            raise end
 
-    dying = DiesAfterSending(channel="C0123456789", token="xoxb-test", base_url=slack.api)
+    dying = EndsAfterSending(channel="C0123456789", token="xoxb-test", base_url=slack.api)
     with monkeypatch.context() as patch:
         patch.setattr(DigestService, "poster", lambda *args, **kwargs: dying)
-        with pytest.raises(asyncio.CancelledError):
+        with pytest.raises(end):
             await post_due_digests(database, config, now=NOW, env=ENV)
     assert len(slack.messages) == 1
-    # Another process within the lease leaves it alone; after the lease it resumes.
-    [busy] = await post_due_digests(database, config, now=NOW + timedelta(minutes=1), env=ENV)
-    assert busy.status == "busy"
-    [resumed] = await post_due_digests(database, config, now=NOW + timedelta(minutes=11), env=ENV)
+    if ending == "killed":
+        # Another process leaves it alone within the lease (a minute), resumes it after.
+        [busy] = await post_due_digests(database, config, now=NOW + timedelta(seconds=30), env=ENV)
+        assert busy.status == "busy"
+    # A stop released the run at once; a kill's lease ran out after a minute.
+    later = NOW + timedelta(seconds=1 if ending == "stopped" else 61)
+    [resumed] = await post_due_digests(database, config, now=later, env=ENV)
     assert resumed.status == "resumed"
     ids = [m.id for m in slack.messages]
     assert resumed.message_ids == tuple(ids)  # the first message was found, not sent again

@@ -22,6 +22,11 @@ class PostingError(TalentbriefError):
         self.maybe_delivered = maybe_delivered
 
 
+class LookupImpossible(TalentbriefError):
+    """The target keeps no record the bot can search (a Discord webhook, the console): a part
+    that may have been delivered there is not sent again (at most once)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Attachment:
     filename: str
@@ -49,7 +54,9 @@ class DigestPoster(Protocol):
         ...
 
     async def find_posted(self, part: Part, *, since: datetime) -> str | None:
-        """The id of this part if an earlier, interrupted attempt did deliver it."""
+        """The id of this part if an earlier, interrupted attempt did deliver it; None if it
+        certainly did not. Raises PostingError when the platform cannot be asked now, and
+        LookupImpossible when it can never be asked."""
         ...
 
     async def aclose(self) -> None: ...
