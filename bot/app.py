@@ -90,6 +90,10 @@ class Running:
                 self.tasks.add(task)
             try:
                 await job(*args)
+            except asyncio.CancelledError:
+                # A stop cut it short (drain): what it held is given back, the next run
+                # resumes it. Finishing quietly keeps the scheduler from logging a traceback.
+                log.info("%s stopped before it finished; the next run resumes it", name)
             except Exception:  # a failed tick must not kill the bot; the next one retries
                 log.exception("%s failed", name)
             finally:
@@ -241,6 +245,8 @@ def bot_jobs(core: Talentbrief) -> BotJobs:
                 report.not_modified,
                 len(report.failed),
             )
+        if report.held_elsewhere:
+            log.info("%d due source(s) are being polled by another process", report.held_elsewhere)
 
     async def digests(names: Sequence[str] | None) -> None:
         for outcome in await core.post_due_digests(names):

@@ -42,6 +42,7 @@ from feeds.tagging.taxonomy import Taxonomy
 from storage.channels import ChannelSpec, StoredChannel, get_channel, sync_config_channels
 from storage.db import Database, open_database
 from storage.errors import BadInput
+from storage.locks import CONFIG_SYNC
 from storage.migrate import current_revision, head_revision
 from storage.query import Query, parse_query
 from storage.sources import (
@@ -123,7 +124,7 @@ class Talentbrief:
             if self._database is None:
                 self._database = open_database(self.config.storage.url)
             if sync_sources and not self._sources_synced:
-                with self._database.session() as session:
+                with self._database.session(lock=CONFIG_SYNC) as session:
                     sync_config_sources(session, self.config.source_specs())
                 self._sources_synced = True
             return self._database
@@ -131,11 +132,18 @@ class Talentbrief:
     async def open(self) -> Database:
         return await asyncio.to_thread(self.database)
 
-    async def _db(self, work: Callable[..., T], *args: Any, sync_sources: bool = True) -> T:
-        """Run `work(session, *args)` in a worker thread, in one transaction."""
+    async def _db(
+        self,
+        work: Callable[..., T],
+        *args: Any,
+        sync_sources: bool = True,
+        lock: int | None = None,
+    ) -> T:
+        """Run `work(session, *args)` in a worker thread, in one transaction (under `lock`, a
+        key from storage.locks, when given)."""
 
         def run() -> T:
-            with self.database(sync_sources=sync_sources).session() as session:
+            with self.database(sync_sources=sync_sources).session(lock=lock) as session:
                 return work(session, *args)
 
         return await asyncio.to_thread(run)
@@ -404,7 +412,7 @@ class Talentbrief:
         """Post a channel's current period now (once: a posted period is not posted again)."""
         now = now or datetime.now(UTC)
         database = await self.open()
-        stored = await self._db(_synced_channel, self.config, channel)
+        stored = await self._db(_synced_channel, self.config, channel, lock=CONFIG_SYNC)
         if stored is None or not stored.spec.enabled:
             known = ", ".join(sorted(c.name for c in self.config.channels)) or "none"
             raise BadInput(f"no enabled channel named {channel!r} (known: {known})")

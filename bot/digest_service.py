@@ -47,6 +47,7 @@ from storage.digests import (
     unfinished_runs,
 )
 from storage.errors import BadInput
+from storage.locks import CONFIG_SYNC
 
 log = logging.getLogger(__name__)
 
@@ -75,9 +76,9 @@ class DigestService:
         self.env = env
         self.console = console
 
-    async def _db(self, work: Callable[..., T], *args: Any) -> T:
+    async def _db(self, work: Callable[..., T], *args: Any, lock: int | None = None) -> T:
         def run() -> T:
-            with self.database.session() as session:
+            with self.database.session(lock=lock) as session:
                 return work(session, *args)
 
         return await asyncio.to_thread(run)
@@ -104,7 +105,8 @@ class DigestService:
             return list_channels(session, enabled_only=True)
 
         outcomes: list[DigestOutcome] = []
-        for channel in await self._db(load):
+        # Under the config-sync lock: two processes starting at once would both insert.
+        for channel in await self._db(load, lock=CONFIG_SYNC):
             if channels is not None and channel.name not in channels:
                 continue
             try:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from storage import migrate
 from storage.errors import BadInput, TalentbriefError
+from storage.locks import hold_lock
 from storage.urls import redact_url
 
 
@@ -88,9 +89,15 @@ class Database:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A unit of work: committed on success, rolled back on error."""
+    def session(self, *, lock: int | None = None) -> Iterator[Session]:
+        """A unit of work: committed on success, rolled back on error.
+
+        `lock` (a key from storage.locks) serialises this unit with other processes taking the
+        same lock, for read-then-insert work two processes may start at once.
+        """
         with self._sessions.begin() as session:
+            if lock is not None:
+                hold_lock(session.connection(), lock)
             yield session
 
     def upgrade(self) -> None:

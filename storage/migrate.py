@@ -15,11 +15,11 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Engine
+
+from storage.locks import MIGRATIONS, hold_lock
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# pg_advisory_xact_lock key: "tbmg" as a 32-bit number, the same for every talentbrief process.
-ADVISORY_LOCK_KEY = 0x74626D67
 
 
 def alembic_config() -> Config:
@@ -37,20 +37,10 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def lock_schema(connection: Connection) -> None:
-    """Hold the migration lock until `connection`'s transaction ends."""
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
-    else:
-        # pysqlite begins transactions only before DML; this takes the write lock now (waiting
-        # up to busy_timeout for another writer) and keeps the DDL inside that transaction.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
 def _run(engine: Engine, action: str, revision: str) -> None:
     config = alembic_config()
     with engine.begin() as connection:
-        lock_schema(connection)
+        hold_lock(connection, MIGRATIONS)
         config.attributes["connection"] = connection
         getattr(command, action)(config, revision)
 

@@ -43,6 +43,8 @@ class FakeDiscord(FakeServer):
         self.gateway: FakeDiscordGateway | None = None
         self.interaction_deadline: float | None = 3.0
         self._by_nonce: dict[str, str] = {}
+        # The channel every webhook posts into (GET /webhooks/{id}/{token} names it).
+        self.webhook_channel: int | None = None
         add = self.app.router.add_route
         for method, path, handler in [
             ("GET", "/users/@me", self.me),
@@ -54,7 +56,9 @@ class FakeDiscord(FakeServer):
             ("POST", "/interactions/{interaction}/{token}/callback", self.callback),
             ("*", "/webhooks/{app}/{token}/messages/{message}", self.webhook_message_edit),
             ("POST", "/webhooks/{webhook}/{token}", self.webhook_message),
+            ("GET", "/webhooks/{webhook}/{token}", self.webhook_info),
             ("POST", "/channels/{channel}/messages", self.channel_message),
+            ("GET", "/channels/{channel}/messages", self.channel_history),
             ("POST", "/users/@me/channels", self.dm_channel),
         ]:
             add(method, PREFIX + path, handler)
@@ -325,6 +329,54 @@ class FakeDiscord(FakeServer):
         return await self.deliver(
             request, "webhook", body, new_id=self._message_id, answer=answer, files=files
         )
+
+    def forget_nonces(self) -> None:
+        """Discord remembers a nonce for a few minutes only: act as if they had passed."""
+        self._by_nonce.clear()
+
+    async def webhook_info(self, request: web.Request) -> web.Response:
+        """A webhook object, authorised by its token as on Discord (no bot token needed)."""
+        self.requests.append("webhook info")
+        if self.webhook_channel is None:
+            return _error(404, "Unknown Webhook", 10015)
+        channel = self.webhook_channel
+        guild = self.world.channel_guild(channel)
+        return _json(
+            {
+                "id": request.match_info["webhook"],
+                "type": 1,
+                "channel_id": str(channel),
+                "guild_id": str(guild.id) if guild else None,
+                "name": "talentbrief digests",
+                "token": request.match_info["token"],
+            }
+        )
+
+    async def channel_history(self, request: web.Request) -> web.Response:
+        """GET /channels/{id}/messages: newest first, `limit` and `before` as on Discord, with
+        no nonces (Discord does not return them here)."""
+        if refusal := self._unauthorized(request):
+            return refusal
+        self.requests.append("channel history")
+        channel = request.match_info["channel"]
+        limit = min(int(request.query.get("limit", "50")), 100)
+        before = int(request.query.get("before", str(2**63)))
+        found = []
+        for posted in reversed(self.posted):
+            is_bot = posted.path == f"channels/{channel}"
+            is_hook = posted.path == "webhook" and str(self.webhook_channel) == channel
+            if (is_bot or is_hook) and int(posted.id) < before:
+                author = self.world.bot.payload() if is_bot else {"id": "1", "bot": True}
+                found.append(
+                    {
+                        "id": posted.id,
+                        "channel_id": channel,
+                        "author": author,
+                        "content": posted.body.get("content") or "",
+                        "embeds": posted.body.get("embeds") or [],
+                    }
+                )
+        return _json(found[:limit])
 
     def _message_id(self) -> str:
         return str(self.world.snowflake())

@@ -5,11 +5,15 @@ A FakeServer records every delivered message as a `Posted` and lets tests await 
 message), counted together, and each is used up by one post:
 
 - `fail_calls`: fail these post attempts (1-based) without posting;
+- `lose_calls`: post these attempts (1-based), then answer 500;
+- `stall_calls`: post these attempts (1-based), then never answer (like `stall_next`);
 - `rate_limit_next`: answer 429 with Retry-After (`retry_after` seconds) without posting;
 - `unavailable_next`: answer 503 with an HTML body (a proxy's error page) without posting;
 - `fail_next`: the platform's own refusal (Slack `ok: false`, Discord 502) without posting;
 - `lose_next`: post, then answer 500 (the platform accepted it; the client cannot know);
-- `drop_next`: post, then cut the connection without an answer.
+- `drop_next`: post, then cut the connection without an answer;
+- `stall_next`: post, then never answer (the client is killed while it waits: "the process
+  exited after the platform accepted the message").
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ KNOBS = (
     ("fail_next", "fail"),
     ("lose_next", "lose"),
     ("drop_next", "drop"),
+    ("stall_next", "stall"),
 )
 
 
@@ -58,12 +63,16 @@ class FakeServer:
         self.rate_limit_next = 0
         self.unavailable_next = 0
         self.drop_next = 0
+        self.stall_next = 0
         self.retry_after = 0.0
         self.fail_calls: set[int] = set()  # fail these post attempts (1-based), not posting
+        self.lose_calls: set[int] = set()  # post these attempts (1-based), then answer 500
+        self.stall_calls: set[int] = set()  # post these attempts (1-based), never answer
         self.calls = 0
         self.runner: web.AppRunner | None = None
         self.base = ""
         self._arrived = asyncio.Event()
+        self._stopping = asyncio.Event()
 
     async def start(self) -> Self:
         self.runner = web.AppRunner(self.app)
@@ -75,6 +84,7 @@ class FakeServer:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self.runner is not None:
             await self.runner.cleanup()
             self.runner = None
@@ -107,6 +117,10 @@ class FakeServer:
         self.calls += 1
         if self.calls in self.fail_calls:
             return "fail"
+        if self.calls in self.lose_calls:
+            return "lose"
+        if self.calls in self.stall_calls:
+            return "stall"
         for knob, failure in KNOBS:
             if getattr(self, knob):
                 setattr(self, knob, getattr(self, knob) - 1)
@@ -145,6 +159,9 @@ class FakeServer:
         if failure == "lose":
             return web.Response(status=500, text="internal error")
         if failure == "drop":
+            return drop_connection(request)
+        if failure == "stall":
+            await self._stopping.wait()
             return drop_connection(request)
         return answer(posted)
 

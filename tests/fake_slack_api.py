@@ -40,6 +40,7 @@ class FakeSlack(FakeServer):
         self.authorizations: list[tuple[str, str]] = []  # (method, token) of every API call
         self.users = {user_id: {"id": user_id, **info} for user_id, info in USERS.items()}
         self.uploads: dict[str, bytes] = {}
+        self.filenames: dict[str, str] = {}
         self.completed: list[dict[str, Any]] = []
         self.socket_mode: FakeSlackSocket | None = None
         self._ts = 0
@@ -226,11 +227,18 @@ class FakeSlack(FakeServer):
                         "metadata": posted.body.get("metadata"),
                     }
                 )
+        for posted in self.posted:  # files shared into the thread (the weekly chart)
+            shared = posted.path == "files.completeUploadExternal"
+            if shared and thread and posted.body.get("thread_ts") == thread:
+                name = self.filenames.get(posted.id, "")
+                file = {"id": posted.id, "name": name}
+                messages.append({"ts": f"file-{posted.id}", "files": [file]})
         return web.json_response({"ok": True, "messages": messages})
 
     async def upload_url(self, request: web.Request, body: dict[str, Any]) -> web.Response:
         file_id = f"F{len(self.uploads) + 1}"
         self.uploads[file_id] = b""
+        self.filenames[file_id] = str(body.get("filename") or "")
         self.requests.append("files.getUploadURLExternal")
         return web.json_response(
             {
@@ -245,14 +253,18 @@ class FakeSlack(FakeServer):
         self.uploads[request.match_info["file_id"]] = await request.read()
         return web.Response(text="OK - 200")
 
-    async def complete(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+    async def complete(self, request: web.Request, body: dict[str, Any]) -> web.StreamResponse:
+        """Share uploaded files: a post like chat.postMessage (the fault knobs apply)."""
         given = body.get("files") or "[]"
         files: list[dict[str, Any]] = json.loads(given) if isinstance(given, str) else given
-        self.completed.append(body)
-        self.record(
-            Posted("files.completeUploadExternal", body, dict(request.headers), files[0]["id"])
+        return await self.deliver(
+            request,
+            "files.completeUploadExternal",
+            body,
+            new_id=lambda: str(files[0]["id"]),
+            answer=lambda _: web.json_response({"ok": True, "files": files}),
+            accepted=lambda _: self.completed.append(body),
         )
-        return web.json_response({"ok": True, "files": files})
 
 
 __all__ = ["APP_ID", "APP_TOKEN", "BOT_TOKEN", "FakeSlack"]

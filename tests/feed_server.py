@@ -12,6 +12,8 @@ purpose:
     /big?size=N             an identity body of N bytes, without Content-Length
     /bomb?size=N            a small gzip body that inflates to N bytes
     /too-many?retry=S       429 with Retry-After: S
+
+`delay` (seconds) holds every answer that long, so a poll can be caught in the middle.
 """
 
 from __future__ import annotations
@@ -64,6 +66,7 @@ class FeedServer:
         self.hits: Counter[str] = Counter()
         self.conditional_hits: Counter[str] = Counter()
         self.on_request: Callable[[web.Request], object] | None = None
+        self.delay = 0.0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._runner: web.AppRunner | None = None
@@ -128,6 +131,10 @@ class FeedServer:
         self.hits[path] += 1
         if self.on_request is not None:
             self.on_request(request)
+        if self.delay:
+            assert self._stopping is not None
+            with contextlib.suppress(TimeoutError):  # a stopping server answers at once
+                await asyncio.wait_for(self._stopping.wait(), self.delay)
         if path in self.documents:
             return self._document(request, self.documents[path])
         if path.startswith("/status/"):

@@ -18,7 +18,7 @@ from typing import NoReturn
 from bot import PROJECT_LOGGERS, __version__
 from bot.cli import db as db_command
 from bot.cli import demo, digest, feeds, poll, retag, run, search, tag, topics
-from bot.cli.context import CliContext
+from bot.cli.context import CliContext, Terminated
 from storage.errors import BadInput, TalentbriefError
 
 COMMANDS = (poll, feeds, tag, retag, search, digest, topics, db_command, run, demo)
@@ -103,12 +103,33 @@ def parse_arguments(
     return args
 
 
+class RedactingFilter(logging.Filter):
+    """Hides URL passwords in every log line, tracebacks included: libraries (aiohttp,
+    SQLAlchemy) quote the URLs they fail on, and a feed URL may carry a password."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from storage.urls import redact_text
+
+        message = record.getMessage()
+        redacted = redact_text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact_text(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        return True
+
+
 def _configure_logging(verbose: bool) -> None:
     logging.basicConfig(
         level=logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    for handler in logging.getLogger().handlers:
+        if not any(isinstance(f, RedactingFilter) for f in handler.filters):
+            handler.addFilter(RedactingFilter())
     if verbose:  # the project's own detail; libraries (Alembic, aiohttp) stay at warnings
         for name in PROJECT_LOGGERS:
             logging.getLogger(name).setLevel(logging.DEBUG)
@@ -147,6 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("talentbrief: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("talentbrief: stopped (SIGTERM)", file=sys.stderr)
+        return 143
     except BrokenPipeError:
         return 0  # e.g. `talentbrief search … | head`
     except Exception as exc:  # a bug: keep the user's terminal readable, keep the details

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
 import sys
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
@@ -14,6 +16,10 @@ if TYPE_CHECKING:
     from bot.core import Talentbrief
 
 T = TypeVar("T")
+
+
+class Terminated(Exception):
+    """SIGTERM stopped the command (after its cleanup)."""
 
 
 @dataclass
@@ -42,8 +48,33 @@ class CliContext:
         return self._core is not None
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
-        """Run one of the core's coroutines to completion (commands are synchronous)."""
-        return asyncio.run(work)
+        """Run one of the core's coroutines to completion (commands are synchronous).
+
+        SIGTERM cancels it, as Ctrl-C does, so its cleanup runs (a poll gives back the sources
+        it had not finished), then raises Terminated.
+        """
+        terminated = False
+
+        async def main() -> T:
+            task = asyncio.current_task()
+            loop = asyncio.get_running_loop()
+
+            def terminate() -> None:
+                nonlocal terminated
+                terminated = True
+                if task is not None:
+                    task.cancel()
+
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # not on this platform
+                loop.add_signal_handler(signal.SIGTERM, terminate)
+            return await work
+
+        try:
+            return asyncio.run(main())
+        except asyncio.CancelledError:
+            if terminated:
+                raise Terminated from None
+            raise
 
     def print_json(self, value: Any) -> None:
         json.dump(value, self.stdout, ensure_ascii=False, indent=2, default=str)

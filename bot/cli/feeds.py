@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cli.context import CliContext
 from bot.cli.text import iso, plural, table, when
 from storage.errors import BadInput
+from storage.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
     from storage.sources import SourceStatus
@@ -61,7 +62,7 @@ def register(subparsers: Any) -> None:
 def _row(status: SourceStatus) -> dict[str, Any]:
     return {
         "name": status.name,
-        "url": status.url,
+        "url": redact_url(status.url),
         "kind": status.kind,
         "origin": status.origin,
         "enabled": status.enabled,
@@ -72,7 +73,7 @@ def _row(status: SourceStatus) -> dict[str, Any]:
         "last_attempt_at": iso(status.last_attempt_at),
         "next_due_at": iso(status.next_due_at),
         "consecutive_failures": status.consecutive_failures,
-        "last_error": status.last_error,
+        "last_error": None if status.last_error is None else redact_text(status.last_error),
     }
 
 
@@ -90,7 +91,7 @@ def handle_list(args: argparse.Namespace, context: CliContext) -> int:
             status.status if status.enabled else "disabled",
             str(status.item_count),
             when(status.last_success_at),
-            " ".join((status.last_error or "").split()),
+            redact_text(" ".join((status.last_error or "").split())),
         ]
         for status in statuses
     ]

@@ -53,9 +53,16 @@ def print_summary(report: PollReport, context: CliContext) -> None:
         f"{report.not_modified} not modified, {len(report.failed)} failed"
         + (f", {report.deferred} deferred" if report.deferred else "")
         + f"; {report.new_items} new items, {report.updated_items} updated."
+        + (f" {held_line(report)}." if report.held_elsewhere else "")
     )
     for failure in report.failed:
         context.out(f"  failed  {failure.source}: {failure.error}")
+
+
+def held_line(report: PollReport) -> str:
+    """The sources another process holds, and until when (unless it renews its lease)."""
+    until = f" (their lease ends {report.held_until:%H:%M:%S} UTC)" if report.held_until else ""
+    return f"{report.held_elsewhere} more held by another talentbrief process{until}"
 
 
 def handle(args: argparse.Namespace, context: CliContext) -> int:
@@ -64,7 +71,9 @@ def handle(args: argparse.Namespace, context: CliContext) -> int:
         report = context.run(context.core.poll(due_only=False, progress=bar))
     finally:
         bar.close()
-    if report.sources == 0:
+    if report.sources == 0 and report.held_elsewhere:
+        context.info(f"talentbrief poll: nothing polled: {held_line(report)}")
+    elif report.sources == 0:
         context.info("talentbrief poll: no enabled sources (see `talentbrief feeds list`)")
     if args.json:
         context.print_json(report.as_dict())

@@ -15,6 +15,7 @@ from bot.core import Talentbrief
 from storage.errors import BadInput
 from storage.sources import SourceStatus
 from storage.types import SearchHit
+from storage.urls import redact_text
 
 RESULTS = 10
 QUIET_AFTER = timedelta(days=14)  # a source with no new item for this long is "quiet"
@@ -123,7 +124,7 @@ def health(status: SourceStatus, now: datetime) -> str:
     if not status.enabled:
         return "disabled"
     if status.status == "failing":
-        return f"failing: {status.last_error or 'unknown error'}"
+        return f"failing: {redact_text(status.last_error or 'unknown error')}"
     if status.last_success_at is None:
         return "new: not polled yet"
     newest = status.last_item_at
