@@ -31,7 +31,8 @@ def normalize_url(url: str) -> str:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError) as exc:  # ValueError: a port that is not a number
-        raise BadInput(f"storage.url: not a database URL: {redact_url(url)!r}") from exc
+        why = " (the port is not a number)" if isinstance(exc, ValueError) else ""
+        raise BadInput(f"storage.url: not a database URL{why}: {redact_url(url)!r}") from exc
     if parsed.port is not None and not 0 < parsed.port < 65536:
         raise BadInput(f"storage.url: port {parsed.port} is not between 1 and 65535")
     backend = parsed.get_backend_name()
@@ -62,6 +63,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
+        if database and parsed.query.get("uri") == "true":  # sqlite:///file:PATH?mode=ro&uri=true
+            database = database.removeprefix("file:")
         if database and database != ":memory:":
             parent = Path(database).expanduser().resolve().parent
             if not parent.is_dir():

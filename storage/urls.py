@@ -31,7 +31,8 @@ def redact_url(url: str) -> str:
         userinfo, _, host = netloc.rpartition("@")
         user, colon, _password = userinfo.partition(":")
         netloc = f"{user}:{HIDDEN}@{host}" if colon else f"{user}@{host}"
-    query = _SECRET_QUERY.sub(lambda m: m["name"] + HIDDEN, "?" + parts.query)[1:]
+    # The query may carry a URL of its own (a redirect target, a proxied feed).
+    query = redact_text(_SECRET_QUERY.sub(lambda m: m["name"] + HIDDEN, "?" + parts.query))[1:]
     if netloc == parts.netloc and query == parts.query:
         return url
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
