@@ -107,6 +107,7 @@ def specs_from_opml(
     skipped: list[str] = []
     notes: list[str] = []
     names, urls = set(taken_names), set(taken_urls)
+    suffixes: dict[str, int] = {}  # the next " (n)" to try per title: repeats stay linear
     for feed in feeds:
         problem = url_problem(feed.url)
         if problem is not None:
@@ -116,9 +117,10 @@ def specs_from_opml(
             skipped.append(f"{redact_url(feed.url)}: already polled")
             continue
         base = (feed.title or name_from_url(feed.url))[:190]
-        name, counter = base, 2
+        name, counter = base, suffixes.get(base, 2)
         while name in names:
             name, counter = f"{base} ({counter})", counter + 1
+        suffixes[base] = counter
         names.add(name)
         urls.add(feed.url)
         specs.append(
