@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from feeds.entries import ParsedFeed
+from feeds.entries import ParsedFeed, ParseError
 from feeds.federal_register import parse_documents
 from feeds.normalize import normalize_entries
 from feeds.parse import parse_feed
@@ -21,9 +21,18 @@ KINDS = ("feed", "federal_register")
 
 
 def parse_body(kind: str, body: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+    """The document's entries; ParseError when it is not a feed we can read, whatever the
+    parser tripped on (feedparser's loose parser raises on some hostile input, e.g. a
+    character reference to a lone surrogate: found by tests/test_feed_fuzz.py)."""
     if kind == "federal_register":
         return parse_documents(body)
-    return parse_feed(body, headers)
+    try:
+        return parse_feed(body, headers)
+    except ParseError:
+        raise
+    except (ValueError, LookupError, TypeError, AttributeError, IndexError) as exc:
+        reason = " ".join(str(exc).split())[:200]
+        raise ParseError(f"unreadable feed ({type(exc).__name__}: {reason})") from exc
 
 
 def tag_items(items: Sequence[NewItem], tagger: Tagger, hints: Sequence[str]) -> list[NewItem]:
