@@ -149,6 +149,7 @@ def store_items(session: Session, source_id: int, items: Sequence[NewItem]) -> S
             item_id, stored_hash = existing[item.key]
             if stored_hash != content_hash(item.title, item.summary):
                 changed[item_id] = item
+    newly_alert = _became_alerts(session, changed)
     for item_id, item in changed.items():
         row = _item_row(item, source_id, now)
         for unchanged_field in ("key", "first_seen_at", "source_id", "canonical_url"):
@@ -178,7 +179,18 @@ def store_items(session: Session, source_id: int, items: Sequence[NewItem]) -> S
         new_items=len(new_ids),
         updated_items=len(changed),
         unchanged_items=len(batch) - len(new_ids) - len(changed),
+        new_ids=tuple(sorted(new_ids.values())),
+        newly_alert_ids=newly_alert,
     )
+
+
+def _became_alerts(session: Session, changed: Mapping[int, NewItem]) -> tuple[int, ...]:
+    """The changed items that are alerts now and were not before (read before the update)."""
+    alerts = [item_id for item_id, item in changed.items() if item.alert]
+    found: list[int] = []
+    for chunk in _chunks(alerts):
+        found.extend(session.scalars(select(Item.id).where(Item.id.in_(chunk), ~Item.alert)))
+    return tuple(sorted(found))
 
 
 def count_items(session: Session) -> int:
