@@ -18,8 +18,9 @@ A row whose lease ran out in `sending` may already be on the platform: it is cla
 
 Flood rule: when one subscription has more than `FloodRule.more_than` matches created within
 `FloodRule.window`, its due rows are claimed together as one message (a batch, remembered in
-`batch_id` so a retry posts the same message), at most one message per window: rows arriving
-after a batch was posted wait until the window since that post is over.
+`batch_id` so a retry posts the same message). If it already had a message within the window,
+its new rows are held as one batch due when the window since that message ends, and rows
+arriving meanwhile join that batch: a flooding subscription gets at most one message a window.
 """
 
 from __future__ import annotations
@@ -77,7 +78,11 @@ class Outgoing:
     item_ids: tuple[int, ...]  # in the order of delivery_ids
     attempts: int  # the most attempts of its rows, this one included
     maybe_sent: bool  # a previous attempt ran out of lease while sending
-    batched: bool  # formed by the flood rule: render as one message listing the items
+
+    @property
+    def batched(self) -> bool:
+        """Several items (the flood rule): render one message listing them."""
+        return len(self.item_ids) > 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -59,7 +59,7 @@ def _deliverable() -> Any:
 
 def _candidates(session: Session, now: datetime, condition: Any, limit: int) -> list[Any]:
     query = (
-        select(Delivery.id, Delivery.subscription_id, Delivery.batch_id)
+        select(Delivery.id, Delivery.subscription_id, Delivery.batch_id, Delivery.state)
         .join(Subscription, Subscription.id == Delivery.subscription_id)
         .where(_claimable(now), _deliverable(), condition)
         .order_by(Delivery.next_attempt_at, Delivery.id)
@@ -90,16 +90,28 @@ def _give_up_exhausted(session: Session, ids: Sequence[int], now: datetime, most
         )
 
 
+def _hold(
+    session: Session, ids: Sequence[int], batch_id: int, due: datetime, now: datetime
+) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(list(ids)), _claimable(now))
+        .values(batch_id=batch_id, next_attempt_at=due)
+    )
+
+
 def _flood_groups(
     session: Session, rows: Sequence[Any], now: datetime, flood: FloodRule
 ) -> tuple[list[int], dict[int, list[int]]]:
-    """Split unbatched candidates into singles and floods (subscription → ids); rows of a
-    flooding subscription that already had its message this window are deferred to its end."""
+    """Split unbatched candidates into singles and floods to post now (subscription → ids).
+
+    A flooding subscription that had its message within the window gets its rows held as one
+    batch due when the window since that message ends; rows arriving meanwhile join it.
+    """
     by_subscription: dict[int, list[int]] = defaultdict(list)
     for row in rows:
         by_subscription[row.subscription_id].append(row.id)
-    since = now - flood.window
-    subscriptions = list(by_subscription)
+    since, subscriptions = now - flood.window, list(by_subscription)
     recent = dict(
         session.execute(
             select(Delivery.subscription_id, func.count())
@@ -107,35 +119,54 @@ def _flood_groups(
             .group_by(Delivery.subscription_id)
         ).all()
     )
-    flooding = [s for s in subscriptions if recent.get(s, 0) > flood.more_than]
     last_posts = dict(
         session.execute(
             select(Delivery.subscription_id, func.max(Delivery.posted_at))
-            .where(Delivery.subscription_id.in_(flooding), Delivery.posted_at > since)
+            .where(Delivery.subscription_id.in_(subscriptions), Delivery.posted_at > since)
             .group_by(Delivery.subscription_id)
         ).all()
-        if flooding
-        else []
     )
-    singles = [i for s, ids in by_subscription.items() if s not in flooding for i in ids]
+    held = {
+        row.subscription_id: row
+        for row in session.execute(
+            select(
+                Delivery.subscription_id,
+                func.min(Delivery.batch_id).label("batch_id"),
+                func.min(Delivery.next_attempt_at).label("due"),
+                func.count().label("size"),
+            )
+            .where(
+                Delivery.subscription_id.in_(subscriptions),
+                Delivery.state == "pending",
+                Delivery.batch_id.is_not(None),
+                Delivery.next_attempt_at > now,
+            )
+            .group_by(Delivery.subscription_id)
+        )
+    }
+    singles: list[int] = []
     floods: dict[int, list[int]] = {}
-    for subscription_id in flooding:
+    for subscription_id, ids in by_subscription.items():
+        waiting = held.get(subscription_id)
         last = last_posts.get(subscription_id)
-        if last is None:
+        if waiting is not None and waiting.size < flood.max_items:
+            _hold(session, ids, waiting.batch_id, _utc(waiting.due), now)
+        elif recent.get(subscription_id, 0) <= flood.more_than:
+            singles.extend(ids)
+        elif last is not None:
+            _hold(session, ids, min(ids), _utc(last) + flood.window, now)
+        else:
             more = _candidates(
                 session,
                 now,
-                and_(Delivery.subscription_id == subscription_id, Delivery.batch_id.is_(None)),
+                and_(
+                    Delivery.subscription_id == subscription_id,
+                    Delivery.batch_id.is_(None),
+                    Delivery.state == "pending",
+                ),
                 flood.max_items,
             )
-            ids = {r.id for r in more} | set(by_subscription[subscription_id])
-            floods[subscription_id] = sorted(ids)[: flood.max_items]
-            continue
-        session.execute(
-            update(Delivery)
-            .where(Delivery.id.in_(by_subscription[subscription_id]), _claimable(now))
-            .values(next_attempt_at=_utc(last) + flood.window)
-        )
+            floods[subscription_id] = sorted({r.id for r in more} | set(ids))[: flood.max_items]
     return singles, floods
 
 
@@ -165,8 +196,11 @@ def claim_outgoing(
     if batch_ids:  # a batch is retried whole, even past the limit
         more = _candidates(session, now, Delivery.batch_id.in_(batch_ids), len(batch_ids) * 1000)
         chosen.update(r.id for r in more)
-    singles, floods = _flood_groups(session, [r for r in rows if r.batch_id is None], now, flood)
-    chosen.update(singles)
+    # A single that ran out of lease while sending may be out already: it stays as it was.
+    resent = [r.id for r in rows if r.batch_id is None and r.state == "sending"]
+    fresh = [r for r in rows if r.batch_id is None and r.state != "sending"]
+    singles, floods = _flood_groups(session, fresh, now, flood) if fresh else ([], {})
+    chosen.update(resent, singles)
     chosen.update(i for ids in floods.values() for i in ids)
     token = uuid.uuid4().hex
     taken = _take(session, sorted(chosen), now, lease, token)
@@ -227,7 +261,7 @@ def _messages(session: Session, taken: dict[int, _Taken], token: str) -> list[Ou
         for s in session.scalars(select(Subscription).where(Subscription.id.in_(subscription_ids)))
     }
     messages = []
-    for (kind, message_key), members in groups.items():
+    for (_, message_key), members in groups.items():
         subscription = targets[members[0].subscription_id]
         messages.append(
             Outgoing(
@@ -241,7 +275,6 @@ def _messages(session: Session, taken: dict[int, _Taken], token: str) -> list[Ou
                 item_ids=tuple(r.item_id for r in members),
                 attempts=max(r.attempts for r in members),
                 maybe_sent=any(r.state == "sending" for r in members),
-                batched=kind == "batch",
             )
         )
     return sorted(messages, key=lambda m: m.delivery_ids[0])
