@@ -30,10 +30,11 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from storage.match import Match, match_items
 from storage.models import Delivery, Source
@@ -61,7 +62,8 @@ class FloodRule:
 
     more_than: int = 5
     window: timedelta = timedelta(minutes=10)
-    max_items: int = 50  # items listed in one batched message at most
+    # Deliveries in one message at most; the renderer lists the first few and counts the rest.
+    max_items: int = 200
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +131,12 @@ def _record(row: Delivery) -> DeliveryRecord:
 
 def _postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def _update() -> Any:
+    """UPDATE deliveries without the ORM's session bookkeeping (no Delivery objects are kept
+    in the sessions that change them; evaluating it costs more than the statement)."""
+    return update(Delivery).execution_options(synchronize_session=False)
 
 
 def enqueue(session: Session, matches: Iterable[Match], *, now: datetime) -> int:
@@ -212,6 +220,32 @@ def _changed(result: Any) -> int:
     return int(result.rowcount)
 
 
+# The two statements of every post, built once: constructing them costs more than running them.
+_IDS: BindParameter[list[int]] = bindparam("ids", expanding=True)
+_SENDING = (
+    _update()
+    .where(
+        Delivery.id.in_(_IDS),
+        Delivery.claim_token == bindparam("token"),
+        Delivery.state.in_(ACTIVE_STATES),
+    )
+    .values(state="sending", claimed_until=bindparam("until"))
+    .returning(Delivery.id)
+)
+_POSTED = (
+    _update()
+    .where(Delivery.id.in_(_IDS), Delivery.state.in_(ACTIVE_STATES))
+    .values(
+        state="posted",
+        message_id=bindparam("message_id"),
+        posted_at=bindparam("at"),
+        claimed_until=None,
+        claim_token=None,
+        last_error=None,
+    )
+)
+
+
 def mark_sending(
     session: Session, outgoing: Outgoing, *, now: datetime, lease: timedelta
 ) -> Outgoing | None:
@@ -221,15 +255,16 @@ def mark_sending(
     message may be out. Returns the message narrowed to the rows still held (rows skipped or
     taken over meanwhile drop out), or None when none is: then do not post.
     """
-    result = session.execute(
-        update(Delivery)
-        .where(_held(outgoing))
-        .values(state="sending", claimed_until=_utc(now) + lease)
-        .returning(Delivery.id)
-    )
-    kept = {row.id for row in result.all()}
+    params = {
+        "ids": list(outgoing.delivery_ids),
+        "token": outgoing.claim_token,
+        "until": _utc(now) + lease,
+    }
+    kept = {row.id for row in session.execute(_SENDING, params).all()}
     if not kept:
         return None
+    if len(kept) == len(outgoing.delivery_ids):
+        return outgoing
     pairs = [(d, i) for d, i in zip(outgoing.delivery_ids, outgoing.item_ids, strict=True)]
     pairs = [(d, i) for d, i in pairs if d in kept]
     return replace(
@@ -243,19 +278,8 @@ def mark_posted(session: Session, outgoing: Outgoing, message_id: str, *, now: d
     """Record the platform's message id. Not fenced on the claim: the post happened, and a
     dispatcher that took the rows over must see them posted. False when they already were
     (another dispatcher posted too) or no longer exist."""
-    result = session.execute(
-        update(Delivery)
-        .where(Delivery.id.in_(list(outgoing.delivery_ids)), Delivery.state.in_(ACTIVE_STATES))
-        .values(
-            state="posted",
-            message_id=message_id,
-            posted_at=_utc(now),
-            claimed_until=None,
-            claim_token=None,
-            last_error=None,
-        )
-    )
-    return _changed(result) > 0
+    params = {"ids": list(outgoing.delivery_ids), "message_id": message_id, "at": _utc(now)}
+    return _changed(session.execute(_POSTED, params)) > 0
 
 
 def mark_retry(
@@ -291,14 +315,14 @@ def mark_retry(
         wait = max(wait, policy.backoff(outgoing.attempts))
         values.update(last_error=error[:2000])
     values.update(state=state, next_attempt_at=moment + wait)
-    result = session.execute(update(Delivery).where(_held(outgoing)).values(**values))
+    result = session.execute(_update().where(_held(outgoing)).values(**values))
     return state if _changed(result) else "lost"
 
 
 def mark_failed(session: Session, outgoing: Outgoing, *, reason: str) -> bool:
     """A failure no retry can fix (the platform refused the message itself)."""
     result = session.execute(
-        update(Delivery)
+        _update()
         .where(_held(outgoing))
         .values(state="failed", last_error=reason[:2000], claimed_until=None, claim_token=None)
     )
@@ -308,7 +332,7 @@ def mark_failed(session: Session, outgoing: Outgoing, *, reason: str) -> bool:
 def mark_skipped(session: Session, outgoing: Outgoing, *, reason: str) -> bool:
     """Not to be posted (e.g. its item is gone); the reason is kept in last_error."""
     result = session.execute(
-        update(Delivery)
+        _update()
         .where(_held(outgoing))
         .values(state="skipped", last_error=reason[:2000], claimed_until=None, claim_token=None)
     )
@@ -319,7 +343,7 @@ def release(session: Session, outgoing: Outgoing) -> bool:
     """Give a claimed message back unposted, without counting the attempt (its target was just
     paused, or the dispatcher is stopping). Call it only when the message was not sent."""
     result = session.execute(
-        update(Delivery)
+        _update()
         .where(_held(outgoing))
         .values(
             state="pending",

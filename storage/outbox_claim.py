@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, true, update
+from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from storage.models import AlertTarget, Delivery, Subscription
@@ -30,10 +30,12 @@ from storage.outbox import (
     Outgoing,
     RetryPolicy,
     _postgres,
+    _update,
     _utc,
 )
 
 _CHUNK = 500
+_ROUNDS = 8
 
 
 def _claimable(now: datetime) -> Any:
@@ -84,7 +86,7 @@ def _give_up_exhausted(session: Session, ids: Sequence[int], now: datetime, most
         if row.last_error:
             reason += f"; before that: {row.last_error}"
         session.execute(
-            update(Delivery)
+            _update()
             .where(Delivery.id == row.id, _claimable(now))
             .values(state="failed", last_error=reason[:2000], claimed_until=None, claim_token=None)
         )
@@ -94,7 +96,7 @@ def _hold(
     session: Session, ids: Sequence[int], batch_id: int, due: datetime, now: datetime
 ) -> None:
     session.execute(
-        update(Delivery)
+        _update()
         .where(Delivery.id.in_(list(ids)), _claimable(now))
         .values(batch_id=batch_id, next_attempt_at=due)
     )
@@ -148,25 +150,28 @@ def _flood_groups(
     floods: dict[int, list[int]] = {}
     for subscription_id, ids in by_subscription.items():
         waiting = held.get(subscription_id)
-        last = last_posts.get(subscription_id)
-        if waiting is not None and waiting.size < flood.max_items:
-            _hold(session, ids, waiting.batch_id, _utc(waiting.due), now)
-        elif recent.get(subscription_id, 0) <= flood.more_than:
+        if waiting is None and recent.get(subscription_id, 0) <= flood.more_than:
             singles.extend(ids)
+            continue
+        # Every due row of the subscription goes into the one message (up to max_items).
+        more = _candidates(
+            session,
+            now,
+            and_(
+                Delivery.subscription_id == subscription_id,
+                Delivery.batch_id.is_(None),
+                Delivery.state == "pending",
+            ),
+            flood.max_items,
+        )
+        group = sorted({r.id for r in more} | set(ids))[: flood.max_items]
+        last = last_posts.get(subscription_id)
+        if waiting is not None and waiting.size + len(group) <= flood.max_items:
+            _hold(session, group, waiting.batch_id, _utc(waiting.due), now)
         elif last is not None:
-            _hold(session, ids, min(ids), _utc(last) + flood.window, now)
+            _hold(session, group, group[0], _utc(last) + flood.window, now)
         else:
-            more = _candidates(
-                session,
-                now,
-                and_(
-                    Delivery.subscription_id == subscription_id,
-                    Delivery.batch_id.is_(None),
-                    Delivery.state == "pending",
-                ),
-                flood.max_items,
-            )
-            floods[subscription_id] = sorted({r.id for r in more} | set(ids))[: flood.max_items]
+            floods[subscription_id] = group
     return singles, floods
 
 
@@ -179,7 +184,8 @@ def claim_outgoing(
     flood: FloodRule | None = None,
     policy: RetryPolicy | None = None,
 ) -> list[Outgoing]:
-    """Lease up to about `limit` due deliveries, grouped into the messages to post.
+    """Lease up to about `limit` due deliveries, grouped into the messages to post; [] only
+    when nothing is due (rows the flood rule holds are not due).
 
     The caller commits, posts each message (mark_sending first, then mark_posted, mark_retry,
     mark_failed or release) before the lease ends.
@@ -187,14 +193,33 @@ def claim_outgoing(
     flood = flood or FloodRule()
     policy = policy or RetryPolicy()
     now = _utc(now)
-    rows = _candidates(session, now, true(), limit)
-    if not rows:
-        return []
+    # A round that only held rows back (flood rule), failed them (attempts) or lost them to
+    # another claimer takes nothing; those rows are no longer candidates, so look again.
+    for _ in range(_ROUNDS):
+        rows = _candidates(session, now, true(), limit)
+        if not rows:
+            return []
+        messages = _claim_round(session, rows, now=now, lease=lease, flood=flood, policy=policy)
+        if messages:
+            return messages
+    return []
+
+
+def _claim_round(
+    session: Session,
+    rows: Sequence[Any],
+    *,
+    now: datetime,
+    lease: timedelta,
+    flood: FloodRule,
+    policy: RetryPolicy,
+) -> list[Outgoing]:
     _give_up_exhausted(session, [r.id for r in rows], now, policy.max_attempts)
     batch_ids = sorted({r.batch_id for r in rows if r.batch_id is not None})
     chosen = {r.id for r in rows if r.batch_id is not None}
-    if batch_ids:  # a batch is retried whole, even past the limit
-        more = _candidates(session, now, Delivery.batch_id.in_(batch_ids), len(batch_ids) * 1000)
+    if batch_ids:  # a batch is posted whole, even past the limit
+        condition = Delivery.batch_id.in_(batch_ids)
+        more = _candidates(session, now, condition, len(batch_ids) * flood.max_items)
         chosen.update(r.id for r in more)
     # A single that ran out of lease while sending may be out already: it stays as it was.
     resent = [r.id for r in rows if r.batch_id is None and r.state == "sending"]
@@ -208,7 +233,7 @@ def claim_outgoing(
         held = [i for i in ids if i in taken]
         if held:
             session.execute(
-                update(Delivery)
+                _update()
                 .where(Delivery.id.in_(held), Delivery.claim_token == token)
                 .values(batch_id=held[0])
             )
@@ -234,7 +259,7 @@ def _take(
     for start in range(0, len(ids), _CHUNK):
         chunk = list(ids[start : start + _CHUNK])
         result = session.execute(
-            update(Delivery)
+            _update()
             .where(Delivery.id.in_(chunk), _claimable(now))
             .values(claimed_until=now + lease, claim_token=token, attempts=Delivery.attempts + 1)
             .returning(
