@@ -28,6 +28,7 @@ from bot.chat.replies import discord_messages
 from bot.commands.layer import CommandLayer
 from bot.commands.model import Caller, Reply
 from bot.config import DiscordConfig
+from storage.errors import BadInput
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,11 @@ TOKEN_ENV = "DISCORD_TOKEN"
 MAX_MESSAGES = 5
 AUTOCOMPLETE_CHOICES = 25
 _MENTION = re.compile(r"<@!?\d+>")
+
+
+# The bot never joins voice channels: no warnings at start about voice libraries it lacks.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
 
 
 def point_at(api_base_url: str) -> None:
@@ -69,7 +75,12 @@ class DiscordChat(discord.Client):
     async def serve(self, token: str) -> None:
         """Log in and run until closed; discord.py reconnects by itself."""
         point_at(self.config.api_base_url)
-        await self.start(token, reconnect=True)
+        try:
+            await self.start(token, reconnect=True)
+        except discord.LoginFailure:
+            raise BadInput(
+                f"the login was refused: check {TOKEN_ENV} (revoked, or not a bot token)"
+            ) from None
 
     async def setup_hook(self) -> None:
         _shards, url, _limits = await self.http.get_bot_gateway()

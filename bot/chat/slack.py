@@ -45,6 +45,17 @@ _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
 _SHARE = re.compile(r"^\s*share\b\s*", re.IGNORECASE)
 
 
+class _ClientWins(logging.Filter):
+    """bolt reads SLACK_BOT_TOKEN from the environment on its own and warns that the client we
+    pass (built with `[slack] api_base_url`) takes precedence; that is the intent, not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.AsyncApp").addFilter(_ClientWins())
+
+
 def shared(text: str) -> tuple[bool, str]:
     """`share latest visa-policy` → (True, "latest visa-policy"): answer in the channel."""
     match = _SHARE.match(text)
@@ -179,7 +190,13 @@ class SlackChat:
         if self.config.mode == "socket":
             assert self.app_token is not None
             self._socket = AsyncSocketModeHandler(self.app, self.app_token)
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            try:
+                await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            except SlackApiError as exc:
+                error = exc.response.get("error") if exc.response is not None else exc
+                raise BadInput(
+                    f"Socket Mode was refused ({error}): check {APP_TOKEN_ENV}"
+                ) from None
             log.info("Slack: connected in Socket Mode")
             return
         server = web.Application()
