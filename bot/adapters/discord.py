@@ -16,22 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from datetime import datetime
 from typing import Any
 
 import aiohttp
 
 from bot.adapters.base import Part, PostingError
+from bot.platforms import DISCORD_SNOWFLAKE, DISCORD_TOKEN_ENV, DISCORD_WEBHOOK
 from storage.errors import BadInput
 
-TOKEN_ENV = "DISCORD_TOKEN"
 MAX_ATTEMPTS = 5
 MAX_RETRY_AFTER = 60.0
-_WEBHOOK = re.compile(
-    r"^https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api(?:/v\d+)?/webhooks/(\d{15,21})/([\w-]+)/?$"
-)
-_SNOWFLAKE = re.compile(r"^\d{15,21}$")
 
 
 def nonce(run_key: str, index: int) -> str:
@@ -51,17 +46,17 @@ class DiscordPoster:
         timeout: float = 30.0,
     ) -> None:
         base = base_url.rstrip("/")
-        webhook = _WEBHOOK.match(target.strip())
+        webhook = DISCORD_WEBHOOK.match(target.strip())
         if webhook:
             webhook_id, webhook_token = webhook.groups()
             self.url = f"{base}/webhooks/{webhook_id}/{webhook_token}?wait=true"
             self.headers: dict[str, str] = {}
             self.webhook = True
-        elif _SNOWFLAKE.match(target.strip()):
+        elif DISCORD_SNOWFLAKE.match(target.strip()):
             if not token:
                 raise BadInput(
-                    f"{TOKEN_ENV} is not set: export the Discord bot token to post to channel "
-                    f"{target}, or use a webhook URL as the target"
+                    f"{DISCORD_TOKEN_ENV} is not set: export the Discord bot token to post to "
+                    f"channel {target}, or use a webhook URL as the target"
                 )
             self.url = f"{base}/channels/{target.strip()}/messages"
             self.headers = {"Authorization": f"Bot {token}"}

@@ -22,11 +22,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Part, PostingError
+from bot.platforms import SLACK_TOKEN_ENV
 from storage.errors import BadInput
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "SLACK_BOT_TOKEN"
 EVENT_TYPE = "talentbrief_digest_part"
 
 
@@ -46,7 +46,9 @@ class SlackPoster:
 
     def __init__(self, *, channel: str, token: str | None, base_url: str) -> None:
         if not token:
-            raise BadInput(f"{TOKEN_ENV} is not set: export the Slack bot token to post to Slack")
+            raise BadInput(
+                f"{SLACK_TOKEN_ENV} is not set: export the Slack bot token to post to Slack"
+            )
         if not channel:
             raise BadInput("a Slack channel needs a target (the channel id, e.g. C0123456789)")
         self.channel = channel
