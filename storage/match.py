@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from itertools import repeat
 from operator import attrgetter
 from typing import NamedTuple
 
@@ -218,12 +219,12 @@ def match_documents(
     if not documents or not queries:
         return []
     documents = sorted(documents, key=attrgetter("id"))
-    item_ids = [document.id for document in documents]
+    item_id = [document.id for document in documents].__getitem__
     batch = _Batch(documents, queries)
     matches: list[Match] = []
     for saved in sorted(queries, key=attrgetter("subscription_id")):
-        sid = saved.subscription_id
-        matches += [Match(sid, item_ids[index]) for index in sorted(batch.evaluate(saved))]
+        found = map(item_id, sorted(batch.evaluate(saved)))
+        matches.extend(map(Match._make, zip(repeat(saved.subscription_id), found)))
     return matches
 
 
