@@ -3,7 +3,7 @@
     enqueue -> pending --claim (outbox_claim.py)--> pending, leased
             --mark_sending--> sending --mark_posted--> posted
     leased or sending --mark_retry--> pending, due later (or failed after the last attempt)
-    leased or sending --mark_failed--> failed     --mark_skipped--> skipped
+    leased or sending --mark_failed--> failed, or --mark_skipped--> skipped
     leased --release--> pending (the attempt is not counted: target paused, shutting down)
     pending --subscription disabled--> skipped
 
@@ -37,7 +37,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
 from storage.match import Match, match_items
-from storage.models import Delivery, Source
+from storage.models import Delivery, Source, Subscription
 
 _CHUNK = 500
 ACTIVE_STATES = ("pending", "sending")
@@ -139,10 +139,25 @@ def _update() -> Any:
     return update(Delivery).execution_options(synchronize_session=False)
 
 
+def _still_subscribed(session: Session, subscription_ids: set[int]) -> set[int]:
+    """The subscriptions that still exist, kept so until commit: someone may unsubscribe while
+    a poll matches, and a delivery for a deleted subscription would abort the whole store."""
+    query = select(Subscription.id).where(Subscription.id.in_(sorted(subscription_ids)))
+    if _postgres(session):
+        query = query.with_for_update(key_share=True)  # blocks the DELETE, not other writers
+    # On SQLite the poll's transaction holds the write lock already: no DELETE can commit.
+    return set(session.scalars(query))
+
+
 def enqueue(session: Session, matches: Iterable[Match], *, now: datetime) -> int:
     """Add a pending delivery per match; a (subscription, item) pair already queued, posted or
-    failed is left alone. Returns how many rows were added."""
+    failed is left alone, and so is a subscription removed meanwhile. Returns how many rows
+    were added."""
     moment = _utc(now)
+    unique = list(dict.fromkeys(matches))
+    if not unique:
+        return 0
+    alive = _still_subscribed(session, {match.subscription_id for match in unique})
     rows = [
         {
             "subscription_id": match.subscription_id,
@@ -152,7 +167,8 @@ def enqueue(session: Session, matches: Iterable[Match], *, now: datetime) -> int
             "next_attempt_at": moment,
             "created_at": moment,
         }
-        for match in dict.fromkeys(matches)
+        for match in unique
+        if match.subscription_id in alive
     ]
     insert = pg_insert(Delivery) if _postgres(session) else sqlite_insert(Delivery)
     statement = insert.on_conflict_do_nothing(

@@ -9,10 +9,12 @@ from datetime import timedelta
 from alert_fixtures import LEASE, NOW, queue, store_stories, subscribe
 
 from storage.db import Database
+from storage.match import Match
 from storage.outbox import (
     FloodRule,
     Outgoing,
     RetryPolicy,
+    enqueue,
     list_deliveries,
     mark_failed,
     mark_posted,
@@ -22,7 +24,7 @@ from storage.outbox import (
     release,
 )
 from storage.outbox_claim import claim_outgoing
-from storage.subscriptions import delivery_summaries
+from storage.subscriptions import delivery_summaries, remove_subscription
 
 SECOND = timedelta(seconds=1)
 
@@ -60,6 +62,21 @@ def test_enqueue_is_idempotent_per_subscription_and_item(database: Database) -> 
     assert (rows[0].item_id, rows[0].state) == (items[0], "posted")
     assert rows[0].message_id == "1700000000.000100"
     assert len(rows) == 3
+
+
+def test_matches_of_a_subscription_removed_meanwhile_are_dropped(database: Database) -> None:
+    items = store_stories(database, 2)
+    kept, gone = subscribe(database, "H-1B"), subscribe(database, "lottery")
+    with database.session() as session:
+        remove_subscription(session, gone, owner=None)
+    with database.session() as session:  # matched before the removal, enqueued after it
+        added = enqueue(session, [Match(kept, items[0]), Match(gone, items[1])], now=NOW)
+    assert added == 1
+    with database.session() as session:
+        assert [(d.subscription_id, d.item_id) for d in list_deliveries(session)] == [
+            (kept, items[0])
+        ]
+        assert enqueue(session, [], now=NOW) == 0
 
 
 def test_a_claim_is_leased_and_the_lease_running_out_gives_it_back(database: Database) -> None:
