@@ -235,6 +235,25 @@ class PollConfig(_Section):
     user_agent: str = "talentbrief/0.1 (+https://github.com/talentbrief/talentbrief; feed reader)"
 
 
+class AlertsConfig(_Section):
+    """Policy alerts: subscriptions as saved queries, delivered from an outbox."""
+
+    max_per_user: int = Field(default=20, ge=1, le=1000)
+    # Who may subscribe a whole channel (`subscribe … here`): anyone in it, or admins only.
+    channel_subscriptions: Literal["anyone", "admins"] = "anyone"
+    # More than `flood_threshold` matches of one subscription within `flood_window` become
+    # one message listing them.
+    flood_threshold: int = Field(default=5, ge=1, le=1000)
+    flood_window: Seconds = 600
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_after: Seconds = 30  # the first wait after a failed post; doubles each time
+    # A [[channels]] entry (by name) that hears about paused targets and source health.
+    admin_channel: str | None = None
+    # How long a source may stay without a new item, in multiples of its interval, before the
+    # admin channel hears it went quiet (and at least a day).
+    quiet_after_intervals: int = Field(default=48, ge=2, le=10_000)
+
+
 class Config(_Section):
     storage: StorageConfig = StorageConfig()
     sources: tuple[SourceConfig, ...] = ()
@@ -242,6 +261,7 @@ class Config(_Section):
     slack: SlackConfig = SlackConfig()
     discord: DiscordConfig = DiscordConfig()
     poll: PollConfig = PollConfig()
+    alerts: AlertsConfig = AlertsConfig()
     # Validated by the tagger (feeds.tagging), which owns its schema.
     taxonomy: dict[str, Any] = Field(default_factory=dict)
     # Where this config came from, for messages; None for the built-in defaults.
@@ -258,6 +278,9 @@ class Config(_Section):
                 if name in seen:
                     raise ValueError(f"{section}: the name {name!r} is used twice")
                 seen.add(name)
+        admin = self.alerts.admin_channel
+        if admin is not None and admin not in {channel.name for channel in self.channels}:
+            raise ValueError(f"alerts.admin_channel: no [[channels]] entry is named {admin!r}")
         return self
 
     def channel(self, name: str) -> ChannelConfig:

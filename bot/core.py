@@ -18,12 +18,14 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.orm import Session
 
 from bot import archive
 from bot import sources as source_actions
+from bot.alerts.actions import AlertActions
 from bot.archive import ItemExplanation, RetagSummary
 from bot.config import Config
 from bot.digest_build import compose
@@ -111,6 +113,11 @@ class Talentbrief:
     def topic_ids(self) -> tuple[str, ...]:
         return self.taxonomy.topic_ids()
 
+    @cached_property
+    def alerts(self) -> AlertActions:
+        """Subscriptions and the admin channel (bot/alerts/actions.py)."""
+        return AlertActions(self)
+
     @property
     def catalog(self) -> TopicCatalog:
         return topic_catalog(self.taxonomy)
@@ -138,6 +145,10 @@ class Talentbrief:
                 return work(session, *args)
 
         return await asyncio.to_thread(run)
+
+    async def in_session(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(session, *args)` in a worker thread, in one transaction (for the services)."""
+        return await self._db(work, *args)
 
     def close(self) -> None:
         if self._database is not None and self._owns_database:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -48,6 +48,10 @@ class Capabilities:
 
 
 PosterFactory = Callable[[str, "Config", Mapping[str, str], "TextIO | None"], "DigestPoster"]
+# (target kind "channel" | "dm", target id, config, environment, console) → a poster for alerts
+TargetOpener = Callable[
+    [str, str, "Config", Mapping[str, str], "TextIO | None"], Awaitable["DigestPoster"]
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +65,7 @@ class Platform:
     render_reply: Callable[[Reply], list[dict[str, Any]]]  # a chat command's answer
     target_problem: Callable[[str], str | None]  # why a channel target cannot work, or None
     build_poster: PosterFactory
+    open_alert_target: TargetOpener
     admin_rule: str = "an admin"  # who may run admin commands, as the refusal says it
 
     def poster(
@@ -129,6 +134,30 @@ def _console_poster(
     return ConsolePoster(console)
 
 
+async def _open_slack(
+    kind: str, target: str, config: Config, env: Mapping[str, str], console: TextIO | None
+) -> DigestPoster:
+    from bot.alerts.targets import open_slack  # noqa: PLC0415 (the SDK loads on use)
+
+    return await open_slack(kind, target, config, env, console)
+
+
+async def _open_discord(
+    kind: str, target: str, config: Config, env: Mapping[str, str], console: TextIO | None
+) -> DigestPoster:
+    from bot.alerts.targets import open_discord  # noqa: PLC0415 (the SDK loads on use)
+
+    return await open_discord(kind, target, config, env, console)
+
+
+async def _open_console(
+    kind: str, target: str, config: Config, env: Mapping[str, str], console: TextIO | None
+) -> DigestPoster:
+    from bot.alerts.targets import open_console  # noqa: PLC0415
+
+    return await open_console(kind, target, config, env, console)
+
+
 def _text_parts(digest: Digest) -> list[dict[str, Any]]:
     return [{"text": render_text(digest)}]
 
@@ -150,6 +179,7 @@ PLATFORMS: dict[str, Platform] = {
         render_reply=slack_messages,
         target_problem=_slack_target,
         build_poster=_slack_poster,
+        open_alert_target=_open_slack,
         admin_rule="a workspace admin or owner, or listed in [slack] admins",
     ),
     "discord": Platform(
@@ -168,6 +198,7 @@ PLATFORMS: dict[str, Platform] = {
         render_reply=discord_messages,
         target_problem=_discord_target,
         build_poster=_discord_poster,
+        open_alert_target=_open_discord,
         admin_rule="Manage Server in this server",
     ),
     "console": Platform(
@@ -182,6 +213,7 @@ PLATFORMS: dict[str, Platform] = {
         render_reply=text_messages,
         target_problem=lambda target: None,
         build_poster=_console_poster,
+        open_alert_target=_open_console,
     ),
 }
 

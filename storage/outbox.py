@@ -335,6 +335,28 @@ def mark_retry(
     return state if _changed(result) else "lost"
 
 
+def mark_uncertain(
+    session: Session,
+    outgoing: Outgoing,
+    *,
+    error: str,
+    now: datetime,
+    policy: RetryPolicy | None = None,
+) -> bool:
+    """The post failed in a way that may have delivered it (a 5xx, a dropped connection after
+    sending): the rows stay `sending`, unheld after the policy's backoff, so the next claim
+    comes back with `maybe_sent` and the dispatcher looks on the platform before posting again.
+    A blind retry here is how a message gets posted twice."""
+    policy = policy or RetryPolicy()
+    values = {
+        "claimed_until": _utc(now) + policy.backoff(outgoing.attempts),
+        "claim_token": None,
+        "last_error": error[:2000],
+    }
+    result = session.execute(_update().where(_held(outgoing)).values(**values))
+    return _changed(result) > 0
+
+
 def mark_failed(session: Session, outgoing: Outgoing, *, reason: str) -> bool:
     """A failure no retry can fix (the platform refused the message itself)."""
     result = session.execute(

@@ -46,6 +46,7 @@ class DiscordPoster:
         timeout: float = 30.0,
     ) -> None:
         base = base_url.rstrip("/")
+        self.base = base
         webhook = DISCORD_WEBHOOK.match(target.strip())
         if webhook:
             webhook_id, webhook_token = webhook.groups()
@@ -113,6 +114,8 @@ class DiscordPoster:
                             f"Discord refused part {part.index}: HTTP {response.status} "
                             f"{text[:300]}",
                             maybe_delivered=response.status >= 500,
+                            # unauthorised, missing access, unknown channel: an admin must act
+                            target_lost=response.status in (401, 403, 404),
                         )
                     data = json.loads(text) if text else {}
             except aiohttp.ClientConnectorError as exc:
@@ -126,6 +129,30 @@ class DiscordPoster:
                 raise PostingError(f"Discord did not return a message id for part {part.index}")
             return str(message_id)
         raise PostingError(f"Discord kept failing part {part.index}: {last}")
+
+    async def open_dm(self, user_id: str) -> str:
+        """The id of the bot's direct-message channel with a user (POST /users/@me/channels)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        try:
+            async with self._session.post(
+                f"{self.base}/users/@me/channels",
+                headers=self.headers,
+                json={"recipient_id": user_id},
+            ) as response:
+                data = await response.json(content_type=None) if response.status < 300 else {}
+                if response.status >= 300 or not isinstance(data, dict) or "id" not in data:
+                    raise PostingError(
+                        f"Discord would not open a direct message with {user_id}: "
+                        f"HTTP {response.status}",
+                        maybe_delivered=False,
+                        target_lost=response.status in (401, 403, 404),
+                    )
+                return str(data["id"])
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise PostingError(
+                f"Discord unreachable: {type(exc).__name__}", maybe_delivered=False
+            ) from exc
 
     async def find_posted(self, part: Part, *, since: datetime) -> str | None:
         # Channel posts are deduplicated by their nonce; a webhook cannot be searched.

@@ -28,6 +28,22 @@ from storage.errors import BadInput
 log = logging.getLogger(__name__)
 
 EVENT_TYPE = "talentbrief_digest_part"
+# Slack's answers that mean the bot cannot post to this target until someone changes something.
+TARGET_GONE = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "token_revoked",
+        "account_inactive",
+        "missing_scope",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+    }
+)
 
 
 def slack_client(token: str, base_url: str) -> AsyncWebClient:
@@ -75,6 +91,8 @@ class SlackPoster:
             raise PostingError(
                 f"Slack refused part {part.index}: {_error(exc)}",
                 maybe_delivered=status >= 500 or status == 0,
+                target_lost=_error(exc) in TARGET_GONE,
+                retry_after=_retry_after(exc) if status == 429 else None,
             ) from exc
         except aiohttp.ClientConnectorError as exc:
             raise PostingError(f"Slack unreachable: {exc}", maybe_delivered=False) from exc
@@ -138,6 +156,31 @@ class SlackPoster:
         session = getattr(self.client, "session", None)
         if session is not None:
             await session.close()
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = getattr(exc.response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After") or headers.get("retry-after") or 1)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+async def open_dm(client: AsyncWebClient, user: str) -> str:
+    """The id of the bot's direct-message channel with `user` (conversations.open)."""
+    try:
+        response = await client.conversations_open(users=user)
+    except SlackApiError as exc:
+        raise PostingError(
+            f"Slack would not open a direct message with {user}: {_error(exc)}",
+            maybe_delivered=False,
+            target_lost=_error(exc) in TARGET_GONE,
+        ) from exc
+    except (SlackClientError, OSError, TimeoutError) as exc:
+        raise PostingError(
+            f"Slack unreachable: {type(exc).__name__}", maybe_delivered=False
+        ) from exc
+    return str((response.get("channel") or {})["id"])
 
 
 def _error(exc: SlackApiError) -> str:
