@@ -4,7 +4,8 @@ Point a client at it with `AsyncWebClient(token=BOT_TOKEN, base_url=slack.api)`.
 method checks its token as Slack does: none → `not_authed`, unknown → `invalid_auth`, one passed
 to `revoke()` → `token_revoked`, an app token where a bot token belongs (or the reverse) →
 `not_allowed_token_type`. Posts (chat.postMessage, chat.postEphemeral, response_url POSTs) are
-recorded in `posted` and obey the fault knobs of fake_http.FakeServer. `start_socket_mode()`
+recorded in `posted` and obey the fault knobs of fake_http.FakeServer. `conversations.info` answers
+from `channels` (#desk, with the bot a member, to begin with). `start_socket_mode()`
 adds the Socket Mode fake (fake_slack_socket.py) that `apps.connections.open` hands out.
 """
 
@@ -16,7 +17,7 @@ from typing import Any
 
 from aiohttp import web
 from fake_http import FakeServer, Posted, read_body
-from fake_slack_payloads import ADA, APP_ID, BEN, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from fake_slack_payloads import ADA, APP_ID, BEN, BOT_ID, BOT_USER_ID, DESK, TEAM_DOMAIN, TEAM_ID
 from fake_slack_socket import FakeSlackSocket
 
 BOT_TOKEN = "xoxb-test"
@@ -39,6 +40,11 @@ class FakeSlack(FakeServer):
         self.revoked: set[str] = set()
         self.authorizations: list[tuple[str, str]] = []  # (method, token) of every API call
         self.users = {user_id: {"id": user_id, **info} for user_id, info in USERS.items()}
+        # What conversations.info knows; a test may add channels or take the bot out of one.
+        self.channels: dict[str, dict[str, Any]] = {
+            DESK: {"id": DESK, "name": "desk", "is_channel": True, "is_private": False,
+                   "is_archived": False, "is_member": True},
+        }  # fmt: skip
         self.uploads: dict[str, bytes] = {}
         self.completed: list[dict[str, Any]] = []
         self.socket_mode: FakeSlackSocket | None = None
@@ -52,6 +58,7 @@ class FakeSlack(FakeServer):
             "conversations.history": self.history,
             "conversations.replies": self.history,
             "conversations.open": self.conversations_open,
+            "conversations.info": self.conversations_info,
             "users.info": self.users_info,
             "files.getUploadURLExternal": self.upload_url,
             "files.completeUploadExternal": self.complete,
@@ -202,6 +209,13 @@ class FakeSlack(FakeServer):
             return web.json_response({"ok": False, "error": "user_not_found"})
         first = users.split(",", maxsplit=1)[0]
         return web.json_response({"ok": True, "channel": {"id": f"D{first[1:]}"}})
+
+    async def conversations_info(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        self.requests.append("conversations.info")
+        channel = self.channels.get(str(body.get("channel", "")))
+        if channel is None:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        return web.json_response({"ok": True, "channel": channel})
 
     async def users_info(self, request: web.Request, body: dict[str, Any]) -> web.Response:
         self.requests.append("users.info")
