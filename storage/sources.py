@@ -184,9 +184,9 @@ def list_sources(session: Session) -> list[SourceStatus]:
     counts: dict[int, tuple[int, datetime | None]] = {
         source_id: (count, newest)
         for source_id, count, newest in session.execute(
-            select(
-                ItemSource.source_id, func.count(), func.max(ItemSource.first_seen_at)
-            ).group_by(ItemSource.source_id)
+            select(ItemSource.source_id, func.count(), func.max(ItemSource.first_seen_at)).group_by(
+                ItemSource.source_id
+            )
         )
     }
     return [
