@@ -195,12 +195,33 @@ class ChannelConfig(_Section):
 
 class SlackConfig(_Section):
     mode: Literal["socket", "http"] = "socket"
-    port: int = Field(default=3000, ge=1, le=65535)
+    host: str = Field(default="0.0.0.0", min_length=1, max_length=255)
+    port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (tests)
     api_base_url: str = "https://slack.com/api/"
+    admins: tuple[str, ...] = ()
+
+    @field_validator("admins")
+    @classmethod
+    def _user_ids(cls, admins: tuple[str, ...]) -> tuple[str, ...]:
+        for user in admins:
+            if not re.fullmatch(r"[UW][A-Z0-9]+", user):
+                raise ValueError(f"{user!r} is not a Slack user id (U… as in the user's profile)")
+        return admins
 
 
 class DiscordConfig(_Section):
     api_base_url: str = "https://discord.com/api/v10"
+    guilds: tuple[int, ...] = ()
+
+    @field_validator("guilds", mode="before")
+    @classmethod
+    def _snowflakes(cls, guilds: Any) -> Any:
+        if isinstance(guilds, list | tuple):
+            for guild in guilds:
+                if not re.fullmatch(r"\d{15,21}", str(guild)):
+                    raise ValueError(f"{guild!r} is not a Discord server id (digits)")
+            return tuple(int(guild) for guild in guilds)
+        return guilds
 
 
 class PollConfig(_Section):

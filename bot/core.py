@@ -296,12 +296,20 @@ class Talentbrief:
         )
 
     async def search(
-        self, query: str | Query, *, limit: int = 10, now: datetime | None = None
+        self,
+        query: str | Query,
+        *,
+        limit: int = 10,
+        now: datetime | None = None,
+        marks: tuple[str, str] = ("**", "**"),
     ) -> list[SearchHit]:
+        """The best items for a query; `marks` go around the matched words of each snippet."""
         if not 1 <= limit <= MAX_SEARCH_RESULTS:
             raise BadInput(f"limit must be between 1 and {MAX_SEARCH_RESULTS}")
         parsed = self.parse_query(query, now=now) if isinstance(query, str) else query
-        return await self._db(lambda s: archive.search(s, parsed, limit=limit, now=now))
+        return await self._db(
+            lambda s: archive.search(s, parsed, limit=limit, now=now, marks=marks)
+        )
 
     async def latest(self, topic: str | None = None, *, limit: int = 10) -> list[SearchHit]:
         if topic is not None:

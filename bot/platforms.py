@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.chat.replies import discord_messages, slack_messages, text_messages
+from bot.commands.model import Reply
 from digests.model import Digest
 from digests.render import discord as discord_render
 from digests.render import slack as slack_render
@@ -56,8 +58,10 @@ class Platform:
     token_env: str | None  # the environment variable holding the bot token, if any
     render_digest: Callable[[Digest], list[dict[str, Any]]]
     render_chart: Callable[[Digest, str], dict[str, Any]] | None
+    render_reply: Callable[[Reply], list[dict[str, Any]]]  # a chat command's answer
     target_problem: Callable[[str], str | None]  # why a channel target cannot work, or None
     build_poster: PosterFactory
+    admin_rule: str = "an admin"  # who may run admin commands, as the refusal says it
 
     def poster(
         self,
@@ -143,8 +147,10 @@ PLATFORMS: dict[str, Platform] = {
         token_env=SLACK_TOKEN_ENV,
         render_digest=slack_render.render_slack,
         render_chart=slack_render.chart_part,
+        render_reply=slack_messages,
         target_problem=_slack_target,
         build_poster=_slack_poster,
+        admin_rule="a workspace admin or owner, or listed in [slack] admins",
     ),
     "discord": Platform(
         name="discord",
@@ -159,8 +165,10 @@ PLATFORMS: dict[str, Platform] = {
         token_env=DISCORD_TOKEN_ENV,
         render_digest=discord_render.render_discord,
         render_chart=discord_render.chart_part,
+        render_reply=discord_messages,
         target_problem=_discord_target,
         build_poster=_discord_poster,
+        admin_rule="Manage Server in this server",
     ),
     "console": Platform(
         name="console",
@@ -171,6 +179,7 @@ PLATFORMS: dict[str, Platform] = {
         token_env=None,
         render_digest=_text_parts,
         render_chart=None,
+        render_reply=text_messages,
         target_problem=lambda target: None,
         build_poster=_console_poster,
     ),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import sys
 from collections.abc import Coroutine
@@ -39,6 +38,8 @@ class CliContext:
 
     def run(self, work: Coroutine[Any, Any, T]) -> T:
         """Run one of the core's coroutines to completion (commands are synchronous)."""
+        import asyncio  # not at the top: `--help` and pure-text commands never need it
+
         return asyncio.run(work)
 
     def print_json(self, value: Any) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.commands.model import Caller, Listing, Reply
+from bot.commands.model import MARKS, Caller, Listing, Reply
 from bot.core import Talentbrief
 from storage.errors import BadInput
 from storage.sources import SourceStatus
@@ -38,7 +38,7 @@ def _listings(hits: Sequence[SearchHit]) -> tuple[Listing, ...]:
 
 
 async def search(core: Talentbrief, caller: Caller, query: str) -> Reply:
-    hits = await core.search(query, limit=RESULTS)
+    hits = await core.search(query, limit=RESULTS, marks=MARKS)
     if not hits:
         return Reply(
             title=f"No items match {query}",

@@ -21,6 +21,7 @@ from typing import Any
 from bot.commands import handlers
 from bot.commands.model import Caller, Reply, Usage
 from bot.core import Talentbrief
+from bot.platforms import platform
 from storage.errors import BadInput
 
 log = logging.getLogger(__name__)
@@ -223,7 +224,7 @@ class CommandLayer:
                 f"Try {PREFIX} help, or {PREFIX} search {name[:40]}."
             )
         try:
-            self._check(caller, command, arguments)
+            await self._check(caller, command, arguments)
             return await command.handler(self.core, caller, **arguments)
         except BadInput as exc:
             return self._mistake(str(exc))
@@ -244,17 +245,13 @@ class CommandLayer:
                 reference=reference,
             )
 
-    def _check(self, caller: Caller, command: Command, arguments: Mapping[str, Any]) -> None:
-        if command.usage.admin and not caller.is_admin:
-            where = (
-                "Manage Server"
-                if caller.platform == "discord"
-                else "a workspace admin, or listed in [slack] admins"
-            )
-            raise NotAllowed(f"{PREFIX} {command.usage.name} is for admins ({where}).")
+    async def _check(self, caller: Caller, command: Command, arguments: Mapping[str, Any]) -> None:
         for value in arguments.values():
             if isinstance(value, str) and len(value) > MAX_TEXT:
                 raise BadInput(f"that is {len(value)} characters; keep it under {MAX_TEXT}")
+        if command.usage.admin and not await caller.is_admin():
+            where = platform(caller.platform).admin_rule
+            raise NotAllowed(f"{PREFIX} {command.usage.name} is for admins ({where}).")
 
     @staticmethod
     def _mistake(message: str) -> Reply:
