@@ -22,6 +22,10 @@ from bot.doctor import Check
 from bot.platforms import DISCORD_TOKEN_ENV, DISCORD_WEBHOOK, SLACK_TOKEN_ENV
 from storage.channels import ChannelSpec
 
+# As bot.chat.slack reads them (importing it would load slack-bolt for a check).
+SLACK_APP_TOKEN_ENV = "SLACK_APP_TOKEN"
+SLACK_SIGNING_SECRET_ENV = "SLACK_SIGNING_SECRET"
+
 SLACK_TOKEN_ADVICE = {
     "not_authed": "the token is empty",
     "invalid_auth": "Slack does not know this token: copy the Bot User OAuth Token (xoxb-…) "
@@ -33,11 +37,18 @@ SLACK_TOKEN_ADVICE = {
     "not_allowed_token_type": "this is not a bot token: use the Bot User OAuth Token (xoxb-…), "
     "not the app-level (xapp-) token",
 }
+SLACK_APP_TOKEN_ADVICE = {
+    "invalid_auth": "Slack does not know this token: generate an app-level token (xapp-…) with "
+    "connections:write under Basic Information → App-Level Tokens",
+    "token_revoked": "the token was revoked: generate a new app-level token",
+    "not_allowed_token_type": "this is not an app-level token: use the xapp-… token, not the "
+    "bot token",
+}
 SLACK_CHANNEL_ADVICE = {
     "channel_not_found": "Slack knows no such channel for this bot: copy the id from the "
     "channel's details (C…); for a private channel, invite the bot first",
-    "missing_scope": "the token lacks a scope: add channels:read (groups:read for private "
-    "channels) under OAuth & Permissions and reinstall the app",
+    "missing_scope": "the token lacks a scope: create the app from slack-app-manifest.json "
+    "(README: Chat), or add the scopes it lists and reinstall the app",
 }
 
 
@@ -79,7 +90,7 @@ async def check_chat(
         total=float(config.poll.timeout), sock_connect=float(config.poll.connect_timeout)
     )
     async with aiohttp.ClientSession(timeout=timeout) as session:
-        slack = _Slack(session, config.slack.api_base_url, env.get(SLACK_TOKEN_ENV) or None)
+        slack = _Slack(session, config.slack.api_base_url, env)
         discord = _Discord(session, config.discord.api_base_url, env.get(DISCORD_TOKEN_ENV) or None)
         tokens = await asyncio.gather(
             slack.check_token([c.name for c in channels if c.platform == "slack"]),
@@ -91,8 +102,9 @@ async def check_chat(
                 ]
             ),
         )
+        chat = await slack.check_chat_credential(config.slack.mode, config.slack.port)
         rows = await asyncio.gather(*(_check_channel(c, slack, discord) for c in channels))
-    return [*tokens, *rows]
+    return [*tokens, *([chat] if chat else []), *rows]
 
 
 async def _check_channel(channel: ChannelSpec, slack: _Slack, discord: _Discord) -> Check:
@@ -112,28 +124,24 @@ def _needed(names: Sequence[str], platform: str) -> str:
 
 
 class _Slack:
-    def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str | None) -> None:
+    def __init__(
+        self, session: aiohttp.ClientSession, base_url: str, env: Mapping[str, str]
+    ) -> None:
         self.session = session
         self.base = base_url.rstrip("/") + "/"
-        self.token = token
+        self.env = env
+        self.token = env.get(SLACK_TOKEN_ENV) or None
         self.accepted = False
-        self.bot = "the bot"
+        self.bot = "@talentbrief"
 
-    async def call(self, method: str, **params: str) -> _Answer:
-        assert self.token is not None
-        headers = {"Authorization": f"Bearer {self.token}"}
-        answer = await _ask(
-            self.session,
-            "POST",
-            self.base + method,
-            self.base + method,
-            data=params,
-            headers=headers,
-        )
+    async def call(self, method: str, token: str | None = None, **params: str) -> _Answer:
+        headers = {"Authorization": f"Bearer {token or self.token}"}
+        url = self.base + method
+        answer = await _ask(self.session, "POST", url, url, data=params, headers=headers)
         if not isinstance(answer.data, dict) or "ok" not in answer.data:
             raise _Unreachable(
-                f"{self.base + method} answered HTTP {answer.status}, not the Slack Web API: "
-                "check [slack] api_base_url"
+                f"{url} answered HTTP {answer.status}, not the Slack Web API: check [slack] "
+                "api_base_url"
             )
         return answer
 
@@ -147,7 +155,8 @@ class _Slack:
                     f"not set, and {_needed(needed_by, 'Slack')}: export {SLACK_TOKEN_ENV}="
                     "xoxb-… (the app's Bot User OAuth Token)",
                 )
-            return Check("token", SLACK_TOKEN_ENV, "skipped", "not set; no channel posts to Slack")
+            detail = "not set: no channel posts to Slack, and `run` answers no chat there"
+            return Check("token", SLACK_TOKEN_ENV, "skipped", detail)
         try:
             answer = await self.call("auth.test")
         except _Unreachable as exc:
@@ -159,28 +168,60 @@ class _Slack:
             detail = f"Slack refused it ({error}): {advice}"
             return Check("token", SLACK_TOKEN_ENV, "problem", detail, answer.seconds)
         self.accepted = True
-        self.bot = f"@{data.get('user') or 'the bot'}"
-        detail = f"accepted: bot {self.bot} in workspace {data.get('team') or data.get('team_id')}"
+        self.bot = f"@{data.get('user') or 'talentbrief'}"
+        team = data.get("team") or data.get("team_id")
+        detail = f"accepted: bot {self.bot} in workspace {team}; `run` answers /brief on Slack"
         return Check("token", SLACK_TOKEN_ENV, "ok", detail, answer.seconds)
+
+    async def check_chat_credential(self, mode: str, port: int) -> Check | None:
+        """With the bot token set, `run` starts Slack chat: Socket Mode needs the app-level
+        token (asked for a connection URL, which opens nothing), HTTP mode the signing secret."""
+        if self.token is None:
+            return None
+        if mode == "http":
+            if self.env.get(SLACK_SIGNING_SECRET_ENV):
+                detail = f"set: HTTP mode serves /slack/events on port {port}"
+                return Check("token", SLACK_SIGNING_SECRET_ENV, "ok", detail)
+            detail = (
+                "not set: HTTP mode checks every request from Slack with it (the app's Basic "
+                "Information → Signing Secret)"
+            )
+            return Check("token", SLACK_SIGNING_SECRET_ENV, "problem", detail)
+        app_token = self.env.get(SLACK_APP_TOKEN_ENV)
+        if not app_token:
+            detail = (
+                f"not set: with {SLACK_TOKEN_ENV} set, `run` answers /brief over Socket Mode, "
+                "which needs the app-level token (xapp-…, connections:write)"
+            )
+            return Check("token", SLACK_APP_TOKEN_ENV, "problem", detail)
+        try:
+            answer = await self.call("apps.connections.open", token=app_token)
+        except _Unreachable as exc:
+            return Check("token", SLACK_APP_TOKEN_ENV, "problem", str(exc))
+        if answer.data.get("ok"):
+            detail = "accepted: Socket Mode can connect"
+            return Check("token", SLACK_APP_TOKEN_ENV, "ok", detail, answer.seconds)
+        error = str(answer.data.get("error"))
+        advice = SLACK_APP_TOKEN_ADVICE.get(error, "turn Socket Mode on in the app's settings")
+        detail = f"Slack refused it ({error}): {advice}"
+        return Check("token", SLACK_APP_TOKEN_ENV, "problem", detail, answer.seconds)
 
     async def check_channel(self, channel: ChannelSpec) -> Check:
         target = channel.target.strip()
         if not self.accepted:
-            return Check(
-                "channel", channel.name, "skipped", f"slack {target}: needs an accepted token"
-            )
+            detail = f"slack {target}: needs an accepted {SLACK_TOKEN_ENV}"
+            return Check("channel", channel.name, "skipped", detail)
         try:
             answer = await self.call("conversations.info", channel=target)
+            if answer.data.get("error") == "missing_scope":
+                # The app's manifest grants channels:history, not channels:read: reading one
+                # message tells as well whether the bot can see the channel and is in it.
+                return await self._check_by_history(channel.name, target)
         except _Unreachable as exc:
             return Check("channel", channel.name, "problem", str(exc))
         data = answer.data
         if not data.get("ok"):
-            error = str(data.get("error"))
-            advice = SLACK_CHANNEL_ADVICE.get(
-                error, "see https://api.slack.com/methods/conversations.info"
-            )
-            detail = f"slack {target}: Slack says {error}: {advice}"
-            return Check("channel", channel.name, "problem", detail, answer.seconds)
+            return self._refused(channel.name, target, answer)
         info = data.get("channel") or {}
         name = f"#{info.get('name') or target}"
         if info.get("is_archived"):
@@ -191,6 +232,22 @@ class _Slack:
             return Check("channel", channel.name, "problem", detail, answer.seconds)
         detail = f"slack {target}: {name}, the bot is a member"
         return Check("channel", channel.name, "ok", detail, answer.seconds)
+
+    async def _check_by_history(self, name: str, target: str) -> Check:
+        answer = await self.call("conversations.history", channel=target, limit="1")
+        if not answer.data.get("ok"):
+            return self._refused(name, target, answer)
+        detail = f"slack {target}: the bot is in the channel and can read it"
+        return Check("channel", name, "ok", detail, answer.seconds)
+
+    def _refused(self, name: str, target: str, answer: _Answer) -> Check:
+        error = str(answer.data.get("error"))
+        if error == "not_in_channel":
+            advice = f"the bot is not in the channel: type /invite {self.bot} there"
+        else:
+            advice = SLACK_CHANNEL_ADVICE.get(error, "see https://api.slack.com/methods")
+        detail = f"slack {target}: Slack says {error}: {advice}"
+        return Check("channel", name, "problem", detail, answer.seconds)
 
 
 class _Discord:

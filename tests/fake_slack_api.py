@@ -4,9 +4,11 @@ Point a client at it with `AsyncWebClient(token=BOT_TOKEN, base_url=slack.api)`.
 method checks its token as Slack does: none → `not_authed`, unknown → `invalid_auth`, one passed
 to `revoke()` → `token_revoked`, an app token where a bot token belongs (or the reverse) →
 `not_allowed_token_type`. Posts (chat.postMessage, chat.postEphemeral, response_url POSTs) are
-recorded in `posted` and obey the fault knobs of fake_http.FakeServer. `conversations.info` answers
-from `channels` (#desk, with the bot a member, to begin with). `start_socket_mode()`
+recorded in `posted` and obey the fault knobs of fake_http.FakeServer. `start_socket_mode()`
 adds the Socket Mode fake (fake_slack_socket.py) that `apps.connections.open` hands out.
+`conversations.info` answers from `channels` (#desk, the bot a member, to begin with) unless
+`missing_scopes` holds channels:read; `conversations.history` answers not_in_channel for a
+known channel the bot is not a member of.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class FakeSlack(FakeServer):
         self.authorizations: list[tuple[str, str]] = []  # (method, token) of every API call
         self.users = {user_id: {"id": user_id, **info} for user_id, info in USERS.items()}
         # What conversations.info knows; a test may add channels or take the bot out of one.
+        self.missing_scopes: set[str] = set()  # e.g. channels:read, as an app installed without
         self.channels: dict[str, dict[str, Any]] = {
             DESK: {"id": DESK, "name": "desk", "is_channel": True, "is_private": False,
                    "is_archived": False, "is_member": True},
@@ -212,6 +215,10 @@ class FakeSlack(FakeServer):
 
     async def conversations_info(self, request: web.Request, body: dict[str, Any]) -> web.Response:
         self.requests.append("conversations.info")
+        if "channels:read" in self.missing_scopes:
+            return web.json_response(
+                {"ok": False, "error": "missing_scope", "needed": "channels:read"}
+            )
         channel = self.channels.get(str(body.get("channel", "")))
         if channel is None:
             return web.json_response({"ok": False, "error": "channel_not_found"})
@@ -229,6 +236,9 @@ class FakeSlack(FakeServer):
     async def history(self, request: web.Request, body: dict[str, Any]) -> web.Response:
         thread = body.get("ts")
         self.requests.append("conversations." + ("replies" if thread else "history"))
+        known = self.channels.get(str(body.get("channel", "")))
+        if known is not None and not known.get("is_member"):
+            return web.json_response({"ok": False, "error": "not_in_channel"})
         messages = []
         for posted in self.messages:
             in_thread = posted.body.get("thread_ts")

@@ -19,7 +19,7 @@ from alembic.script import ScriptDirectory
 from cli import CliResult, run_cli, write_config
 from fake_chat import FakeDiscord, FakeSlack
 from fake_discord_world import BRIEFING, TOKEN
-from fake_slack_api import BOT_TOKEN
+from fake_slack_api import APP_TOKEN, BOT_TOKEN
 from fake_slack_payloads import DESK
 from feed_server import FeedServer
 from sqlalchemy import create_engine
@@ -39,7 +39,10 @@ NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
-    for name in ("SLACK_BOT_TOKEN", "DISCORD_TOKEN", "TALENTBRIEF_CONFIG"):
+    for name in (
+        "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "DISCORD_TOKEN",
+        "TALENTBRIEF_CONFIG",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
 
 
@@ -106,9 +109,12 @@ def _rows(result: CliResult) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 @pytest.fixture
-def tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+async def tokens(slack: FakeSlack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every token set, as for digests and chat on both platforms (Socket Mode on Slack)."""
     monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    monkeypatch.setenv("SLACK_APP_TOKEN", APP_TOKEN)
     monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+    await slack.start_socket_mode()
 
 
 @pytest.mark.usefixtures("tokens")
@@ -144,6 +150,7 @@ async def test_all_is_well(
         ("database", database_name): "ok",
         ("clock", "this machine"): "ok",
         ("token", "SLACK_BOT_TOKEN"): "ok",
+        ("token", "SLACK_APP_TOKEN"): "ok",
         ("token", "DISCORD_TOKEN"): "ok",
         ("channel", "desk"): "ok",
         ("channel", "briefing"): "ok",
@@ -170,6 +177,7 @@ async def test_all_is_well(
     # Asked through the configured base URLs, with the tokens from the environment.
     assert ("auth.test", BOT_TOKEN) in slack.authorizations
     assert ("conversations.info", BOT_TOKEN) in slack.authorizations
+    assert ("apps.connections.open", APP_TOKEN) in slack.authorizations
     assert "users/@me" in discord.requests and f"get channels/{BRIEFING}" in discord.requests
     assert "get webhook/123456789012345678" in discord.requests
     assert not slack.posted and not discord.posted  # the doctor posts nothing
@@ -180,6 +188,7 @@ async def test_all_is_well(
     assert "PROBLEM" not in table.out and table.out.rstrip().endswith("no problem.")
 
 
+@pytest.mark.usefixtures("tokens")
 async def test_a_revoked_token_and_a_dead_source_are_problems(
     slack: FakeSlack,
     *,
@@ -190,8 +199,6 @@ async def test_a_revoked_token_and_a_dead_source_are_problems(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("TALENTBRIEF_DATABASE_URL", f"sqlite:///{tmp_path / 'tb.db'}")
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     slack.revoke(BOT_TOKEN)
     discord.revoke(TOKEN)
     sources = [
@@ -214,6 +221,7 @@ async def test_a_revoked_token_and_a_dead_source_are_problems(
     assert rows[("channel", "desk")]["status"] == "skipped"
     assert rows[("channel", "briefing")]["status"] == "skipped"
     assert rows[("channel", "alerts")]["status"] == "ok"
+    assert rows[("token", "SLACK_APP_TOKEN")]["status"] == "ok"  # only the bot token was revoked
     assert rows[("source", "Good")]["status"] == "ok"
     gone = rows[("source", "Gone")]
     assert gone["status"] == "problem" and "HTTP 404" in gone["detail"]
@@ -230,6 +238,7 @@ async def test_a_revoked_token_and_a_dead_source_are_problems(
     assert table.out.rstrip().endswith("run `talentbrief doctor` again.")
 
 
+@pytest.mark.usefixtures("tokens")
 async def test_channels_the_bot_cannot_reach(
     slack: FakeSlack,
     discord: FakeDiscord,
@@ -238,8 +247,6 @@ async def test_channels_the_bot_cannot_reach(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("TALENTBRIEF_DATABASE_URL", f"sqlite:///{tmp_path / 'tb.db'}")
-    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
-    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
     slack.channels["C0LOUNGE"] = {"id": "C0LOUNGE", "name": "lounge", "is_member": False}
     discord.deleted_webhooks.add("123456789012345678")
     channels = [
@@ -263,6 +270,68 @@ async def test_channels_the_bot_cannot_reach(
         "problem"
     }
     assert "without [[sources]] nothing is polled" in rows[("config", config)]["detail"]
+
+
+@pytest.mark.usefixtures("tokens")
+async def test_without_channels_read_a_slack_channel_is_checked_by_reading_it(
+    slack: FakeSlack,
+    discord: FakeDiscord,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The app manifest grants channels:history but not channels:read."""
+    monkeypatch.setenv("TALENTBRIEF_DATABASE_URL", f"sqlite:///{tmp_path / 'tb.db'}")
+    slack.missing_scopes.add("channels:read")
+    slack.channels["C0LOUNGE"] = {"id": "C0LOUNGE", "name": "lounge", "is_member": False}
+    channels = [
+        {"name": "desk", "platform": "slack", "target": DESK},
+        {"name": "lounge", "platform": "slack", "target": "C0LOUNGE"},
+    ]
+    config = _config(tmp_path, slack, discord, sources=[], channels=channels)
+    rows = _rows(await _doctor(capsys, config, "--json"))
+    assert rows[("channel", "desk")]["status"] == "ok"
+    lounge = rows[("channel", "lounge")]
+    assert lounge["status"] == "problem" and "/invite @talentbrief" in lounge["detail"]
+    assert "conversations.history" in slack.requests
+
+
+async def test_slack_chat_needs_the_app_token_or_the_signing_secret(
+    slack: FakeSlack,
+    discord: FakeDiscord,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("TALENTBRIEF_DATABASE_URL", f"sqlite:///{tmp_path / 'tb.db'}")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+    config = _config(tmp_path, slack, discord, sources=[], channels=[])
+    rows = _rows(await _doctor(capsys, config, "--json"))
+    assert (
+        "Socket Mode, which needs the app-level token"
+        in rows[("token", "SLACK_APP_TOKEN")]["detail"]
+    )
+    monkeypatch.setenv("SLACK_APP_TOKEN", BOT_TOKEN)  # the bot token where the app token belongs
+    rows = _rows(await _doctor(capsys, config, "--json"))
+    assert "not_allowed_token_type" in rows[("token", "SLACK_APP_TOKEN")]["detail"]
+
+    http = Path(config).read_text("utf-8").replace("[slack]\n", '[slack]\nmode = "http"\n')
+    Path(config).write_text(http, "utf-8")
+    rows = _rows(await _doctor(capsys, config, "--json"))
+    assert ("token", "SLACK_APP_TOKEN") not in rows
+    assert rows[("token", "SLACK_SIGNING_SECRET")]["status"] == "problem"
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "8f742231b10e8888abcd99yyyzzz85a5")
+    result = await _doctor(capsys, config, "--json")
+    assert result.code == 0, result.out
+    assert _rows(result)[("token", "SLACK_SIGNING_SECRET")]["status"] == "ok"
+
+
+def test_the_doctor_reads_the_variables_slack_chat_reads() -> None:
+    from bot.chat import slack as slack_chat
+    from bot.doctor_chat import SLACK_APP_TOKEN_ENV, SLACK_SIGNING_SECRET_ENV
+
+    assert slack_chat.APP_TOKEN_ENV == SLACK_APP_TOKEN_ENV
+    assert slack_chat.SIGNING_SECRET_ENV == SLACK_SIGNING_SECRET_ENV
 
 
 async def test_tokens_are_asked_for_only_where_a_channel_needs_them(

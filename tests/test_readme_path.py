@@ -144,7 +144,8 @@ def _environment(tmp_path: Path) -> dict[str, str]:
 
 
 def _run_until_running(script: str, checkout: Path, env: dict[str, str]) -> tuple[int, str]:
-    """`talentbrief run` until it says it is running, then Ctrl-C (SIGINT), as the README says."""
+    """`talentbrief run` until it has scheduled its jobs (its Ctrl-C handler is in place by
+    then), then Ctrl-C (SIGINT), as the README says."""
     process = subprocess.Popen(
         ["bash", "-c", script], cwd=checkout, env=env, stderr=subprocess.PIPE, text=True
     )
@@ -155,11 +156,14 @@ def _run_until_running(script: str, checkout: Path, env: dict[str, str]) -> tupl
         assert process.stderr is not None
         for line in process.stderr:
             seen.append(line)
-            if "talentbrief is running" in line:
+            if "INFO bot.app: scheduled " in line:
                 process.send_signal(signal.SIGINT)
                 break
         seen += process.stderr.readlines()
-        return process.wait(), "".join(seen)
+        code = process.wait()
+        output = "".join(seen)
+        assert "talentbrief is running" in output and "stopping" in output, output
+        return code, output
     finally:
         guard.cancel()
         if process.poll() is None:
