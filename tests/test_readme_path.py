@@ -203,6 +203,9 @@ def test_the_path_after_the_demo_works_as_written(feed_server: FeedServer, tmp_p
         if words[:1] == ["cp"] and words[-1] == "talentbrief.toml":
             served = _point_sources_at(feed_server, checkout / "talentbrief.toml")
 
+    internal = re.compile(r":tb\d+:|\b(already_posted|not_scheduled)\b|\b(run|part) \d+\b")
+    for line, output in outputs.items():  # people's words, not run keys or state names
+        assert not internal.search(output), (line, internal.search(output))
     assert "no problem" in outputs["talentbrief doctor"]
     sources = len(served)
     assert sources == len(load_config(EXAMPLE, env={}).sources)
