@@ -30,6 +30,7 @@ from bot.archive import ItemExplanation, RetagSummary
 from bot.config import Config
 from bot.digest_build import compose
 from bot.digest_service import DigestOutcome, DigestService
+from bot.doctor import DoctorReport, diagnose
 from bot.durations import parse_duration, parse_since
 from bot.platforms import platform
 from bot.sources import AddedSource, FeedCheckFailed, OpmlImport
@@ -173,6 +174,10 @@ class Talentbrief:
             )
         finally:
             database.dispose()
+
+    async def doctor(self, *, now: datetime | None = None) -> DoctorReport:
+        """Check, changing nothing: the database, tokens, channels, schedules and sources."""
+        return await diagnose(self.config, env=self.env, guard=self.guard, now=now)
 
     # --- topics -----------------------------------------------------------------------------
 
