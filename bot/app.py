@@ -25,6 +25,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.alerts.dispatcher import Dispatcher
 from bot.chat.service import Service, chat_services
 from bot.config import ChannelConfig
 from digests.schedule import cron_trigger, is_time_of_day
@@ -275,8 +276,12 @@ async def run_bot(
     """The `run` command: 0 on a clean stop; with `once`, 1 when a digest it owed failed."""
     await core.check_channels()
     database = await core.open()
+    dispatcher = Dispatcher(core)
     if once:
         await bot_jobs(core).poll()
+        sent = await dispatcher.dispatch_once()
+        if sent:
+            log.info("handled %d alert message(s)", sent)
         outcomes = await core.post_due_digests()
         for outcome in outcomes:
             log.log(
@@ -297,6 +302,6 @@ async def run_bot(
         core.config.channels,
         poll_seconds=poll_seconds,
         stop=stop,
-        services=[service for _, service in services],
+        services=[dispatcher.run, *(service for _, service in services)],
     )
     return 0

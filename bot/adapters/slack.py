@@ -15,10 +15,7 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Part, PostingError
@@ -50,10 +47,9 @@ def slack_client(token: str, base_url: str) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        ],
+        # Only 429s are retried here: a connection that dropped after sending may have
+        # delivered the message, and resending chat.postMessage blindly would post it twice.
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
     )
 
 
@@ -96,7 +92,8 @@ class SlackPoster:
             ) from exc
         except aiohttp.ClientConnectorError as exc:
             raise PostingError(f"Slack unreachable: {exc}", maybe_delivered=False) from exc
-        except (SlackClientError, OSError, TimeoutError) as exc:
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            # It may have been delivered before the connection failed: looked up before a retry.
             raise PostingError(f"Slack unreachable: {type(exc).__name__}: {exc}") from exc
         return str(response["ts"])
 

@@ -72,6 +72,16 @@ def _feeds_add(text: str) -> dict[str, str | None]:
     return {"url": parts[0].strip("<>"), "tags": parts[1] if len(parts) > 1 else None}
 
 
+def _subscribe(text: str) -> dict[str, str | None]:
+    """`subscribe "Thousand Talents" here` → the query, and where (here | dm) if it ends so."""
+    words = text.split()
+    if not words:
+        raise BadInput("give a query, e.g. subscribe tag:visa-policy alert:yes dm")
+    if words[-1].lower() in ("here", "dm") and len(words) > 1:
+        return {"query": text.strip()[: -len(words[-1])].strip(), "where": words[-1].lower()}
+    return {"query": text.strip(), "where": None}
+
+
 def _commands() -> dict[str, Command]:
     entries = [
         Command(
@@ -125,6 +135,26 @@ def _commands() -> dict[str, Command]:
             ),
             handlers.feeds_remove,
             _required("name", "the source's name, as `sources` shows it"),
+        ),
+        Command(
+            Usage(
+                "subscribe",
+                "QUERY [here|dm]",
+                "get new items matching a query as alerts, here or in your DMs",
+                "subscribe tag:visa-policy alert:yes dm",
+            ),
+            handlers.subscribe,
+            _subscribe,
+        ),
+        Command(
+            Usage("unsubscribe", "ID", "stop a subscription", "unsubscribe 12"),
+            handlers.unsubscribe,
+            _required("subscription", "the subscription's id, as subscriptions shows it"),
+        ),
+        Command(
+            Usage("subscriptions", "", "your subscriptions and their deliveries", "subscriptions"),
+            handlers.subscriptions,
+            _nothing,
         ),
     ]
     return {command.usage.name: command for command in entries}
