@@ -250,6 +250,7 @@ def bot_jobs(core: Talentbrief) -> BotJobs:
         # Each failing source is logged by the poll cycle itself, with its count in a row.
         report = await core.poll(due_only=True)
         if report.sources:
+            await core.alerts.tell_source_health()
             log.info(
                 "polled %d source(s) in %.1fs: %d new, %d updated, %d not modified, %d failed",
                 report.sources,

@@ -64,6 +64,9 @@ class Source(Base):
     status: Mapped[str] = mapped_column(String(16), default="new")  # new | ok | failing
     # Set when a poll cycle claims the source, so two processes never fetch it at once.
     claimed_until: Mapped[datetime | None]
+    # What the admin channel was last told of its health (ok | failing | quiet), migration 0005.
+    health_notice: Mapped[str | None] = mapped_column(String(16))
+    health_noticed_at: Mapped[datetime | None]
 
     links: Mapped[list[ItemSource]] = relationship(back_populates="source", passive_deletes=True)
 

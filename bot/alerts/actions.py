@@ -15,6 +15,7 @@ from bot.commands.model import Reply
 from bot.platforms import platform
 from storage.alert_targets import resume_target
 from storage.errors import BadInput
+from storage.source_health import HealthChange, take_health_changes
 from storage.subscriptions import Owner, SubscriptionRecord
 
 if TYPE_CHECKING:
@@ -52,6 +53,22 @@ class AlertActions:
             )
         )
         return resumed
+
+    async def tell_source_health(self) -> int:
+        """One notice to the admin channel per source that started failing, went quiet or
+        recovered since the last notice; the number of changes told."""
+        quiet_after = self.core.config.alerts.quiet_after_intervals
+        changes: list[HealthChange] = await self.core.in_session(
+            lambda s: take_health_changes(s, now=datetime.now(UTC), quiet_after=quiet_after)
+        )
+        if not changes:
+            return 0
+        fields = tuple(
+            (change.source, f"{change.before} → {change.after}: {change.detail}")
+            for change in changes
+        )
+        await self.notify_admins(Reply(title="Source health", fields=fields, private=False))
+        return len(changes)
 
     async def notify_admins(self, reply: Reply) -> bool:
         """Post to `[alerts] admin_channel`; True when it went out (or there is none to tell:
