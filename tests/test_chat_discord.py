@@ -141,3 +141,18 @@ async def test_topics_autocomplete_offers_the_taxonomy(
         interaction = await fake.gateway.push_autocomplete("brief", typed)
         [answer] = await _replies(fake, interaction, 1)
     assert answer.body["data"]["choices"] == [{"name": "visa-policy", "value": "visa-policy"}]
+
+
+async def test_subscribe_to_this_channel_from_discord(
+    database: Database, fake: FakeDiscord
+) -> None:
+    async with running(database, fake):
+        assert fake.gateway is not None
+        made = await fake.gateway.push_command(
+            "brief", subcommand("subscribe", query="tag:visa-policy alert:yes", where="here")
+        )
+        _, answer = await _replies(fake, made, 2)
+        listed = await fake.gateway.push_command("brief", subcommand("subscriptions"))
+        _, shown = await _replies(fake, listed, 2)
+    assert "Subscribed (#1)" in _shown(answer)
+    assert "to 1310000000000000101" in _shown(shown)  # the briefing channel

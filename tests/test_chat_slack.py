@@ -199,3 +199,19 @@ async def test_socket_mode_acks_each_envelope_in_time_and_answers(
         await slack.wait_for(lambda p: p.path == "chat.postEphemeral")
     finally:
         await chat.stop()
+
+
+async def test_subscribe_list_and_unsubscribe_from_slack(http_app: str, slack: FakeSlack) -> None:
+    async def say(text: str) -> str:
+        before = len(slack.responses)
+        payload = slash_command(text, user_id=ADA, response_url=slack.new_response_url())
+        await _post(http_app, payload)
+        await slack.wait_for(lambda _: len(slack.responses) > before)
+        return _text(slack.responses[-1])
+
+    assert "Subscribed (#1)" in await say("subscribe tag:visa-policy alert:yes dm")
+    assert "tag:visa is not a topic" in await say("subscribe tag:visa")
+    listed = await say("subscriptions")
+    assert "#1 tag:visa-policy alert:yes" in listed and "to your direct messages" in listed
+    assert "Unsubscribed (#1)" in await say("unsubscribe 1")
+    assert "No subscriptions" in await say("subscriptions")
