@@ -247,6 +247,9 @@ class AlertsConfig(_Section):
     flood_window: Seconds = 600
     max_attempts: int = Field(default=5, ge=1, le=50)
     retry_after: Seconds = 30  # the first wait after a failed post; doubles each time
+    # How long a dispatcher holds the deliveries it claimed; after a crash they come back when
+    # it runs out (a message that may have gone out is looked up before it is sent again).
+    lease: Seconds = Field(default=60, ge=2, le=3600)
     # A [[channels]] entry (by name) that hears about paused targets and source health.
     admin_channel: str | None = None
     # How long a source may stay without a new item, in multiples of its interval, before the

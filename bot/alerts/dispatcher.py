@@ -51,7 +51,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-LEASE = timedelta(minutes=2)
 PACE_SECONDS = 1.0  # Slack allows about one message a second per channel
 IDLE_SECONDS = 1.0  # how often an idle dispatcher looks for due deliveries
 LOOKBACK = timedelta(days=2)  # how far back a maybe-sent message is looked for
@@ -65,10 +64,10 @@ def _now() -> datetime:
 class Dispatcher:
     """Posts the outbox for one core; run it as a service of `talentbrief run`."""
 
-    def __init__(self, core: Talentbrief, *, lease: timedelta = LEASE, limit: int = 50) -> None:
+    def __init__(self, core: Talentbrief, *, limit: int = 20) -> None:
         settings = core.config.alerts
         self.core = core
-        self.lease = lease
+        self.lease = timedelta(seconds=settings.lease)
         self.limit = limit
         self.policy = RetryPolicy(
             max_attempts=settings.max_attempts,

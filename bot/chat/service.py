@@ -92,7 +92,12 @@ def chat_services(core: Talentbrief) -> list[tuple[str, Service]]:
     layer = CommandLayer(core)
     env = core.env
     services: list[tuple[str, Service]] = []
-    if env.get("SLACK_BOT_TOKEN"):
+    slack = core.config.slack
+    needed = "SLACK_APP_TOKEN" if slack.mode == "socket" else "SLACK_SIGNING_SECRET"
+    if env.get("SLACK_BOT_TOKEN") and not env.get(needed):
+        # A bot token alone posts digests and alerts; answering commands needs the other one.
+        log.info("Slack chat is off: set %s to answer /brief (%s mode)", needed, slack.mode)
+    elif env.get("SLACK_BOT_TOKEN"):
         services.append(("slack", supervised("Slack", lambda: _slack_session(layer, env))))
     token = env.get("DISCORD_TOKEN")
     if token:
