@@ -40,7 +40,7 @@ from fake_slack_api import BOT_TOKEN, FakeSlack
 INTERVAL = 5
 
 
-# --- the fake Slack API, in a process of its own -------------------------------------------------
+# --- the fake Slack API, in a process of its own ---------------------------------------------
 
 
 async def serve_fake(port_file: Path) -> None:
@@ -76,7 +76,7 @@ async def posted(session: aiohttp.ClientSession, base: str) -> int:
         return int((await response.json())["messages"])
 
 
-# --- latency: publish → posted under `talentbrief run` --------------------------------------------
+# --- latency: publish → posted under `talentbrief run` ----------------------------------------
 
 
 class Feed:
@@ -153,7 +153,7 @@ async def latency(folder: Path, publications: int, database_url: str) -> list[fl
     return samples
 
 
-# --- throughput: 10,000 pending deliveries ---------------------------------------------------------
+# --- throughput: 10,000 pending deliveries ---------------------------------------------------
 
 
 def _fill(database_url: str, deliveries: int) -> None:
