@@ -134,28 +134,18 @@ def _console_poster(
     return ConsolePoster(console)
 
 
-async def _open_slack(
-    kind: str, target: str, config: Config, env: Mapping[str, str], console: TextIO | None
-) -> DigestPoster:
-    from bot.alerts.targets import open_slack  # noqa: PLC0415 (the SDK loads on use)
+def _alert_target(name: str) -> TargetOpener:
+    """bot.alerts.targets' opener `name`, imported on first use (it loads the SDKs)."""
 
-    return await open_slack(kind, target, config, env, console)
+    async def open_target(
+        kind: str, target: str, config: Config, env: Mapping[str, str], console: TextIO | None
+    ) -> DigestPoster:
+        from bot.alerts import targets  # noqa: PLC0415
 
+        opener: TargetOpener = getattr(targets, name)
+        return await opener(kind, target, config, env, console)
 
-async def _open_discord(
-    kind: str, target: str, config: Config, env: Mapping[str, str], console: TextIO | None
-) -> DigestPoster:
-    from bot.alerts.targets import open_discord  # noqa: PLC0415 (the SDK loads on use)
-
-    return await open_discord(kind, target, config, env, console)
-
-
-async def _open_console(
-    kind: str, target: str, config: Config, env: Mapping[str, str], console: TextIO | None
-) -> DigestPoster:
-    from bot.alerts.targets import open_console  # noqa: PLC0415
-
-    return await open_console(kind, target, config, env, console)
+    return open_target
 
 
 def _text_parts(digest: Digest) -> list[dict[str, Any]]:
@@ -179,7 +169,7 @@ PLATFORMS: dict[str, Platform] = {
         render_reply=slack_messages,
         target_problem=_slack_target,
         build_poster=_slack_poster,
-        open_alert_target=_open_slack,
+        open_alert_target=_alert_target("open_slack"),
         admin_rule="a workspace admin or owner, or listed in [slack] admins",
     ),
     "discord": Platform(
@@ -198,7 +188,7 @@ PLATFORMS: dict[str, Platform] = {
         render_reply=discord_messages,
         target_problem=_discord_target,
         build_poster=_discord_poster,
-        open_alert_target=_open_discord,
+        open_alert_target=_alert_target("open_discord"),
         admin_rule="Manage Server in this server",
     ),
     "console": Platform(
@@ -213,7 +203,7 @@ PLATFORMS: dict[str, Platform] = {
         render_reply=text_messages,
         target_problem=lambda target: None,
         build_poster=_console_poster,
-        open_alert_target=_open_console,
+        open_alert_target=_alert_target("open_console"),
     ),
 }
 

@@ -19,19 +19,6 @@ MAX_LISTED = 20  # items named in one flood message; the rest are counted
 MAX_REASONS = 4
 
 
-def _listing(item: StoredItem) -> Listing:
-    return Listing(
-        id=item.id,
-        title=item.title,
-        url=item.url,
-        source=item.source,
-        published=item.published_at,
-        tags=tuple(item.tags),
-        alert=item.alert,
-        snippet=first_sentence(item.summary),
-    )
-
-
 def _why(item: StoredItem) -> str:
     """The rules that made it an alert and gave its topics, shortest first."""
     reasons = [*item.reasons.get("alert", ())]
@@ -62,7 +49,7 @@ def alert_reply(subscription: SubscriptionRecord, items: Sequence[StoredItem]) -
         kind = "Policy alert" if item.alert else "New match"
         return Reply(
             title=f"{kind}: {item.title}",
-            items=(_listing(item),),
+            items=(Listing.of(item, snippet=first_sentence(item.summary)),),
             fields=tuple(fields),
             footer=_footer(subscription),
             private=False,
@@ -72,7 +59,7 @@ def alert_reply(subscription: SubscriptionRecord, items: Sequence[StoredItem]) -
     lines = (f"and {more} more; search the archive for the rest",) if more else ()
     return Reply(
         title=f"{len(items)} new items match subscription #{subscription.id}",
-        items=tuple(_listing(item) for item in shown),
+        items=tuple(Listing.of(item, snippet=first_sentence(item.summary)) for item in shown),
         lines=lines,
         footer=_footer(subscription),
         private=False,

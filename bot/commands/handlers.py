@@ -104,17 +104,7 @@ async def why(core: Talentbrief, caller: Caller, item: str) -> Reply:
     lines = () if fields else ("The tagger found no topic in this item.",)
     return Reply(
         title=f"Why item {explained.item.id} is tagged as it is",
-        items=(
-            Listing(
-                id=explained.item.id,
-                title=explained.item.title,
-                url=explained.item.url,
-                source=explained.item.source,
-                published=explained.item.published_at,
-                tags=tuple(explained.item.tags),
-                alert=explained.alert,
-            ),
-        ),
+        items=(Listing.of(explained.item),),
         fields=tuple(fields),
         lines=lines,
     )

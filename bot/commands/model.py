@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from digests.model import Digest
+from storage.types import StoredItem
 
 # Around the matched words of a snippet: private-use characters no feed text can fake after
 # escaping, which each renderer turns into its own bold.
@@ -50,6 +51,19 @@ class Listing:
     tags: tuple[str, ...]
     alert: bool
     snippet: str = ""
+
+    @classmethod
+    def of(cls, item: StoredItem, *, snippet: str = "") -> Listing:
+        return cls(
+            id=item.id,
+            title=item.title,
+            url=item.url,
+            source=item.source,
+            published=item.published_at,
+            tags=tuple(item.tags),
+            alert=item.alert,
+            snippet=snippet,
+        )
 
 
 @dataclass(frozen=True, slots=True)
