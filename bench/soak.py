@@ -11,8 +11,8 @@ brings about a dozen messages under Slack's one-per-second limit, and each kill 
 after a whole minute, while posts are in flight. The last step stops the bot with
 SIGTERM, polls once more and runs `run --once`, so the checks see finished work.
 
-Alerts: when the alerts outbox reaches main, `check_alerts` is where the soak verifies each
-delivery was posted once (subscriptions are created in `prepare`).
+Alerts: three subscriptions send their matches to a Slack channel of their own; at the end
+every alert message the outbox recorded as posted must be in that channel exactly once.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 
 from bench.soak_world import Feeds, FeedServer, SoakSlack
 from storage.db import open_database
-from storage.models import DigestRun, Item, ItemSource, Source
+from storage.models import Delivery, DigestRun, Item, ItemSource, Source
 
 CHANNELS = 4
 
@@ -90,10 +90,9 @@ class Bot:
         return await self.process.wait()
 
 
-def _minute_offset(offset: float) -> float:
-    """Seconds until `offset` seconds past the next whole minute."""
-    now = time.time()
-    return (60 - now % 60 + offset) % 60 or 60
+def _minute_offset(offset: float, when: float) -> float:
+    """Seconds from `when` (a Unix time) until `offset` seconds past a whole minute."""
+    return (offset - when % 60) % 60
 
 
 async def soak(args: argparse.Namespace) -> dict[str, Any]:
@@ -108,12 +107,14 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     kills: list[dict[str, int]] = []
     started = time.monotonic()
     end = started + args.minutes * 60
+    await prepare_alerts(bot)
     await bot.start()
     rng = random.Random(args.seed)
 
     def kill_time(after: float) -> float:
-        """`kill_every` later, moved to 1–12 s past a whole minute: while digests go out."""
-        return after + args.kill_every - 60 + _minute_offset(rng.uniform(1, 12))
+        """About `kill_every` later (±30 s), 1–12 s past a whole minute: while digests go out."""
+        around = after + args.kill_every - 30
+        return around + _minute_offset(rng.uniform(1, 12), time.time() + around - after)
 
     next_kill = kill_time(time.monotonic())
     while time.monotonic() < end:
@@ -142,7 +143,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "slack_lookups": sum(r.startswith("conversations.") for r in slack.requests),
         **check_items(database_url, feeds),
         **check_digests(database_url, slack),
-        **check_alerts(database_url),
+        **check_alerts(database_url, slack),
         "tracebacks_in_logs": sum(
             p.read_text(errors="replace").count("Traceback") for p in folder.glob("run-*.log")
         ),
@@ -197,6 +198,7 @@ def check_digests(database_url: str, slack: SoakSlack) -> dict[str, Any]:
     sent = Counter(
         (m.body["metadata"]["event_payload"]["run"], m.body["metadata"]["event_payload"]["part"])
         for m in slack.messages
+        if not str(m.body["metadata"]["event_payload"]["run"]).startswith("alert")
     )
     database = open_database(database_url, upgrade=False)
     try:
@@ -217,9 +219,43 @@ def check_digests(database_url: str, slack: SoakSlack) -> dict[str, Any]:
     }
 
 
-def check_alerts(database_url: str) -> dict[str, Any]:
-    """The alerts outbox is not in main yet: its exactly-once check plugs in here."""
-    return {"alerts": "not checked (the alerts outbox is not merged yet)"}
+ALERT_QUERIES = ("H-1B", '"Entity List"', "disclosure")
+ALERT_CHANNEL = "C0SOAKALERTS"
+
+
+async def prepare_alerts(bot: Bot) -> None:
+    """Subscriptions whose matches go to one Slack channel (the first poll of a feed delivers
+    nothing, so alerts come from what the feeds publish during the soak)."""
+    for query in ALERT_QUERIES:
+        process = await bot.start("subscriptions", "add", query, "--to", f"slack:{ALERT_CHANNEL}")
+        if await process.wait():
+            raise SystemExit(f"could not subscribe {query!r}: see {bot.folder}")
+
+
+def check_alerts(database_url: str, slack: SoakSlack) -> dict[str, Any]:
+    """Every alert message the outbox recorded as posted is in the channel exactly once, and no
+    other alert message is there. (A delivery still waiting for a retry at the end is reported
+    in `alert_deliveries`, not counted as missing.)"""
+    sent = Counter(
+        m.body["metadata"]["event_payload"]["run"]
+        for m in slack.messages
+        if str(m.body["metadata"]["event_payload"]["run"]).startswith("alert")
+    )
+    database = open_database(database_url, upgrade=False)
+    try:
+        with database.session() as session:
+            rows = session.execute(select(Delivery.id, Delivery.batch_id, Delivery.state)).all()
+    finally:
+        database.dispose()
+    states = Counter(state for _, _, state in rows)
+    expected = {f"alert{batch or delivery}" for delivery, batch, state in rows if state == "posted"}
+    return {
+        "alert_deliveries": dict(states),
+        "alert_messages_expected": len(expected),
+        "alert_messages_missing": len(expected - set(sent)),
+        "alert_messages_duplicated": sum(count - 1 for count in sent.values() if count > 1),
+        "alert_messages_unexpected": len(set(sent) - expected),
+    }
 
 
 def main() -> None:
@@ -237,8 +273,12 @@ def main() -> None:
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)
     result = asyncio.run(soak(parser.parse_args()))
     print(json.dumps(result, indent=2))
-    bad = result["items_missing"] + result["items_duplicated"] + result["parts_missing"]
-    sys.exit(1 if bad + result["parts_duplicated"] + result["parts_unexpected"] else 0)
+    bad = sum(
+        result[key]
+        for key in result
+        if key.endswith(("_missing", "_duplicated", "_unexpected")) and isinstance(result[key], int)
+    )
+    sys.exit(1 if bad else 0)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.alerts.dispatcher import Dispatcher
+from bot.chat.service import Service, chat_services
 from bot.config import ChannelConfig
 from digests.schedule import cron_trigger, is_time_of_day
 
@@ -184,17 +186,29 @@ async def poll_loop(jobs: BotJobs, *, poll_seconds: float, stop: asyncio.Event) 
             await asyncio.wait_for(stop.wait(), poll_wait(due, datetime.now(UTC), poll_seconds))
 
 
+async def _close_services(tasks: Sequence[asyncio.Task[None]], timeout: float) -> None:
+    if not tasks:
+        return
+    _done, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    if pending:
+        await asyncio.wait(pending, timeout=1.0)
+
+
 async def run_forever(
     jobs: BotJobs,
     channels: Sequence[ChannelConfig],
     *,
     poll_seconds: float,
     stop: asyncio.Event | None = None,
+    services: Sequence[Service] = (),
 ) -> None:
-    """Poll and post until SIGINT/SIGTERM (or `stop` is set); then stop within seconds.
+    """Poll, post and chat until SIGINT/SIGTERM (or `stop` is set); then stop within seconds.
 
     A poll in flight is cancelled (what it stored stays stored; its sources are due again); a
-    digest post gets STOP_GRACE_SECONDS to finish, and a second signal cuts that short.
+    digest post gets STOP_GRACE_SECONDS to finish, and a second signal cuts that short; chat
+    clients close at the same time.
     """
     stop = stop or asyncio.Event()
     hurry = asyncio.Event()
@@ -214,6 +228,7 @@ async def run_forever(
     for job in scheduler.get_jobs():
         log.info("scheduled %s; next at %s", job.name, job.next_run_time)
     poller = asyncio.create_task(poll_loop(jobs, poll_seconds=poll_seconds, stop=stop))
+    chats = [asyncio.create_task(service(stop)) for service in services]
     try:
         await stop.wait()
     finally:
@@ -222,7 +237,10 @@ async def run_forever(
         scheduler.pause()
         poller.cancel()
         await asyncio.gather(poller, return_exceptions=True)
-        await running.drain(STOP_GRACE_SECONDS, hurry)
+        await asyncio.gather(
+            running.drain(STOP_GRACE_SECONDS, hurry),
+            _close_services(chats, STOP_GRACE_SECONDS),
+        )
         scheduler.shutdown(wait=False)
         for signum in (signal.SIGINT, signal.SIGTERM):
             with contextlib.suppress(NotImplementedError, RuntimeError):
@@ -236,6 +254,7 @@ def bot_jobs(core: Talentbrief) -> BotJobs:
         # Each failing source is logged by the poll cycle itself, with its count in a row.
         report = await core.poll(due_only=True)
         if report.sources:
+            await core.alerts.tell_source_health()
             log.info(
                 "polled %d source(s) in %.1fs: %d new, %d updated, %d not modified, %d failed",
                 report.sources,
@@ -264,8 +283,12 @@ async def run_bot(
     """The `run` command: 0 on a clean stop; with `once`, 1 when a digest it owed failed."""
     await core.check_channels()
     database = await core.open()
+    dispatcher = Dispatcher(core)
     if once:
         await bot_jobs(core).poll()
+        sent = await dispatcher.dispatch_once()
+        if sent:
+            log.info("handled %d alert message(s)", sent)
         outcomes = await core.post_due_digests()
         for outcome in outcomes:
             log.log(
@@ -274,10 +297,18 @@ async def run_bot(
                 outcome.describe(),
             )
         return 1 if any(outcome.failed for outcome in outcomes) else 0
+    services = chat_services(core)
     log.info(
-        "talentbrief is running: %d channel(s), storage %s; Ctrl-C stops",
+        "talentbrief is running: %d channel(s), chat on %s, storage %s; Ctrl-C stops",
         len(core.config.channels),
+        ", ".join(name for name, _ in services) or "no platform (no chat token set)",
         database.safe_url,
     )
-    await run_forever(bot_jobs(core), core.config.channels, poll_seconds=poll_seconds, stop=stop)
+    await run_forever(
+        bot_jobs(core),
+        core.config.channels,
+        poll_seconds=poll_seconds,
+        stop=stop,
+        services=[dispatcher.run, *(service for _, service in services)],
+    )
     return 0

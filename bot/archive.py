@@ -42,9 +42,14 @@ class RetagSummary:
 
 
 def search(
-    session: Session, query: Query, *, limit: int, now: datetime | None = None
+    session: Session,
+    query: Query,
+    *,
+    limit: int,
+    now: datetime | None = None,
+    marks: tuple[str, str] = ("**", "**"),
 ) -> list[SearchHit]:
-    return search_items(session, query, limit=limit, now=now)
+    return search_items(session, query, limit=limit, now=now, marks=marks)
 
 
 def latest(

@@ -233,12 +233,33 @@ def _api_url(url: str) -> str:
 
 class SlackConfig(_Section):
     mode: Literal["socket", "http"] = "socket"
-    port: int = Field(default=3000, ge=1, le=65535)
+    host: str = Field(default="0.0.0.0", min_length=1, max_length=255)
+    port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (tests)
     api_base_url: Annotated[str, AfterValidator(_api_url)] = "https://slack.com/api/"
+    admins: tuple[str, ...] = ()
+
+    @field_validator("admins")
+    @classmethod
+    def _user_ids(cls, admins: tuple[str, ...]) -> tuple[str, ...]:
+        for user in admins:
+            if not re.fullmatch(r"[UW][A-Z0-9]+", user):
+                raise ValueError(f"{user!r} is not a Slack user id (U… as in the user's profile)")
+        return admins
 
 
 class DiscordConfig(_Section):
     api_base_url: Annotated[str, AfterValidator(_api_url)] = "https://discord.com/api/v10"
+    guilds: tuple[int, ...] = ()
+
+    @field_validator("guilds", mode="before")
+    @classmethod
+    def _snowflakes(cls, guilds: Any) -> Any:
+        if isinstance(guilds, list | tuple):
+            for guild in guilds:
+                if not re.fullmatch(r"\d{15,21}", str(guild)):
+                    raise ValueError(f"{guild!r} is not a Discord server id (digits)")
+            return tuple(int(guild) for guild in guilds)
+        return guilds
 
 
 class PollConfig(_Section):
@@ -269,6 +290,28 @@ class LeasesConfig(_Section):
     digests: Annotated[Seconds, Field(ge=2, le=MAX_LEASE)] = 60
 
 
+class AlertsConfig(_Section):
+    """Policy alerts: subscriptions as saved queries, delivered from an outbox."""
+
+    max_per_user: int = Field(default=20, ge=1, le=1000)
+    # Who may subscribe a whole channel (`subscribe … here`): anyone in it, or admins only.
+    channel_subscriptions: Literal["anyone", "admins"] = "anyone"
+    # More than `flood_threshold` matches of one subscription within `flood_window` become
+    # one message listing them.
+    flood_threshold: int = Field(default=5, ge=1, le=1000)
+    flood_window: Seconds = 600
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_after: Seconds = 30  # the first wait after a failed post; doubles each time
+    # How long a dispatcher holds the deliveries it claimed; after a crash they come back when
+    # it runs out (a message that may have gone out is looked up before it is sent again).
+    lease: Seconds = Field(default=60, ge=2, le=3600)
+    # A [[channels]] entry (by name) that hears about paused targets and source health.
+    admin_channel: str | None = None
+    # How long a source may stay without a new item, in multiples of its interval, before the
+    # admin channel hears it went quiet (and at least a day).
+    quiet_after_intervals: int = Field(default=48, ge=2, le=10_000)
+
+
 class Config(_Section):
     storage: StorageConfig = StorageConfig()
     sources: tuple[SourceConfig, ...] = ()
@@ -277,6 +320,7 @@ class Config(_Section):
     discord: DiscordConfig = DiscordConfig()
     poll: PollConfig = PollConfig()
     leases: LeasesConfig = LeasesConfig()
+    alerts: AlertsConfig = AlertsConfig()
     # Validated by the tagger (feeds.tagging), which owns its schema.
     taxonomy: dict[str, Any] = Field(default_factory=dict)
     # Where this config came from, for messages; None for the built-in defaults.
@@ -293,6 +337,9 @@ class Config(_Section):
                 if name in seen:
                     raise ValueError(f"{section}: the name {name!r} is used twice")
                 seen.add(name)
+        admin = self.alerts.admin_channel
+        if admin is not None and admin not in {channel.name for channel in self.channels}:
+            raise ValueError(f"alerts.admin_channel: no [[channels]] entry is named {admin!r}")
         return self
 
     def channel(self, name: str) -> ChannelConfig:

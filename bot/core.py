@@ -18,17 +18,20 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import Any, TextIO, TypeVar
 
 from sqlalchemy.orm import Session
 
 from bot import archive
 from bot import sources as source_actions
+from bot.alerts.actions import AlertActions
 from bot.archive import ItemExplanation, RetagSummary
 from bot.config import PRIORITY, Config
 from bot.digest_build import compose
 from bot.digest_posting import DigestOutcome
 from bot.digest_service import DigestService
+from bot.doctor import DoctorReport, diagnose
 from bot.durations import parse_duration, parse_since
 from bot.platforms import platform
 from bot.sources import AddedSource, FeedCheckFailed, OpmlImport
@@ -113,6 +116,11 @@ class Talentbrief:
     def topic_ids(self) -> tuple[str, ...]:
         return self.taxonomy.topic_ids()
 
+    @cached_property
+    def alerts(self) -> AlertActions:
+        """Subscriptions and the admin channel (bot/alerts/actions.py)."""
+        return AlertActions(self)
+
     @property
     def catalog(self) -> TopicCatalog:
         return topic_catalog(self.taxonomy)
@@ -148,6 +156,10 @@ class Talentbrief:
 
         return await asyncio.to_thread(run)
 
+    async def in_session(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(session, *args)` in a worker thread, in one transaction (for the services)."""
+        return await self._db(work, *args)
+
     def close(self) -> None:
         if self._database is not None and self._owns_database:
             self._database.dispose()
@@ -171,6 +183,10 @@ class Talentbrief:
             )
         finally:
             database.dispose()
+
+    async def doctor(self, *, now: datetime | None = None) -> DoctorReport:
+        """Check, changing nothing: the database, tokens, channels, schedules and sources."""
+        return await diagnose(self.config, env=self.env, guard=self.guard, now=now)
 
     # --- topics -----------------------------------------------------------------------------
 
@@ -303,12 +319,20 @@ class Talentbrief:
         )
 
     async def search(
-        self, query: str | Query, *, limit: int = 10, now: datetime | None = None
+        self,
+        query: str | Query,
+        *,
+        limit: int = 10,
+        now: datetime | None = None,
+        marks: tuple[str, str] = ("**", "**"),
     ) -> list[SearchHit]:
+        """The best items for a query; `marks` go around the matched words of each snippet."""
         if not 1 <= limit <= MAX_SEARCH_RESULTS:
             raise BadInput(f"limit must be between 1 and {MAX_SEARCH_RESULTS}")
         parsed = self.parse_query(query, now=now) if isinstance(query, str) else query
-        return await self._db(lambda s: archive.search(s, parsed, limit=limit, now=now))
+        return await self._db(
+            lambda s: archive.search(s, parsed, limit=limit, now=now, marks=marks)
+        )
 
     async def latest(self, topic: str | None = None, *, limit: int = 10) -> list[SearchHit]:
         if topic is not None:

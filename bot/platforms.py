@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TextIO
 
+from bot.chat.replies import discord_messages, slack_messages, text_messages
+from bot.commands.model import Reply
 from digests.model import Digest
 from digests.render import discord as discord_render
 from digests.render import slack as slack_render
@@ -46,6 +48,10 @@ class Capabilities:
 
 
 PosterFactory = Callable[[str, "Config", Mapping[str, str], "TextIO | None"], "DigestPoster"]
+# (target kind "channel" | "dm", target id, config, environment, console) → a poster for alerts
+TargetOpener = Callable[
+    [str, str, "Config", Mapping[str, str], "TextIO | None"], Awaitable["DigestPoster"]
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +62,11 @@ class Platform:
     token_env: str | None  # the environment variable holding the bot token, if any
     render_digest: Callable[[Digest], list[dict[str, Any]]]
     render_chart: Callable[[Digest, str], dict[str, Any]] | None
+    render_reply: Callable[[Reply], list[dict[str, Any]]]  # a chat command's answer
     target_problem: Callable[[str], str | None]  # why a channel target cannot work, or None
     build_poster: PosterFactory
+    open_alert_target: TargetOpener
+    admin_rule: str = "an admin"  # who may run admin commands, as the refusal says it
 
     def poster(
         self,
@@ -125,6 +134,20 @@ def _console_poster(
     return ConsolePoster(console)
 
 
+def _alert_target(name: str) -> TargetOpener:
+    """bot.alerts.targets' opener `name`, imported on first use (it loads the SDKs)."""
+
+    async def open_target(
+        kind: str, target: str, config: Config, env: Mapping[str, str], console: TextIO | None
+    ) -> DigestPoster:
+        from bot.alerts import targets  # noqa: PLC0415
+
+        opener: TargetOpener = getattr(targets, name)
+        return await opener(kind, target, config, env, console)
+
+    return open_target
+
+
 def _text_parts(digest: Digest) -> list[dict[str, Any]]:
     return [{"text": render_text(digest)}]
 
@@ -143,8 +166,11 @@ PLATFORMS: dict[str, Platform] = {
         token_env=SLACK_TOKEN_ENV,
         render_digest=slack_render.render_slack,
         render_chart=slack_render.chart_part,
+        render_reply=slack_messages,
         target_problem=_slack_target,
         build_poster=_slack_poster,
+        open_alert_target=_alert_target("open_slack"),
+        admin_rule="a workspace admin or owner, or listed in [slack] admins",
     ),
     "discord": Platform(
         name="discord",
@@ -159,8 +185,11 @@ PLATFORMS: dict[str, Platform] = {
         token_env=DISCORD_TOKEN_ENV,
         render_digest=discord_render.render_discord,
         render_chart=discord_render.chart_part,
+        render_reply=discord_messages,
         target_problem=_discord_target,
         build_poster=_discord_poster,
+        open_alert_target=_alert_target("open_discord"),
+        admin_rule="Manage Server in this server",
     ),
     "console": Platform(
         name="console",
@@ -171,8 +200,10 @@ PLATFORMS: dict[str, Platform] = {
         token_env=None,
         render_digest=_text_parts,
         render_chart=None,
+        render_reply=text_messages,
         target_problem=lambda target: None,
         build_poster=_console_poster,
+        open_alert_target=_alert_target("open_console"),
     ),
 }
 

@@ -4,6 +4,7 @@ OPML in and out. Front-ends call these through `bot.core.Talentbrief`.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -132,13 +133,19 @@ async def check_feed(
     *,
     guarded: bool,
     guard: AddressGuard | None = None,
+    fetcher: Fetcher | None = None,
 ) -> FeedCheck:
-    """Fetch `url` once and parse it; FeedCheckFailed says why it is not a feed."""
+    """Fetch `url` once and parse it; FeedCheckFailed says why it is not a feed.
+
+    Checks of many sources share one `fetcher`, so its concurrency and per-host limits hold.
+    """
     started = time.perf_counter()
     request_url, accept = url, FEED_ACCEPT
     if kind == "federal_register":
         request_url, accept = federal_register.request_url(url), JSON_ACCEPT
-    async with Fetcher(settings, guard=guard) as fetcher:
+    async with contextlib.AsyncExitStack() as stack:
+        if fetcher is None:
+            fetcher = await stack.enter_async_context(Fetcher(settings, guard=guard))
         try:
             fetched = await fetcher.fetch(FetchRequest(request_url, guarded=guarded, accept=accept))
         except FetchError as exc:

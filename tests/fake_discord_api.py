@@ -8,6 +8,9 @@ these paths: `channels/{id}` (channel messages), `webhook` (webhook executes),
 edits and follow-ups, by interaction id), `commands/{guild id or global}` (command syncs).
 Posts obey the fault knobs of fake_http.FakeServer. An interaction answered twice gets 400
 (40060), and one answered after `interaction_deadline` seconds 404 (10062), as on Discord.
+`GET /channels/{id}` knows the guild's channels; `GET /webhooks/{id}/{token}` knows any
+well-formed webhook (it posts to #briefing) except the ids in `deleted_webhooks`, which answer
+404 Unknown Webhook (10015) to a post too.
 """
 
 from __future__ import annotations
@@ -40,11 +43,10 @@ class FakeDiscord(FakeServer):
         super().__init__()
         self.world = world or DiscordWorld()
         self.revoked: set[str] = set()
+        self.deleted_webhooks: set[str] = set()  # webhook ids Discord no longer knows
         self.gateway: FakeDiscordGateway | None = None
         self.interaction_deadline: float | None = 3.0
         self._by_nonce: dict[str, str] = {}
-        # The channel every webhook posts into (GET /webhooks/{id}/{token} names it).
-        self.webhook_channel: int | None = None
         add = self.app.router.add_route
         for method, path, handler in [
             ("GET", "/users/@me", self.me),
@@ -56,7 +58,8 @@ class FakeDiscord(FakeServer):
             ("POST", "/interactions/{interaction}/{token}/callback", self.callback),
             ("*", "/webhooks/{app}/{token}/messages/{message}", self.webhook_message_edit),
             ("POST", "/webhooks/{webhook}/{token}", self.webhook_message),
-            ("GET", "/webhooks/{webhook}/{token}", self.webhook_info),
+            ("GET", "/channels/{channel}", self.get_channel),
+            ("GET", "/webhooks/{webhook}/{token}", self.get_webhook),
             ("POST", "/channels/{channel}/messages", self.channel_message),
             ("GET", "/channels/{channel}/messages", self.channel_history),
             ("POST", "/users/@me/channels", self.dm_channel),
@@ -298,10 +301,48 @@ class FakeDiscord(FakeServer):
             accepted=accept,
         )
 
+    # -- channels and webhooks --------------------------------------------------------------
+
+    async def get_channel(self, request: web.Request) -> web.Response:
+        if refusal := self._unauthorized(request):
+            return refusal
+        self.requests.append(f"get channels/{request.match_info['channel']}")
+        try:
+            channel_id = int(request.match_info["channel"])
+        except ValueError:
+            return _error(404, "Unknown Channel", 10003)
+        guild = self.world.channel_guild(channel_id)
+        if guild is None:
+            return _error(404, "Unknown Channel", 10003)
+        name = next(name for name, cid in guild.channels.items() if cid == channel_id)
+        return _json(self.world.channel(guild, name))
+
+    async def get_webhook(self, request: web.Request) -> web.Response:
+        """A webhook by its id and token (no bot token): any well-formed one posts to #briefing."""
+        webhook = request.match_info["webhook"]
+        self.requests.append(f"get webhook/{webhook}")
+        if webhook in self.deleted_webhooks or not webhook.isdigit():
+            return _error(404, "Unknown Webhook", 10015)
+        guild = self.world.guilds[0]
+        return _json(
+            {
+                "type": 1,
+                "id": webhook,
+                "name": "talentbrief digests",
+                "avatar": None,
+                "channel_id": str(guild.channels["briefing"]),
+                "guild_id": str(guild.id),
+                "application_id": None,
+                "token": request.match_info["token"],
+            }
+        )
+
     # -- messages -----------------------------------------------------------------------------
 
     async def webhook_message(self, request: web.Request) -> web.StreamResponse:
         """Execute a webhook: an interaction follow-up when the token is an interaction's."""
+        if request.match_info["webhook"] in self.deleted_webhooks:
+            return _error(404, "Unknown Webhook", 10015)
         body, files = await read_json_or_multipart(request)
         wait = request.query.get("wait") in ("true", "1")
         pending = self.world.find_interaction(request.match_info["token"])
@@ -334,24 +375,6 @@ class FakeDiscord(FakeServer):
         """Discord remembers a nonce for a few minutes only: act as if they had passed."""
         self._by_nonce.clear()
 
-    async def webhook_info(self, request: web.Request) -> web.Response:
-        """A webhook object, authorised by its token as on Discord (no bot token needed)."""
-        self.requests.append("webhook info")
-        if self.webhook_channel is None:
-            return _error(404, "Unknown Webhook", 10015)
-        channel = self.webhook_channel
-        guild = self.world.channel_guild(channel)
-        return _json(
-            {
-                "id": request.match_info["webhook"],
-                "type": 1,
-                "channel_id": str(channel),
-                "guild_id": str(guild.id) if guild else None,
-                "name": "talentbrief digests",
-                "token": request.match_info["token"],
-            }
-        )
-
     async def channel_history(self, request: web.Request) -> web.Response:
         """GET /channels/{id}/messages: newest first, `limit` and `before` as on Discord, with
         no nonces (Discord does not return them here)."""
@@ -364,7 +387,10 @@ class FakeDiscord(FakeServer):
         found = []
         for posted in reversed(self.posted):
             is_bot = posted.path == f"channels/{channel}"
-            is_hook = posted.path == "webhook" and str(self.webhook_channel) == channel
+            # Every webhook posts to #briefing (see get_webhook).
+            is_hook = posted.path == "webhook" and channel == str(
+                self.world.guilds[0].channels["briefing"]
+            )
             if (is_bot or is_hook) and int(posted.id) < before:
                 author = self.world.bot.payload() if is_bot else {"id": "1", "bot": True}
                 found.append(

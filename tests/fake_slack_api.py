@@ -6,6 +6,9 @@ to `revoke()` → `token_revoked`, an app token where a bot token belongs (or th
 `not_allowed_token_type`. Posts (chat.postMessage, chat.postEphemeral, response_url POSTs) are
 recorded in `posted` and obey the fault knobs of fake_http.FakeServer. `start_socket_mode()`
 adds the Socket Mode fake (fake_slack_socket.py) that `apps.connections.open` hands out.
+`conversations.info` answers from `channels` (#desk, the bot a member, to begin with) unless
+`missing_scopes` holds channels:read; `conversations.history` answers not_in_channel for a
+known channel the bot is not a member of.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from typing import Any
 
 from aiohttp import web
 from fake_http import FakeServer, Posted, read_body
-from fake_slack_payloads import ADA, APP_ID, BEN, BOT_ID, BOT_USER_ID, TEAM_DOMAIN, TEAM_ID
+from fake_slack_payloads import ADA, APP_ID, BEN, BOT_ID, BOT_USER_ID, DESK, TEAM_DOMAIN, TEAM_ID
 from fake_slack_socket import FakeSlackSocket
 
 BOT_TOKEN = "xoxb-test"
@@ -39,6 +42,12 @@ class FakeSlack(FakeServer):
         self.revoked: set[str] = set()
         self.authorizations: list[tuple[str, str]] = []  # (method, token) of every API call
         self.users = {user_id: {"id": user_id, **info} for user_id, info in USERS.items()}
+        # What conversations.info knows; a test may add channels or take the bot out of one.
+        self.missing_scopes: set[str] = set()  # e.g. channels:read, as an app installed without
+        self.channels: dict[str, dict[str, Any]] = {
+            DESK: {"id": DESK, "name": "desk", "is_channel": True, "is_private": False,
+                   "is_archived": False, "is_member": True},
+        }  # fmt: skip
         self.uploads: dict[str, bytes] = {}
         self.filenames: dict[str, str] = {}
         self.completed: list[dict[str, Any]] = []
@@ -53,6 +62,7 @@ class FakeSlack(FakeServer):
             "conversations.history": self.history,
             "conversations.replies": self.history,
             "conversations.open": self.conversations_open,
+            "conversations.info": self.conversations_info,
             "users.info": self.users_info,
             "files.getUploadURLExternal": self.upload_url,
             "files.completeUploadExternal": self.complete,
@@ -204,6 +214,17 @@ class FakeSlack(FakeServer):
         first = users.split(",", maxsplit=1)[0]
         return web.json_response({"ok": True, "channel": {"id": f"D{first[1:]}"}})
 
+    async def conversations_info(self, request: web.Request, body: dict[str, Any]) -> web.Response:
+        self.requests.append("conversations.info")
+        if "channels:read" in self.missing_scopes:
+            return web.json_response(
+                {"ok": False, "error": "missing_scope", "needed": "channels:read"}
+            )
+        channel = self.channels.get(str(body.get("channel", "")))
+        if channel is None:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        return web.json_response({"ok": True, "channel": channel})
+
     async def users_info(self, request: web.Request, body: dict[str, Any]) -> web.Response:
         self.requests.append("users.info")
         user = self.users.get(str(body.get("user", "")))
@@ -216,6 +237,9 @@ class FakeSlack(FakeServer):
     async def history(self, request: web.Request, body: dict[str, Any]) -> web.Response:
         thread = body.get("ts")
         self.requests.append("conversations." + ("replies" if thread else "history"))
+        known = self.channels.get(str(body.get("channel", "")))
+        if known is not None and not known.get("is_member"):
+            return web.json_response({"ok": False, "error": "not_in_channel"})
         messages = []
         for posted in self.messages:
             in_thread = posted.body.get("thread_ts")

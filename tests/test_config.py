@@ -6,6 +6,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from example_config import with_chat_channels
 
 from bot.cli import main
 from bot.config import builtin_defaults, load_config
@@ -38,7 +39,9 @@ def test_example_documents_every_key_of_every_section() -> None:
     for section in ("storage", "poll", "slack", "discord"):
         model = getattr(config, section)
         assert set(data[section]) == set(type(model).model_fields), section
-    channel_keys = set().union(*(set(channel) for channel in data["channels"]))
+    # The Slack and Discord channels are commented out so the example runs without tokens.
+    channels = tomllib.loads(with_chat_channels(text))["channels"]
+    channel_keys = set().union(*(set(channel) for channel in channels))
     assert channel_keys == set(type(config.channels[0]).model_fields)
 
 

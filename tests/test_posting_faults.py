@@ -224,7 +224,6 @@ async def test_a_discord_webhook_goes_through_the_bot_api_when_a_token_is_set(
 ) -> None:
     store(database, _many(60))
     config = _config(discord=discord, platform="discord", target=WEBHOOK, max_items=60)
-    discord.webhook_channel = BRIEFING
     discord.drop_next = 1
     assert (await _post(database, config)).status == "failed"
     discord.forget_nonces()

@@ -198,6 +198,8 @@ class DiscordPoster:
                         raise PostingError(
                             describe_refusal(response.status, response.reason or "", text, doing),
                             maybe_delivered=response.status >= 500,
+                            # unauthorised, missing access, unknown channel: an admin must act
+                            target_lost=response.status in (401, 403, 404),
                         )
                     data = json.loads(text) if text else {}
             except aiohttp.ClientConnectorError as exc:
@@ -219,6 +221,29 @@ class DiscordPoster:
                 raise PostingError(f"Discord did not return a message id for {doing}")
             return str(message_id)
         raise PostingError(f"Discord kept failing {doing}: {last}")
+
+    async def open_dm(self, user_id: str) -> str:
+        """The id of the bot's direct-message channel with a user (POST /users/@me/channels)."""
+        try:
+            async with self._http().post(
+                f"{self.base}/users/@me/channels",
+                headers=self._auth,
+                json={"recipient_id": user_id},
+            ) as response:
+                text = await response.text()
+                data = json.loads(text) if response.status < 300 and text else {}
+                if response.status >= 300 or not isinstance(data, dict) or "id" not in data:
+                    raise PostingError(
+                        describe_refusal(response.status, response.reason or "", text,
+                                         f"a direct message with {user_id}"),
+                        maybe_delivered=False,
+                        target_lost=response.status in (401, 403, 404),
+                    )  # fmt: skip
+                return str(data["id"])
+        except (aiohttp.ClientError, TimeoutError, json.JSONDecodeError) as exc:
+            raise PostingError(
+                f"Discord unreachable: {type(exc).__name__}", maybe_delivered=False
+            ) from exc
 
     async def find_posted(self, part: Part, *, since: datetime) -> str | None:
         """The part's id if the bot posted it in the channel; None if not. Raises PostingError

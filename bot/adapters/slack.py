@@ -47,6 +47,22 @@ ADVICE = {
     "missing_scope": "add the missing scope to the Slack app and reinstall it",
     "ratelimited": "Slack is rate-limiting the bot; the digest resumes on the next run",
 }
+# Slack's answers that mean the bot cannot post to this target until someone changes something.
+TARGET_GONE = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "token_revoked",
+        "account_inactive",
+        "missing_scope",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+    }
+)
 
 
 def slack_client(token: str, base_url: str) -> AsyncWebClient:
@@ -62,10 +78,9 @@ def describe_slack_error(exc: Exception, doing: str) -> tuple[str, bool]:
     """One line for people (status, Slack's error code, what to do) and whether the call may
     have taken effect."""
     if isinstance(exc, SlackApiError):
-        response = exc.response
-        status = int(getattr(response, "status_code", 0) or 0)
-        data = getattr(response, "data", None)
-        code = data.get("error") if isinstance(data, dict) else None
+        status = _status(exc)
+        data = getattr(exc.response, "data", None)
+        code = _error(exc)
         needed = data.get("needed") if isinstance(data, dict) else None
         if code:
             advice = ADVICE.get(str(code), "the digest resumes on the next run")
@@ -123,7 +138,15 @@ class SlackPoster:
             )
         except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
             message, maybe = describe_slack_error(exc, f"part {part.index + 1}")
-            raise PostingError(message, maybe_delivered=maybe) from exc
+            wait = None
+            if isinstance(exc, SlackApiError) and _status(exc) == 429:
+                wait = _retry_after(exc)  # rate-limited even after the client's own retries
+            raise PostingError(
+                message,
+                maybe_delivered=maybe,
+                target_lost=_error(exc) in TARGET_GONE,
+                retry_after=wait,
+            ) from exc
         return str(response["ts"])
 
     async def _upload(self, part: Part) -> str:
@@ -203,3 +226,35 @@ def _match(message: dict[str, Any], part: Part) -> str | None:
     ):
         return str(message["ts"])
     return None
+
+
+def _status(exc: SlackApiError) -> int:
+    return int(getattr(exc.response, "status_code", 0) or 0)
+
+
+def _error(exc: Exception) -> str | None:
+    """Slack's error code (`channel_not_found`…), or None when the answer carried none (a proxy's
+    HTML page, a connection error)."""
+    data = getattr(getattr(exc, "response", None), "data", None)
+    code = data.get("error") if isinstance(data, dict) else None
+    return None if code is None else str(code)
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = getattr(exc.response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After") or headers.get("retry-after") or 1)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+async def open_dm(client: AsyncWebClient, user: str) -> str:
+    """The id of the bot's direct-message channel with `user` (conversations.open)."""
+    try:
+        response = await client.conversations_open(users=user)
+    except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+        message, _ = describe_slack_error(exc, f"a direct message with {user}")
+        raise PostingError(
+            message, maybe_delivered=False, target_lost=_error(exc) in TARGET_GONE
+        ) from exc
+    return str((response.get("channel") or {})["id"])

@@ -17,11 +17,36 @@ from typing import NoReturn
 
 from bot import PROJECT_LOGGERS, __version__
 from bot.cli import db as db_command
-from bot.cli import demo, digest, feeds, poll, retag, run, search, tag, topics
+from bot.cli import (
+    demo,
+    digest,
+    doctor,
+    feeds,
+    poll,
+    retag,
+    run,
+    search,
+    subscriptions,
+    tag,
+    topics,
+)
 from bot.cli.context import CliContext, Terminated
 from storage.errors import BadInput, TalentbriefError
 
-COMMANDS = (poll, feeds, tag, retag, search, digest, topics, db_command, run, demo)
+COMMANDS = (
+    poll,
+    feeds,
+    tag,
+    retag,
+    search,
+    digest,
+    subscriptions,
+    topics,
+    db_command,
+    run,
+    doctor,
+    demo,
+)
 # Commands whose free text may begin with "-" (a query like -opinion is not an option).
 FREE_TEXT = {"search": "query"}
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import signal
@@ -53,6 +52,8 @@ class CliContext:
         SIGTERM cancels it, as Ctrl-C does, so its cleanup runs (a poll gives back the sources
         it had not finished), then raises Terminated.
         """
+        import asyncio  # not at the top: `--help` and pure-text commands never need it
+
         terminated = False
 
         async def main() -> T:

@@ -38,7 +38,8 @@ def handle(args: argparse.Namespace, context: CliContext) -> int:
     context.stdout.write(render_text(result.digest))
     context.out()
     context.out(
-        "Next: copy config.example.toml to talentbrief.toml, then `talentbrief poll` and "
-        "`talentbrief feeds list`."
+        'Next (README, "After the demo"): `source .venv/bin/activate`, '
+        "`cp config.example.toml talentbrief.toml`, then `talentbrief doctor`, "
+        "`talentbrief poll` and `talentbrief digest --channel console`."
     )
     return 0

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from bot.commands.model import Caller, Listing, Reply
+from bot.alerts.subscriptions import Target
+from bot.commands.model import MARKS, Caller, Listing, Reply
 from bot.core import Talentbrief
 from storage.errors import BadInput
 from storage.sources import SourceStatus
+from storage.subscriptions import Owner
 from storage.types import SearchHit
 from storage.urls import redact_text
 
@@ -39,7 +41,7 @@ def _listings(hits: Sequence[SearchHit]) -> tuple[Listing, ...]:
 
 
 async def search(core: Talentbrief, caller: Caller, query: str) -> Reply:
-    hits = await core.search(query, limit=RESULTS)
+    hits = await core.search(query, limit=RESULTS, marks=MARKS)
     if not hits:
         return Reply(
             title=f"No items match {query}",
@@ -103,17 +105,7 @@ async def why(core: Talentbrief, caller: Caller, item: str) -> Reply:
     lines = () if fields else ("The tagger found no topic in this item.",)
     return Reply(
         title=f"Why item {explained.item.id} is tagged as it is",
-        items=(
-            Listing(
-                id=explained.item.id,
-                title=explained.item.title,
-                url=explained.item.url,
-                source=explained.item.source,
-                published=explained.item.published_at,
-                tags=tuple(explained.item.tags),
-                alert=explained.alert,
-            ),
-        ),
+        items=(Listing.of(explained.item),),
         fields=tuple(fields),
         lines=lines,
     )
@@ -162,3 +154,66 @@ async def feeds_add(core: Talentbrief, caller: Caller, url: str, tags: str | Non
 async def feeds_remove(core: Talentbrief, caller: Caller, name: str) -> Reply:
     await core.remove_source(name.strip().strip('"'))
     return Reply(title=f"Removed {name.strip()}", lines=("Its items stay in the archive.",))
+
+
+# --- policy alerts ------------------------------------------------------------------------------
+
+
+def _target(caller: Caller, where: str | None) -> Target:
+    chosen = (where or "dm").strip().lower()
+    if chosen not in ("here", "dm"):
+        raise BadInput(f"where is here or dm, not {chosen[:20]!r}")
+    if chosen == "dm" or caller.in_dm or caller.channel_id is None:
+        return Target("dm", caller.platform, caller.user_id)
+    return Target("channel", caller.platform, caller.channel_id)
+
+
+async def subscribe(
+    core: Talentbrief, caller: Caller, query: str, where: str | None = None
+) -> Reply:
+    target = _target(caller, where)
+    if (
+        target.kind == "channel"
+        and core.config.alerts.channel_subscriptions == "admins"
+        and not await caller.is_admin()
+    ):
+        raise BadInput("only admins may subscribe this channel here; use dm for your own alerts")
+    record = await core.alerts.subscribe(Owner(caller.platform, caller.user_id), query, target)
+    return Reply(
+        title=f"Subscribed (#{record.id})",
+        lines=(
+            f"New items matching {record.query} will be posted to {target.describe()} within a "
+            "poll interval. Unsubscribe with: unsubscribe " + str(record.id),
+        ),
+        private=target.kind == "dm",
+    )
+
+
+def _subscription_id(text: str) -> int:
+    cleaned = text.strip().lstrip("#")
+    if not cleaned.isdigit() or len(cleaned) > 12:
+        raise BadInput(f"{text.strip()[:30]!r} is not a subscription id: see subscriptions")
+    return int(cleaned)
+
+
+async def unsubscribe(core: Talentbrief, caller: Caller, subscription: str) -> Reply:
+    record = await core.alerts.unsubscribe(
+        _subscription_id(subscription), Owner(caller.platform, caller.user_id)
+    )
+    return Reply(
+        title=f"Unsubscribed (#{record.id})", lines=(f"No more alerts for {record.query}.",)
+    )
+
+
+async def subscriptions(core: Talentbrief, caller: Caller) -> Reply:
+    views = await core.alerts.subscriptions(Owner(caller.platform, caller.user_id))
+    if not views:
+        return Reply(
+            title="No subscriptions",
+            lines=("Subscribe with: subscribe tag:visa-policy alert:yes dm",),
+        )
+    return Reply(
+        title=f"Your {len(views)} subscription(s)",
+        fields=tuple((f"#{v.subscription.id} {v.subscription.query}", v.line) for v in views),
+        footer="unsubscribe ID stops one",
+    )

@@ -21,6 +21,7 @@ from typing import Any
 from bot.commands import handlers
 from bot.commands.model import Caller, Reply, Usage
 from bot.core import Talentbrief
+from bot.platforms import platform
 from storage.errors import BadInput
 
 log = logging.getLogger(__name__)
@@ -69,6 +70,16 @@ def _feeds_add(text: str) -> dict[str, str | None]:
     if not parts:
         raise BadInput("give the feed's URL, e.g. feeds add https://example.org/feed.xml")
     return {"url": parts[0].strip("<>"), "tags": parts[1] if len(parts) > 1 else None}
+
+
+def _subscribe(text: str) -> dict[str, str | None]:
+    """`subscribe "Thousand Talents" here` → the query, and where (here | dm) if it ends so."""
+    words = text.split()
+    if not words:
+        raise BadInput("give a query, e.g. subscribe tag:visa-policy alert:yes dm")
+    if words[-1].lower() in ("here", "dm") and len(words) > 1:
+        return {"query": text.strip()[: -len(words[-1])].strip(), "where": words[-1].lower()}
+    return {"query": text.strip(), "where": None}
 
 
 def _commands() -> dict[str, Command]:
@@ -124,6 +135,26 @@ def _commands() -> dict[str, Command]:
             ),
             handlers.feeds_remove,
             _required("name", "the source's name, as `sources` shows it"),
+        ),
+        Command(
+            Usage(
+                "subscribe",
+                "QUERY [here|dm]",
+                "get new items matching a query as alerts, here or in your DMs",
+                "subscribe tag:visa-policy alert:yes dm",
+            ),
+            handlers.subscribe,
+            _subscribe,
+        ),
+        Command(
+            Usage("unsubscribe", "ID", "stop a subscription", "unsubscribe 12"),
+            handlers.unsubscribe,
+            _required("subscription", "the subscription's id, as subscriptions shows it"),
+        ),
+        Command(
+            Usage("subscriptions", "", "your subscriptions and their deliveries", "subscriptions"),
+            handlers.subscriptions,
+            _nothing,
         ),
     ]
     return {command.usage.name: command for command in entries}
@@ -223,7 +254,7 @@ class CommandLayer:
                 f"Try {PREFIX} help, or {PREFIX} search {name[:40]}."
             )
         try:
-            self._check(caller, command, arguments)
+            await self._check(caller, command, arguments)
             return await command.handler(self.core, caller, **arguments)
         except BadInput as exc:
             return self._mistake(str(exc))
@@ -244,17 +275,13 @@ class CommandLayer:
                 reference=reference,
             )
 
-    def _check(self, caller: Caller, command: Command, arguments: Mapping[str, Any]) -> None:
-        if command.usage.admin and not caller.is_admin:
-            where = (
-                "Manage Server"
-                if caller.platform == "discord"
-                else "a workspace admin, or listed in [slack] admins"
-            )
-            raise NotAllowed(f"{PREFIX} {command.usage.name} is for admins ({where}).")
+    async def _check(self, caller: Caller, command: Command, arguments: Mapping[str, Any]) -> None:
         for value in arguments.values():
             if isinstance(value, str) and len(value) > MAX_TEXT:
                 raise BadInput(f"that is {len(value)} characters; keep it under {MAX_TEXT}")
+        if command.usage.admin and not await caller.is_admin():
+            where = platform(caller.platform).admin_rule
+            raise NotAllowed(f"{PREFIX} {command.usage.name} is for admins ({where}).")
 
     @staticmethod
     def _mistake(message: str) -> Reply:

@@ -6,10 +6,19 @@ platform's renderer escapes all of it for its own markup and keeps it within its
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from digests.model import Digest
+from storage.types import StoredItem
+
+# Around the matched words of a snippet: private-use characters no feed text can fake after
+# escaping, which each renderer turns into its own bold.
+MARKS = ("\ue000", "\ue001")
+
+
+AdminCheck = Callable[[], Awaitable[bool]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +28,15 @@ class Caller:
     platform: str  # slack | discord | console
     user_id: str
     channel_id: str | None = None  # where the command was typed (a DM channel in a DM)
-    is_admin: bool = False  # Slack: listed in [slack] admins or a workspace admin;
-    # Discord: Manage Server in the guild
+    # Whether the caller may run admin commands, or how to find out (Slack asks users.info, so
+    # only admin commands pay for that call). Slack: listed in [slack] admins or a workspace
+    # admin; Discord: Manage Server in the guild.
+    admin: bool | AdminCheck = False
     in_dm: bool = False
     guild_id: str | None = None  # Discord only
+
+    async def is_admin(self) -> bool:
+        return self.admin if isinstance(self.admin, bool) else await self.admin()
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +52,19 @@ class Listing:
     alert: bool
     snippet: str = ""
 
+    @classmethod
+    def of(cls, item: StoredItem, *, snippet: str = "") -> Listing:
+        return cls(
+            id=item.id,
+            title=item.title,
+            url=item.url,
+            source=item.source,
+            published=item.published_at,
+            tags=tuple(item.tags),
+            alert=item.alert,
+            snippet=snippet,
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:
@@ -50,7 +77,6 @@ class Reply:
     private: bool = True  # only the caller sees it, where the platform can do that
     error: bool = False
     reference: str | None = None  # for "something went wrong": the id in the bot's log
-    marks: tuple[str, str] = ("**", "**")  # how snippets mark the matched words
 
 
 @dataclass(frozen=True, slots=True)
