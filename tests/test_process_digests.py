@@ -112,3 +112,17 @@ async def test_sigterm_while_slack_holds_a_part_stops_at_once_and_releases_the_r
     assert resumed.code == 0, resumed.err
     parts = _parts(slack)
     assert len(parts) == len(set(parts)) >= 3
+
+
+async def test_run_once_exits_1_when_a_digest_it_owed_failed_and_says_why_in_one_line(
+    database_url: str, tmp_path: Path, slack: FakeSlack
+) -> None:
+    config, env = _prepare(database_url, tmp_path, slack)
+    slack.unavailable_next = 1  # a proxy's 503 page, nothing posted
+    failed = await run_async(["--config", config, "run", "--once"], env)
+    assert failed.code == 1
+    [line] = [line for line in failed.err.splitlines() if "digest for desk" in line]
+    assert "Slack failed part 1: HTTP 503" in line and "<html" not in failed.err
+    resumed = await run_async(["--config", config, "run", "--once"], env)
+    assert resumed.code == 0, resumed.err
+    assert len(_parts(slack)) == len(set(_parts(slack))) >= 3
