@@ -47,6 +47,8 @@ def _config(folder: Path, feeds: Feeds, slack: SoakSlack) -> Path:
         "per_host = 64",
         'timeout = "5s"',
         "max_bytes = 2097152",
+        # A flooding subscription gets one message per window: a minute, so ten minutes show it.
+        '[alerts]\nflood_window = "1m"',
         '[slack]\napi_base_url = "' + slack.api + '"',
     ]
     for index, url in enumerate(feeds.urls()):
