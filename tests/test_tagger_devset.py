@@ -20,6 +20,8 @@ from feeds.tagging.evaluate import Example, evaluate
 DATA = Path(__file__).parent / "data"
 DEVSET = DATA / "tagger_devset.jsonl"
 HELDOUT = DATA / "tagger_heldout.jsonl"
+# Written for issue 9 before any rule changed for it; never tuned on (TAGGER_SETS.md).
+HELDOUT2 = DATA / "tagger_heldout2.jsonl"
 TOPICS = {
     "visa-policy",
     "talent-programs",
@@ -51,8 +53,13 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
     ]
 
 
-@pytest.mark.parametrize(("path", "minimum"), [(DEVSET, 200), (HELDOUT, 60)])
-def test_labelled_sets_are_well_formed(path: Path, minimum: int) -> None:
+@pytest.mark.parametrize(
+    ("path", "minimum", "negative_share", "chinese_share"),
+    [(DEVSET, 200, 1 / 3, 1 / 6), (HELDOUT, 60, 1 / 3, 1 / 6), (HELDOUT2, 400, 0.15, 0.15)],
+)
+def test_labelled_sets_are_well_formed(
+    path: Path, minimum: int, negative_share: float, chinese_share: float
+) -> None:
     rows = _rows(path)
     assert len(rows) >= minimum
     titles = [row["title"] for row in rows]
@@ -64,9 +71,9 @@ def test_labelled_sets_are_well_formed(path: Path, minimum: int) -> None:
         assert isinstance(row["alert"], bool), row
         assert not row["alert"] or row["tags"], f"an alert needs a topic: {row['title']}"
     negatives = [row for row in rows if not row["tags"]]
-    assert len(negatives) * 3 >= len(rows), "at least a third hard negatives"
+    assert len(negatives) >= negative_share * len(rows), "hard negatives"
     chinese = [row for row in rows if CHINESE.search(row["title"])]
-    assert len(chinese) * 6 >= len(rows), "a good share in Chinese"
+    assert len(chinese) >= chinese_share * len(rows), "a good share in Chinese"
     assert any(TRADITIONAL_ONLY.search(row["title"]) for row in chinese), "some traditional"
     assert {tag for row in rows for tag in row["tags"]} == TOPICS
 
@@ -74,7 +81,10 @@ def test_labelled_sets_are_well_formed(path: Path, minimum: int) -> None:
 def test_the_sets_do_not_share_headlines() -> None:
     dev = {row["title"] for row in _rows(DEVSET)}
     held = {row["title"] for row in _rows(HELDOUT)}
+    held2 = {row["title"] for row in _rows(HELDOUT2)}
     assert dev.isdisjoint(held)
+    assert dev.isdisjoint(held2)
+    assert held.isdisjoint(held2)
 
 
 def test_devset_meets_the_targets() -> None:
