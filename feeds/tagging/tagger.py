@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
 from feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
 
@@ -57,6 +58,7 @@ class _CompiledRule:
     group_sets: tuple[frozenset[str], ...]
     weight: float
     near: int | None
+    after: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,13 +76,17 @@ class _CompiledTopic:
     triggers: frozenset[str]
 
 
-def _near(hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int) -> bool:
-    """Some anchor term and some group term start within `distance` characters."""
+def _near(
+    hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int, after: bool
+) -> bool:
+    """Some anchor term and some group term start within `distance` characters (with `after`,
+    the group term after the anchor)."""
     anchor_starts = [p for key in anchors.intersection(hits) for p in hits[key]]
     if not anchor_starts:
         return False
+    low = 1 if after else -distance
     return any(
-        abs(a - g) <= distance
+        low <= g - a <= distance
         for key in group.intersection(hits)
         for g in hits[key]
         for a in anchor_starts
@@ -103,6 +109,7 @@ def _compile_topic(
                 group_sets=tuple(frozenset(g) for g in groups),
                 weight=rule.weight,
                 near=rule.near,
+                after=rule.after,
             )
         )
     return _CompiledTopic(
@@ -139,6 +146,8 @@ class Tagger:
             *alert.actions,
             *alert.acts,
             *alert.hedges,
+            *alert.questions,
+            *alert.explainers,
         ]
         for topic in taxonomy.topics:
             every_term += [*topic.terms, *topic.weak, *topic.exclude]
@@ -146,7 +155,7 @@ class Tagger:
                 every_term += rule.terms
                 for group in rule.groups:
                     every_term += group
-        self._matcher = TermMatcher(every_term)
+        self._matcher = TermMatcher(expand_all(every_term))
         self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
         self._actors = self._keys(alert.actors)
         self._instruments = self._keys(alert.instruments)
@@ -155,14 +164,18 @@ class Tagger:
         self._act_set = frozenset(self._acts)
         self._actor_set = frozenset(self._actors)
         self._instrument_set = frozenset(self._instruments)
-        self._action_set = frozenset(self._actions)
+        # A word that is an act ("charged") counts once, as the act.
+        self._action_set = frozenset(self._actions) - self._act_set
         self._hedge_set = frozenset(self._keys(alert.hedges))
+        self._question_set = frozenset(self._keys(alert.questions))
+        self._explainer_set = frozenset(self._keys(alert.explainers))
         self._doc_types = {name.casefold(): (name, w) for name, w in alert.doc_types.items()}
         self._alert_threshold = alert.threshold
 
     def _keys(self, terms: Iterable[str]) -> tuple[str, ...]:
+        """Terms as matcher keys, a `~` term standing for all its forms."""
         canonical = self._matcher.canonical
-        return tuple(dict.fromkeys(canonical(term_key(term)) for term in terms))
+        return tuple(dict.fromkeys(canonical(term_key(term)) for term in expand_all(list(terms))))
 
     @property
     def topic_ids(self) -> tuple[str, ...]:
@@ -200,8 +213,8 @@ class Tagger:
             if any(group.isdisjoint(found) for group in rule.group_sets):
                 continue
             if rule.near is not None and not (
-                _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near)
-                or _near(in_summary, rule.anchor_set, rule.group_sets[0], rule.near)
+                _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
+                or _near(in_summary, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
             ):
                 continue
             anchor = _first(rule.anchors, found)
@@ -248,7 +261,12 @@ class Tagger:
             return 0.0, reasons
         score = _combine(weights)
         hedges = self._hedge_set.intersection(found)
-        if question or hedges.intersection(in_title):  # "Will the H-1B fee survive?"
+        # "What the fee means for labs" is analysis; "What employers need to know about the
+        # final rule" explains news, and "would … under a proposal" describes one.
+        asks = not self._question_set.isdisjoint(in_title) and self._explainer_set.isdisjoint(
+            in_title
+        )
+        if question or asks or hedges.intersection(in_title):  # "Will the H-1B fee survive?"
             score *= HEDGE_IN_TITLE
         elif hedges:
             score *= HEDGE_IN_SUMMARY

@@ -23,6 +23,10 @@ _TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _MAX_TERM = 120
 
 
+# `revoke~`: the word and its inflections (feeds/tagging/inflect.py); only on a Latin word.
+_MARKED_WORD = re.compile(r"[A-Za-z][A-Za-z-]*~")
+
+
 def _clean_term(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a string")
@@ -31,6 +35,9 @@ def _clean_term(value: Any) -> str:
         raise ValueError("a term cannot be empty")
     if len(term) > _MAX_TERM:
         raise ValueError(f"{term[:30]!r}… is longer than {_MAX_TERM} characters")
+    for word in term.split(" "):
+        if "~" in word and not _MARKED_WORD.fullmatch(word):
+            raise ValueError(f"{term!r}: '~' goes at the end of an English word (revoke~)")
     return term
 
 
@@ -63,6 +70,9 @@ class RuleSpec(_Spec):
     # title or summary ("returned to … Tsinghua", not "returned" in one sentence and "China"
     # in another).
     near: Annotated[int, Field(ge=1, le=1000)] | None = None
+    # With `near`: the first group must come after the term ("joins Tsinghua", "leaves Harvard
+    # for …"), not before it ("students from China … join a US lab").
+    after: bool = False
 
 
 class TopicSpec(_Spec):
@@ -82,6 +92,8 @@ class AlertSpec(_Spec):
     actions: Terms = ()
     acts: Terms = ()
     hedges: Terms = ()
+    questions: Terms = ()
+    explainers: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -117,11 +129,15 @@ class AlertOverride(_Spec):
     add_actions: Terms = ()
     add_acts: Terms = ()
     add_hedges: Terms = ()
+    add_questions: Terms = ()
+    add_explainers: Terms = ()
     drop_actors: Terms = ()
     drop_instruments: Terms = ()
     drop_actions: Terms = ()
     drop_acts: Terms = ()
     drop_hedges: Terms = ()
+    drop_questions: Terms = ()
+    drop_explainers: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -140,6 +156,7 @@ class Rule:
     groups: tuple[tuple[str, ...], ...]
     weight: float
     near: int | None = None
+    after: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +227,7 @@ def _unique(terms: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def _base_key(term: str) -> str:
     """A term's key without a plural ending: dropping "visa" drops "visas" too, since the
     matcher treats them as one term."""
-    key = term_key(term)
+    key = term_key(term).replace("~", "")
     for ending in ("es", "s"):
         if key.endswith(ending) and len(key) > len(ending) + 2:
             return key[: -len(ending)]
@@ -257,7 +274,7 @@ def _override_topic(base: TopicSpec, change: TopicOverride, path: str, topic_id:
 
 def _override_alert(base: AlertSpec, change: AlertOverride) -> AlertSpec:
     lists: dict[str, tuple[str, ...]] = {}
-    for name in ("actors", "instruments", "actions", "acts", "hedges"):
+    for name in ("actors", "instruments", "actions", "acts", "hedges", "questions", "explainers"):
         current: tuple[str, ...] = getattr(base, name)
         removed: tuple[str, ...] = getattr(change, f"drop_{name}")
         known = {term_key(term) for term in current}
@@ -332,6 +349,7 @@ def build_taxonomy(spec: TaxonomySpec) -> Taxonomy:
                     groups=tuple(_expand(g, spec.groups, f"{path}.with") for g in rule.with_),
                     weight=rule.weight,
                     near=rule.near,
+                    after=rule.after,
                 )
             )
         topics.append(
