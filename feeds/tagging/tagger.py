@@ -74,6 +74,8 @@ class _CompiledTopic:
     rules: tuple[_CompiledRule, ...]
     # every term that can give the topic evidence: a text with none of them skips the topic
     triggers: frozenset[str]
+    # a strong or weak term's place in the taxonomy: reasons follow the taxonomy's order
+    order: Mapping[str, int]
 
 
 def _near(
@@ -123,6 +125,7 @@ def _compile_topic(
         exclude_set=frozenset(exclude),
         rules=tuple(rules),
         triggers=frozenset((*terms, *weak, *(k for rule in rules for k in rule.anchors))),
+        order={key: index for index, key in enumerate(dict.fromkeys((*terms, *weak)))},
     )
 
 
@@ -191,22 +194,28 @@ class Tagger:
         in_summary: Hits,
         found: set[str],
         hints: frozenset[str],
+        *,
+        explain: bool,
     ) -> tuple[float, list[str]]:
+        """The topic's score, and with `explain` the reasons (only tagged topics need them)."""
         weights: list[float] = []
         reasons: list[str] = []
         strong = topic.term_set.intersection(found)
         if strong:
-            for key in [k for k in topic.terms if k in strong]:
+            ordered = sorted(strong, key=topic.order.__getitem__) if len(strong) > 1 else strong
+            for key in ordered:
                 weights.append(STRONG_IN_TITLE if key in in_title else STRONG_IN_SUMMARY)
-                if len(reasons) < MAX_TERM_REASONS:
+                if explain and len(reasons) < MAX_TERM_REASONS:
                     reasons.append(f"term {self._quote(key)}")
         if not topic.exclude_set.isdisjoint(found):
             # Exclusions silence the weaker evidence; a strong term still speaks.
             return _combine(weights), reasons
-        if not topic.weak_set.isdisjoint(found):
-            for key in [k for k in topic.weak if k in found]:
+        weak = topic.weak_set.intersection(found)
+        if weak:
+            for key in sorted(weak, key=topic.order.__getitem__) if len(weak) > 1 else weak:
                 weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
-                reasons.append(f"weak term {self._quote(key)}")
+                if explain:
+                    reasons.append(f"weak term {self._quote(key)}")
         for rule in topic.rules:
             if rule.anchor_set.isdisjoint(found):
                 continue
@@ -217,14 +226,15 @@ class Tagger:
                 or _near(in_summary, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
             ):
                 continue
-            anchor = _first(rule.anchors, found)
             in_head = not rule.anchor_set.isdisjoint(in_title)
             weights.append(rule.weight if in_head else rule.weight * RULE_SUMMARY_FACTOR)
-            parts = [anchor] + [_first(group, found) for group in rule.groups]
-            reasons.append("context: " + " + ".join(self._quote(p) for p in parts))
+            if explain:
+                parts = [_first(rule.anchors, found)] + [_first(g, found) for g in rule.groups]
+                reasons.append("context: " + " + ".join(self._quote(p) for p in parts))
         if topic.id in hints:
             weights.append(HINT)
-            reasons.append(f"hint: {topic.id}")
+            if explain:
+                reasons.append(f"hint: {topic.id}")
         return _combine(weights), reasons
 
     def _alert(
@@ -244,7 +254,9 @@ class Tagger:
             reasons.append(f"actor: {self._quote(_first(self._actors, actors))}")
         if instruments:
             reasons.append(f"instrument: {self._quote(_first(self._instruments, instruments))}")
-        grounded = grounded or bool(actors or instruments)
+        # One word is not both the instrument and the action: "after US export ban" names a
+        # ban, it does not report one; "新规" alone is no actor.
+        grounded = grounded or bool(actors or (instruments - self._action_set.intersection(found)))
         acts = self._act_set.intersection(found)
         if acts:  # "sentenced", "indicted": the actor is implied by the act
             grounded = True
@@ -291,12 +303,17 @@ class Tagger:
         for topic in self._topics:
             if topic.triggers.isdisjoint(found) and topic.id not in hint_set:
                 continue
-            score, why = self._topic_evidence(topic, in_title, in_summary, found, hint_set)
+            score, _ = self._topic_evidence(
+                topic, in_title, in_summary, found, hint_set, explain=False
+            )
             if score <= 0:
                 continue
             scores[topic.id] = score
             if score >= topic.threshold:
                 tags[topic.id] = score
+                _, why = self._topic_evidence(
+                    topic, in_title, in_summary, found, hint_set, explain=True
+                )
                 reasons[topic.id] = tuple(why)
         alert_score = 0.0
         alert = False
