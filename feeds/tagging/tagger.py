@@ -15,6 +15,7 @@ from typing import Any
 
 from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
+from feeds.tagging.similar import Similarity, load_similarity
 from feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
 
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
@@ -129,6 +130,11 @@ def _compile_topic(
     )
 
 
+def _similar_reason(name: str, score: float) -> str:
+    what = "alerts" if name == ALERT else name
+    return f"similar to labelled examples of {what}, score {score:.2f}"
+
+
 def _first(ordered: tuple[str, ...], found: set[str] | frozenset[str]) -> str:
     """The first term of `ordered` that matched: reasons follow the taxonomy's order."""
     matched = found.intersection(ordered) if len(found) < len(ordered) else found
@@ -140,8 +146,19 @@ def _first(ordered: tuple[str, ...], found: set[str] | frozenset[str]) -> str:
 class Tagger:
     """A compiled taxonomy. Build it once (`load_tagger`); `tag` is cheap and thread-safe."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    def __init__(self, taxonomy: Taxonomy, similarity: Similarity | None = None) -> None:
         self.taxonomy = taxonomy
+        # The second opinion adds only what it has a threshold for, and only default topics.
+        self._similarity = similarity
+        self._similar_outputs: tuple[tuple[str, float], ...] = ()
+        if similarity is not None:
+            known = {*taxonomy.topic_ids(), ALERT}
+            self._similar_outputs = tuple(
+                (name, threshold)
+                for name, threshold in similarity.thresholds.items()
+                if name in known and name != ALERT
+            )
+        self._similar_alert = similarity.thresholds.get(ALERT) if similarity else None
         alert = taxonomy.alert
         every_term: list[str] = [
             *alert.actors,
@@ -160,6 +177,7 @@ class Tagger:
                     every_term += group
         self._matcher = TermMatcher(expand_all(every_term))
         self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
+        self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
         self._actors = self._keys(alert.actors)
         self._instruments = self._keys(alert.instruments)
         self._actions = self._keys(alert.actions)
@@ -236,6 +254,25 @@ class Tagger:
             if explain:
                 reasons.append(f"hint: {topic.id}")
         return _combine(weights), reasons
+
+    def _add_similar(
+        self,
+        similar: Mapping[str, float],
+        found: set[str],
+        tags: dict[str, float],
+        scores: dict[str, float],
+        reasons: dict[str, tuple[str, ...]],
+    ) -> None:
+        """Topics the rules missed and the model is confident of; never one the rules exclude
+        ("talent show" still silences talent-programs)."""
+        for name, threshold in self._similar_outputs:
+            score = similar.get(name, 0.0)
+            if name in tags or score < threshold:
+                continue
+            if not self._exclusions[name].isdisjoint(found):
+                continue
+            tags[name] = scores[name] = round(score, 4)
+            reasons[name] = (_similar_reason(name, score),)
 
     def _alert(
         self, in_title: Hits, found: set[str], doc_type: str | None, question: bool
@@ -315,6 +352,10 @@ class Tagger:
                     topic, in_title, in_summary, found, hint_set, explain=True
                 )
                 reasons[topic.id] = tuple(why)
+        similar: dict[str, float] = {}
+        if self._similarity is not None:
+            similar = self._similarity.scores(title, summary)
+            self._add_similar(similar, found, tags, scores, reasons)
         alert_score = 0.0
         alert = False
         if tags:
@@ -323,6 +364,15 @@ class Tagger:
             alert = alert_score >= self._alert_threshold
             if alert:
                 reasons[ALERT] = tuple(why)
+            elif (
+                self._similar_alert is not None
+                and similar.get(ALERT, 0.0) >= self._similar_alert
+                and not question
+                and self._hedge_set.isdisjoint(in_title)
+                and self._question_set.isdisjoint(in_title)
+            ):
+                alert = True
+                reasons[ALERT] = (_similar_reason(ALERT, similar[ALERT]),)
         return TagResult(
             tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
         )
@@ -340,4 +390,5 @@ def load_tagger(overrides: Mapping[str, Any] | None = None) -> Tagger:
 
 @lru_cache(maxsize=8)
 def _load_tagger(overrides_json: str) -> Tagger:
-    return Tagger(load_taxonomy(json.loads(overrides_json)))
+    taxonomy = load_taxonomy(json.loads(overrides_json))
+    return Tagger(taxonomy, load_similarity() if taxonomy.similar else None)

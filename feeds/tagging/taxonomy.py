@@ -102,6 +102,8 @@ class TaxonomySpec(_Spec):
     groups: dict[str, Terms] = Field(default_factory=dict)
     topics: dict[str, TopicSpec] = Field(default_factory=dict)
     alert: AlertSpec = AlertSpec()
+    # The learned second opinion (feeds/tagging/similar.py) may add topics and the alert flag.
+    similar: bool = False
 
 
 # The overrides: the same keys, plus add_*/drop_* to edit a list instead of replacing it.
@@ -146,6 +148,7 @@ class TaxonomyOverride(_Spec):
     groups: dict[str, Terms] = Field(default_factory=dict)
     topics: dict[str, TopicOverride] = Field(default_factory=dict)
     alert: AlertOverride = AlertOverride()
+    similar: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,6 +180,7 @@ class Taxonomy:
 
     topics: tuple[Topic, ...]
     alert: AlertSpec
+    similar: bool = False
 
     def topic_ids(self) -> tuple[str, ...]:
         return tuple(topic.id for topic in self.topics)
@@ -318,6 +322,7 @@ def apply_overrides(spec: TaxonomySpec, overrides: Mapping[str, Any] | None) -> 
         groups={**spec.groups, **change.groups},
         topics=topics,
         alert=_override_alert(spec.alert, change.alert),
+        similar=change.similar if change.similar is not None else spec.similar,
     )
 
 
@@ -364,7 +369,7 @@ def build_taxonomy(spec: TaxonomySpec) -> Taxonomy:
                 rules=tuple(rules),
             )
         )
-    return Taxonomy(topics=tuple(topics), alert=spec.alert)
+    return Taxonomy(topics=tuple(topics), alert=spec.alert, similar=spec.similar)
 
 
 def load_taxonomy(overrides: Mapping[str, Any] | None = None) -> Taxonomy:
