@@ -152,13 +152,17 @@ class Tagger:
         self._similarity = similarity
         self._similar_outputs: tuple[tuple[str, float], ...] = ()
         if similarity is not None:
-            known = {*taxonomy.topic_ids(), ALERT}
+            known = {*taxonomy.topic_ids(), ALERT} - taxonomy.customised
             self._similar_outputs = tuple(
                 (name, threshold)
                 for name, threshold in similarity.thresholds.items()
                 if name in known and name != ALERT
             )
-        self._similar_alert = similarity.thresholds.get(ALERT) if similarity else None
+        self._similar_alert = (
+            similarity.thresholds.get(ALERT)
+            if similarity is not None and ALERT not in taxonomy.customised
+            else None
+        )
         alert = taxonomy.alert
         every_term: list[str] = [
             *alert.actors,
