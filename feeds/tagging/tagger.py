@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from feeds.tagging.alert import AlertRules, combine, first
 from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
 from feeds.tagging.similar import Similarity, load_similarity
@@ -25,12 +26,6 @@ WEAK_IN_TITLE = 0.3
 WEAK_IN_SUMMARY = 0.25
 RULE_SUMMARY_FACTOR = 0.9  # a rule whose anchor term is only in the summary
 HINT = 0.3
-ACTION_IN_TITLE = 0.8
-# Summaries narrate background ("…after the 2020 proclamation barred…"): an action found only
-# there is not enough alone, but is with a Federal Register document type or an enforcement act.
-ACTION_IN_SUMMARY = 0.45
-HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
-HEDGE_IN_SUMMARY = 0.8
 MAX_TERM_REASONS = 3
 
 
@@ -42,13 +37,6 @@ class TagResult:
     # Every topic with any evidence, tagged or not (for `tag --eval` and tuning).
     scores: Mapping[str, float] = field(default_factory=dict)
     alert_score: float = 0.0
-
-
-def _combine(weights: Iterable[float]) -> float:
-    missing = 1.0
-    for weight in weights:
-        missing *= 1.0 - weight
-    return round(1.0 - missing, 4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,14 +123,6 @@ def _similar_reason(name: str, score: float) -> str:
     return f"similar to labelled examples of {what}, score {score:.2f}"
 
 
-def _first(ordered: tuple[str, ...], found: set[str] | frozenset[str]) -> str:
-    """The first term of `ordered` that matched: reasons follow the taxonomy's order."""
-    matched = found.intersection(ordered) if len(found) < len(ordered) else found
-    if len(matched) == 1:
-        return next(iter(matched))
-    return next(term for term in ordered if term in matched)
-
-
 class Tagger:
     """A compiled taxonomy. Build it once (`load_tagger`); `tag` is cheap and thread-safe."""
 
@@ -168,6 +148,8 @@ class Tagger:
             *alert.actors,
             *alert.instruments,
             *alert.actions,
+            *alert.effects,
+            *alert.non_actors,
             *alert.acts,
             *alert.hedges,
             *alert.questions,
@@ -182,20 +164,7 @@ class Tagger:
         self._matcher = TermMatcher(expand_all(every_term))
         self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
         self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
-        self._actors = self._keys(alert.actors)
-        self._instruments = self._keys(alert.instruments)
-        self._actions = self._keys(alert.actions)
-        self._acts = self._keys(alert.acts)
-        self._act_set = frozenset(self._acts)
-        self._actor_set = frozenset(self._actors)
-        self._instrument_set = frozenset(self._instruments)
-        # A word that is an act ("charged") counts once, as the act.
-        self._action_set = frozenset(self._actions) - self._act_set
-        self._hedge_set = frozenset(self._keys(alert.hedges))
-        self._question_set = frozenset(self._keys(alert.questions))
-        self._explainer_set = frozenset(self._keys(alert.explainers))
-        self._doc_types = {name.casefold(): (name, w) for name, w in alert.doc_types.items()}
-        self._alert_threshold = alert.threshold
+        self._alert = AlertRules.compile(alert, self._keys)
 
     def _keys(self, terms: Iterable[str]) -> tuple[str, ...]:
         """Terms as matcher keys, a `~` term standing for all its forms."""
@@ -231,7 +200,7 @@ class Tagger:
                     reasons.append(f"term {self._quote(key)}")
         if not topic.exclude_set.isdisjoint(found):
             # Exclusions silence the weaker evidence; a strong term still speaks.
-            return _combine(weights), reasons
+            return combine(weights), reasons
         weak = topic.weak_set.intersection(found)
         if weak:
             for key in sorted(weak, key=topic.order.__getitem__) if len(weak) > 1 else weak:
@@ -251,13 +220,13 @@ class Tagger:
             in_head = not rule.anchor_set.isdisjoint(in_title)
             weights.append(rule.weight if in_head else rule.weight * RULE_SUMMARY_FACTOR)
             if explain:
-                parts = [_first(rule.anchors, found)] + [_first(g, found) for g in rule.groups]
+                parts = [first(rule.anchors, found)] + [first(g, found) for g in rule.groups]
                 reasons.append("context: " + " + ".join(self._quote(p) for p in parts))
         if topic.id in hints:
             weights.append(HINT)
             if explain:
                 reasons.append(f"hint: {topic.id}")
-        return _combine(weights), reasons
+        return combine(weights), reasons
 
     def _add_similar(
         self,
@@ -277,53 +246,6 @@ class Tagger:
                 continue
             tags[name] = scores[name] = round(score, 4)
             reasons[name] = (_similar_reason(name, score),)
-
-    def _alert(
-        self, in_title: Hits, found: set[str], doc_type: str | None, question: bool
-    ) -> tuple[float, list[str]]:
-        reasons: list[str] = []
-        weights: list[float] = []
-        grounded = False  # a government actor or instrument is named
-        doc = self._doc_types.get(doc_type.casefold()) if doc_type else None
-        if doc is not None:
-            weights.append(doc[1])
-            reasons.append(f"doc type: {doc[0]}")
-            grounded = doc[1] >= self._alert_threshold
-        actors = self._actor_set.intersection(found)
-        instruments = self._instrument_set.intersection(found)
-        if actors:
-            reasons.append(f"actor: {self._quote(_first(self._actors, actors))}")
-        if instruments:
-            reasons.append(f"instrument: {self._quote(_first(self._instruments, instruments))}")
-        # One word is not both the instrument and the action: "after US export ban" names a
-        # ban, it does not report one; "新规" alone is no actor.
-        grounded = grounded or bool(actors or (instruments - self._action_set.intersection(found)))
-        acts = self._act_set.intersection(found)
-        if acts:  # "sentenced", "indicted": the actor is implied by the act
-            grounded = True
-            title_acts = acts.intersection(in_title)
-            weights.append(ACTION_IN_TITLE if title_acts else ACTION_IN_SUMMARY)
-            reasons.append(f"act: {self._quote(_first(self._acts, title_acts or acts))}")
-        actions = self._action_set.intersection(found)
-        if actions:
-            title_actions = actions.intersection(in_title)
-            best = title_actions or actions
-            weights.append(ACTION_IN_TITLE if title_actions else ACTION_IN_SUMMARY)
-            reasons.append(f"action: {self._quote(_first(self._actions, best))}")
-        if not grounded:
-            return 0.0, reasons
-        score = _combine(weights)
-        hedges = self._hedge_set.intersection(found)
-        # "What the fee means for labs" is analysis; "What employers need to know about the
-        # final rule" explains news, and "would … under a proposal" describes one.
-        asks = not self._question_set.isdisjoint(in_title) and self._explainer_set.isdisjoint(
-            in_title
-        )
-        if question or asks or hedges.intersection(in_title):  # "Will the H-1B fee survive?"
-            score *= HEDGE_IN_TITLE
-        elif hedges:
-            score *= HEDGE_IN_SUMMARY
-        return round(score, 4), reasons
 
     def tag(
         self,
@@ -364,16 +286,14 @@ class Tagger:
         alert = False
         if tags:
             question = "?" in title or "？" in title
-            alert_score, why = self._alert(in_title, found, doc_type, question)
-            alert = alert_score >= self._alert_threshold
+            alert_score, why = self._alert.judge(in_title, found, doc_type, question, self._quote)
+            alert = alert_score >= self._alert.threshold
             if alert:
                 reasons[ALERT] = tuple(why)
             elif (
                 self._similar_alert is not None
                 and similar.get(ALERT, 0.0) >= self._similar_alert
-                and not question
-                and self._hedge_set.isdisjoint(in_title)
-                and self._question_set.isdisjoint(in_title)
+                and not self._alert.hedged_title(in_title, question)
             ):
                 alert = True
                 reasons[ALERT] = (_similar_reason(ALERT, similar[ALERT]),)

@@ -91,6 +91,8 @@ class AlertSpec(_Spec):
     instruments: Terms = ()
     actions: Terms = ()
     acts: Terms = ()
+    effects: Terms = ()
+    non_actors: Terms = ()
     hedges: Terms = ()
     questions: Terms = ()
     explainers: Terms = ()
@@ -133,6 +135,8 @@ class AlertOverride(_Spec):
     add_instruments: Terms = ()
     add_actions: Terms = ()
     add_acts: Terms = ()
+    add_effects: Terms = ()
+    add_non_actors: Terms = ()
     add_hedges: Terms = ()
     add_questions: Terms = ()
     add_explainers: Terms = ()
@@ -140,6 +144,8 @@ class AlertOverride(_Spec):
     drop_instruments: Terms = ()
     drop_actions: Terms = ()
     drop_acts: Terms = ()
+    drop_effects: Terms = ()
+    drop_non_actors: Terms = ()
     drop_hedges: Terms = ()
     drop_questions: Terms = ()
     drop_explainers: Terms = ()
@@ -280,9 +286,22 @@ def _override_topic(base: TopicSpec, change: TopicOverride, path: str, topic_id:
     )
 
 
+_ALERT_LISTS = (
+    "actors",
+    "instruments",
+    "actions",
+    "acts",
+    "effects",
+    "non_actors",
+    "hedges",
+    "questions",
+    "explainers",
+)
+
+
 def _override_alert(base: AlertSpec, change: AlertOverride) -> AlertSpec:
     lists: dict[str, tuple[str, ...]] = {}
-    for name in ("actors", "instruments", "actions", "acts", "hedges", "questions", "explainers"):
+    for name in _ALERT_LISTS:
         current: tuple[str, ...] = getattr(base, name)
         removed: tuple[str, ...] = getattr(change, f"drop_{name}")
         known = {term_key(term) for term in current}
