@@ -22,6 +22,10 @@ from dataclasses import dataclass
 from feeds.tagging.rules import Hits
 from feeds.tagging.taxonomy import AlertSpec
 
+# One piece of alert evidence: its kind, its vocabulary's places (None for a document type or
+# an explainer, reported as found), and the terms that matched.
+Ground = tuple[str, Mapping[str, int] | None, frozenset[str] | set[str]]
+
 ACTION_IN_TITLE = 0.8
 # Summaries narrate background ("…after the 2020 proclamation barred…"): an action found only
 # there is not enough alone, but is with a Federal Register document type or an enforcement act.
@@ -39,12 +43,20 @@ def combine(weights: Iterable[float]) -> float:
     return round(1.0 - missing, 4)
 
 
-def first(ordered: tuple[str, ...], found: set[str] | frozenset[str]) -> str:
-    """The first term of `ordered` that matched: reasons follow the taxonomy's order."""
-    matched = found.intersection(ordered) if len(found) < len(ordered) else found
+def first(ordered: Mapping[str, int], matched: set[str] | frozenset[str]) -> str:
+    """Of the terms that matched (all of them in `ordered`, term -> its place in the
+    taxonomy), the one that comes first: reasons follow the taxonomy's order."""
     if len(matched) == 1:
         return next(iter(matched))
-    return next(term for term in ordered if term in matched)
+    return min(matched, key=ordered.__getitem__)
+
+
+def places(keys: Iterable[str]) -> dict[str, int]:
+    """Each key's first place in `keys`."""
+    result: dict[str, int] = {}
+    for key in keys:
+        result.setdefault(key, len(result))
+    return result
 
 
 def _earliest(hits: Hits, keys: Iterable[str]) -> int | None:
@@ -57,10 +69,14 @@ class AlertRules:
     """The [alert] vocabulary as matcher keys, ready to judge one item."""
 
     threshold: float
-    actors: tuple[str, ...]
-    instruments: tuple[str, ...]
-    acts: tuple[str, ...]
-    actions: tuple[str, ...]
+    actors: Mapping[str, int]  # key -> place in the taxonomy, for reasons
+    instruments: Mapping[str, int]
+    acts: Mapping[str, int]
+    actions: Mapping[str, int]
+    actor_set: frozenset[str]  # the same as sets, for matching
+    instrument_set: frozenset[str]
+    act_set: frozenset[str]
+    action_set: frozenset[str]
     effects: frozenset[str]
     non_actors: frozenset[str]
     hedges: frozenset[str]
@@ -76,12 +92,17 @@ class AlertRules:
         effects = frozenset(keys(spec.effects)) - set(acts)
         # A word that is an act ("charged") counts once, as the act.
         actions = tuple(k for k in keys((*spec.actions, *spec.effects)) if k not in acts)
+        actors, instruments = keys(spec.actors), keys(spec.instruments)
         return cls(
             threshold=spec.threshold,
-            actors=keys(spec.actors),
-            instruments=keys(spec.instruments),
-            acts=acts,
-            actions=actions,
+            actors=places(actors),
+            instruments=places(instruments),
+            acts=places(acts),
+            actions=places(actions),
+            actor_set=frozenset(actors),
+            instrument_set=frozenset(instruments),
+            act_set=frozenset(acts),
+            action_set=frozenset(actions),
             effects=effects,
             non_actors=frozenset(keys(spec.non_actors)),
             hedges=frozenset(keys(spec.hedges)),
@@ -107,42 +128,38 @@ class AlertRules:
         subject = _earliest(in_title, self.non_actors.intersection(in_title))
         if verb is None or subject is None or subject > verb:
             return False
-        actor = _earliest(in_title, self.actors)
+        actor = _earliest(in_title, self.actor_set.intersection(in_title))
         return actor is None or actor > verb
 
     def judge(
-        self,
-        in_title: Hits,
-        found: set[str],
-        doc_type: str | None,
-        question: bool,
-        quote: Callable[[str], str],
-    ) -> tuple[float, list[str]]:
-        """The alert score and its reasons."""
-        reasons: list[str] = []
+        self, in_title: Hits, found: set[str], doc_type: str | None, question: bool
+    ) -> tuple[float, list[Ground]]:
+        """The alert score and its evidence, (kind, its terms' places, what matched), which
+        `reasons` turns into words (only an alert needs them)."""
+        evidence: list[Ground] = []
         weights: list[float] = []
         grounded = False  # a government actor or instrument is named
         doc = self.doc_types.get(doc_type.casefold()) if doc_type else None
         if doc is not None:
             weights.append(doc[1])
-            reasons.append(f"doc type: {doc[0]}")
+            evidence.append(("doc type", None, {doc[0]}))
             grounded = doc[1] >= self.threshold
-        actors = found.intersection(self.actors)
-        instruments = found.intersection(self.instruments)
+        actors = self.actor_set.intersection(found)
+        instruments = self.instrument_set.intersection(found)
         if actors:
-            reasons.append(f"actor: {quote(first(self.actors, actors))}")
+            evidence.append(("actor", self.actors, actors))
         if instruments:
-            reasons.append(f"instrument: {quote(first(self.instruments, instruments))}")
-        actions = found.intersection(self.actions)
+            evidence.append(("instrument", self.instruments, instruments))
+        actions = set(self.action_set.intersection(found))
         # One word is not both the instrument and the action: "after US export ban" names a
         # ban, it does not report one.
         grounded = grounded or bool(actors or (instruments - actions))
-        acts = found.intersection(self.acts)
+        acts = self.act_set.intersection(found)
         if acts:  # "sentenced", "indicted": the actor is implied by the act
             grounded = True
             title_acts = acts.intersection(in_title)
             weights.append(ACTION_IN_TITLE if title_acts else ACTION_IN_SUMMARY)
-            reasons.append(f"act: {quote(first(self.acts, title_acts or acts))}")
+            evidence.append(("act", self.acts, title_acts or acts))
         if actions:
             title_actions = actions.intersection(in_title)
             if title_actions and self._others_decision(in_title, title_actions):
@@ -150,16 +167,31 @@ class AlertRules:
                 title_actions &= self.effects
             if actions:
                 weights.append(ACTION_IN_TITLE if title_actions else ACTION_IN_SUMMARY)
-                reasons.append(f"action: {quote(first(self.actions, title_actions or actions))}")
+                evidence.append(("action", self.actions, title_actions or actions))
         explainers = self.explainers.intersection(in_title)
         if explainers:
             weights.append(EXPLAINER_IN_TITLE)
-            reasons.append(f"explainer: {quote(next(iter(sorted(explainers))))}")
+            evidence.append(("explainer", None, {min(explainers)}))
         if not grounded:
-            return 0.0, reasons
+            return 0.0, evidence
         score = combine(weights)
         if self.hedged_title(in_title, question):
             score *= HEDGE_IN_TITLE
         elif not self.hedges.isdisjoint(found):
             score *= HEDGE_IN_SUMMARY
-        return round(score, 4), reasons
+        return round(score, 4), evidence
+
+    @staticmethod
+    def reasons(
+        evidence: list[Ground],
+        quote: Callable[[str], str],
+    ) -> tuple[str, ...]:
+        """`doc type: Rule`, `actor: "State Department"`, `action: "revokes"`, …"""
+        said = []
+        for kind, ordered, matched in evidence:
+            if ordered is None:  # a document type, or an explainer: one item
+                value = next(iter(matched))
+                said.append(f"{kind}: {value}" if kind == "doc type" else f"{kind}: {quote(value)}")
+            else:
+                said.append(f"{kind}: {quote(first(ordered, matched))}")
+        return tuple(said)

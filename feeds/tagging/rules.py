@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
+from itertools import compress
 from typing import Any
 
 import opencc
@@ -121,12 +122,11 @@ class _WordTrie:
         return found
 
     def scan(self, words: list[str], starts: list[int], hits: Hits) -> None:
-        root = self.root
         count = len(words)
-        for index in range(count):
-            node = root.get(words[index])
-            if node is None:
-                continue
+        nodes = list(map(self.root.get, words))
+        # Most words start no term: compress skips them without a Python-level step.
+        for index in compress(range(count), nodes):
+            node = nodes[index]
             start = starts[index]
             following = index
             while node is not None:
@@ -213,12 +213,10 @@ class TermMatcher:
     def find(self, text: str) -> Hits:
         """Each term key found in `text` → the positions where it starts."""
         hits: Hits = {}
-        words: list[str] = []
-        starts: list[int] = []
-        for word in _WORD.finditer(text):
-            words.append(word.group())
-            starts.append(word.start())
-        if words:
+        matches = list(_WORD.finditer(text))
+        if matches:
+            words = [match.group() for match in matches]
+            starts = [match.start() for match in matches]
             self._exact.scan(words, starts, hits)
             lower_words = _WORD.findall(text.lower()) if text.isascii() else []
             if len(lower_words) != len(words):  # non-ASCII letters can lower-case into ASCII
@@ -245,3 +243,7 @@ class TermMatcher:
 
     def display(self, key: str) -> str:
         return self._display.get(key, key)
+
+    def term_keys(self) -> Iterable[str]:
+        """Every term key the matcher can report."""
+        return self._display.keys()

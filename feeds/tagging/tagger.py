@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from feeds.tagging.alert import AlertRules, combine, first
+from feeds.tagging.alert import AlertRules, combine, first, places
 from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
-from feeds.tagging.similar import Similarity, load_similarity
+from feeds.tagging.similar import Similarity, load_similarity, log_odds, probability
 from feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
 
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
@@ -41,13 +41,26 @@ class TagResult:
 
 @dataclass(frozen=True, slots=True)
 class _CompiledRule:
-    anchors: tuple[str, ...]
+    anchors: Mapping[str, int]  # term key -> place, for reasons
     anchor_set: frozenset[str]
-    groups: tuple[tuple[str, ...], ...]
+    groups: tuple[Mapping[str, int], ...]
     group_sets: tuple[frozenset[str], ...]
     weight: float
     near: int | None
     after: bool
+
+
+@dataclass(slots=True)
+class _Found:
+    """What one text holds for one topic, gathered in one pass over its terms."""
+
+    strong: list[str] = field(default_factory=list)
+    weak: list[str] = field(default_factory=list)
+    excluded: bool = False
+    anchored: set[int] = field(default_factory=set)  # rule numbers
+
+
+STRONG, WEAK, EXCLUDE, ANCHOR = range(4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,9 +107,9 @@ def _compile_topic(
         groups = tuple(keys(group) for group in rule.groups)
         rules.append(
             _CompiledRule(
-                anchors=anchors,
+                anchors=places(anchors),
                 anchor_set=frozenset(anchors),
-                groups=groups,
+                groups=tuple(places(g) for g in groups),
                 group_sets=tuple(frozenset(g) for g in groups),
                 weight=rule.weight,
                 near=rule.near,
@@ -130,19 +143,19 @@ class Tagger:
         self.taxonomy = taxonomy
         # The second opinion adds only what it has a threshold for, and only default topics.
         self._similarity = similarity
-        self._similar_outputs: tuple[tuple[str, float], ...] = ()
+        # (output number, topic id, threshold as log-odds) for the topics it may add
+        self._similar_outputs: tuple[tuple[int, str, float], ...] = ()
+        self._similar_alert: tuple[int, float] | None = None
         if similarity is not None:
             known = {*taxonomy.topic_ids(), ALERT} - taxonomy.customised
-            self._similar_outputs = tuple(
-                (name, threshold)
-                for name, threshold in similarity.thresholds.items()
-                if name in known and name != ALERT
-            )
-        self._similar_alert = (
-            similarity.thresholds.get(ALERT)
-            if similarity is not None and ALERT not in taxonomy.customised
-            else None
-        )
+            for number, name in enumerate(similarity.outputs):
+                threshold = similarity.thresholds.get(name)
+                if threshold is None or name not in known:
+                    continue
+                if name == ALERT:
+                    self._similar_alert = (number, log_odds(threshold))
+                else:
+                    self._similar_outputs += ((number, name, log_odds(threshold)),)
         alert = taxonomy.alert
         every_term: list[str] = [
             *alert.actors,
@@ -162,8 +175,22 @@ class Tagger:
                 for group in rule.groups:
                     every_term += group
         self._matcher = TermMatcher(expand_all(every_term))
+        display = self._matcher.display
+        self._quoted = {key: f'"{display(key)}"' for key in self._matcher.term_keys()}
         self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
         self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
+        # term key -> (topic number, STRONG/WEAK/EXCLUDE/ANCHOR, rule number or -1)
+        index: dict[str, set[tuple[int, int, int]]] = {}
+        for number, compiled in enumerate(self._topics):
+            for kind, keys in ((STRONG, compiled.terms), (WEAK, compiled.weak)):
+                for key in keys:
+                    index.setdefault(key, set()).add((number, kind, -1))
+            for key in compiled.exclude:
+                index.setdefault(key, set()).add((number, EXCLUDE, -1))
+            for rule_number, compiled_rule in enumerate(compiled.rules):
+                for key in compiled_rule.anchors:
+                    index.setdefault(key, set()).add((number, ANCHOR, rule_number))
+        self._index = {key: tuple(sorted(entries)) for key, entries in index.items()}
         self._alert = AlertRules.compile(alert, self._keys)
 
     def _keys(self, terms: Iterable[str]) -> tuple[str, ...]:
@@ -176,40 +203,55 @@ class Tagger:
         return self.taxonomy.topic_ids()
 
     def _quote(self, key: str) -> str:
-        return f'"{self._matcher.display(key)}"'
+        quoted = self._quoted.get(key)
+        return quoted if quoted is not None else f'"{self._matcher.display(key)}"'
 
-    def _topic_evidence(
+    def _gather(self, found: set[str]) -> dict[int, _Found]:
+        """One pass over the terms found sorts them by what they are to which topic."""
+        held: dict[int, _Found] = {}
+        index = self._index
+        for key in found:
+            for number, kind, rule in index.get(key, ()):
+                evidence = held.get(number)
+                if evidence is None:
+                    evidence = held[number] = _Found()
+                if kind == ANCHOR:
+                    evidence.anchored.add(rule)
+                elif kind == STRONG:
+                    evidence.strong.append(key)
+                elif kind == WEAK:
+                    evidence.weak.append(key)
+                else:
+                    evidence.excluded = True
+        return held
+
+    def _topic_score(
         self,
         topic: _CompiledTopic,
         in_title: Hits,
         in_summary: Hits,
         found: set[str],
-        hints: frozenset[str],
         *,
-        explain: bool,
-    ) -> tuple[float, list[str]]:
-        """The topic's score, and with `explain` the reasons (only tagged topics need them)."""
+        hints: frozenset[str],
+        held: _Found,
+    ) -> tuple[float, list[_CompiledRule]]:
+        """The topic's score, and the context rules that applied (for its reasons)."""
         weights: list[float] = []
-        reasons: list[str] = []
-        strong = topic.term_set.intersection(found)
+        applied: list[_CompiledRule] = []
+        strong = held.strong
         if strong:
             ordered = sorted(strong, key=topic.order.__getitem__) if len(strong) > 1 else strong
             for key in ordered:
                 weights.append(STRONG_IN_TITLE if key in in_title else STRONG_IN_SUMMARY)
-                if explain and len(reasons) < MAX_TERM_REASONS:
-                    reasons.append(f"term {self._quote(key)}")
-        if not topic.exclude_set.isdisjoint(found):
+        if held.excluded:
             # Exclusions silence the weaker evidence; a strong term still speaks.
-            return combine(weights), reasons
-        weak = topic.weak_set.intersection(found)
+            return combine(weights), applied
+        weak = held.weak
         if weak:
             for key in sorted(weak, key=topic.order.__getitem__) if len(weak) > 1 else weak:
                 weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
-                if explain:
-                    reasons.append(f"weak term {self._quote(key)}")
-        for rule in topic.rules:
-            if rule.anchor_set.isdisjoint(found):
-                continue
+        for index in sorted(held.anchored) if len(held.anchored) > 1 else held.anchored:
+            rule = topic.rules[index]
             if any(group.isdisjoint(found) for group in rule.group_sets):
                 continue
             if rule.near is not None and not (
@@ -219,18 +261,41 @@ class Tagger:
                 continue
             in_head = not rule.anchor_set.isdisjoint(in_title)
             weights.append(rule.weight if in_head else rule.weight * RULE_SUMMARY_FACTOR)
-            if explain:
-                parts = [first(rule.anchors, found)] + [first(g, found) for g in rule.groups]
-                reasons.append("context: " + " + ".join(self._quote(p) for p in parts))
+            applied.append(rule)
         if topic.id in hints:
             weights.append(HINT)
-            if explain:
-                reasons.append(f"hint: {topic.id}")
-        return combine(weights), reasons
+        return combine(weights), applied
+
+    def _topic_reasons(
+        self,
+        topic: _CompiledTopic,
+        found: set[str],
+        *,
+        hints: frozenset[str],
+        held: _Found,
+        applied: list[_CompiledRule],
+    ) -> tuple[str, ...]:
+        """Why a tagged topic was tagged, in the order of the evidence."""
+        quote = self._quote
+        order = topic.order.__getitem__
+        reasons = [f"term {quote(key)}" for key in sorted(held.strong, key=order)]
+        del reasons[MAX_TERM_REASONS:]
+        if not held.excluded:
+            reasons += [f"weak term {quote(key)}" for key in sorted(held.weak, key=order)]
+            for rule in applied:
+                parts = [first(rule.anchors, rule.anchor_set.intersection(found))]
+                parts += [
+                    first(places, group.intersection(found))
+                    for places, group in zip(rule.groups, rule.group_sets, strict=True)
+                ]
+                reasons.append("context: " + " + ".join(quote(part) for part in parts))
+        if topic.id in hints:
+            reasons.append(f"hint: {topic.id}")
+        return tuple(reasons)
 
     def _add_similar(
         self,
-        similar: Mapping[str, float],
+        logits: Sequence[float],
         found: set[str],
         tags: dict[str, float],
         scores: dict[str, float],
@@ -238,12 +303,12 @@ class Tagger:
     ) -> None:
         """Topics the rules missed and the model is confident of; never one the rules exclude
         ("talent show" still silences talent-programs)."""
-        for name, threshold in self._similar_outputs:
-            score = similar.get(name, 0.0)
-            if name in tags or score < threshold:
+        for number, name, threshold in self._similar_outputs:
+            if name in tags or logits[number] < threshold:
                 continue
             if not self._exclusions[name].isdisjoint(found):
                 continue
+            score = probability(logits[number])
             tags[name] = scores[name] = round(score, 4)
             reasons[name] = (_similar_reason(name, score),)
 
@@ -263,40 +328,46 @@ class Tagger:
         tags: dict[str, float] = {}
         scores: dict[str, float] = {}
         reasons: dict[str, tuple[str, ...]] = {}
-        for topic in self._topics:
-            if topic.triggers.isdisjoint(found) and topic.id not in hint_set:
-                continue
-            score, _ = self._topic_evidence(
-                topic, in_title, in_summary, found, hint_set, explain=False
+        held = self._gather(found)
+        for number, topic in enumerate(self._topics):
+            evidence = held.get(number)
+            if evidence is None:
+                if topic.id not in hint_set:
+                    continue
+                evidence = _Found()
+            score, applied = self._topic_score(
+                topic, in_title, in_summary, found, hints=hint_set, held=evidence
             )
             if score <= 0:
                 continue
             scores[topic.id] = score
             if score >= topic.threshold:
                 tags[topic.id] = score
-                _, why = self._topic_evidence(
-                    topic, in_title, in_summary, found, hint_set, explain=True
+                reasons[topic.id] = self._topic_reasons(
+                    topic, found, hints=hint_set, held=evidence, applied=applied
                 )
-                reasons[topic.id] = tuple(why)
-        similar: dict[str, float] = {}
+        logits = None
         if self._similarity is not None:
-            similar = self._similarity.scores(title, summary)
-            self._add_similar(similar, found, tags, scores, reasons)
+            logits = self._similarity.logits(title, summary)
+            if logits is not None:
+                self._add_similar(logits, found, tags, scores, reasons)
         alert_score = 0.0
         alert = False
         if tags:
             question = "?" in title or "？" in title
-            alert_score, why = self._alert.judge(in_title, found, doc_type, question, self._quote)
+            alert_score, grounds = self._alert.judge(in_title, found, doc_type, question)
             alert = alert_score >= self._alert.threshold
             if alert:
-                reasons[ALERT] = tuple(why)
+                reasons[ALERT] = self._alert.reasons(grounds, self._quote)
             elif (
-                self._similar_alert is not None
-                and similar.get(ALERT, 0.0) >= self._similar_alert
+                logits is not None
+                and self._similar_alert is not None
+                and logits[self._similar_alert[0]] >= self._similar_alert[1]
                 and not self._alert.hedged_title(in_title, question)
             ):
                 alert = True
-                reasons[ALERT] = (_similar_reason(ALERT, similar[ALERT]),)
+                score = probability(logits[self._similar_alert[0]])
+                reasons[ALERT] = (_similar_reason(ALERT, score),)
         return TagResult(
             tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
         )
