@@ -96,7 +96,7 @@ def test_devset_meets_the_targets() -> None:
 
 
 def test_evaluation_counts_and_confusions() -> None:
-    tagger = load_tagger({"similar": False})
+    tagger = load_tagger()
     examples = [
         Example("H-1B lottery opens", tags=frozenset({"visa-policy"})),
         Example("Talent show finals tonight"),  # a true negative

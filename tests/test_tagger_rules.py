@@ -10,9 +10,7 @@ from feeds.tagging.rules import TermMatcher, chinese_forms
 
 @pytest.fixture(scope="module")
 def tagger() -> Tagger:
-    """The rules alone: these tests pin what each kind of rule does (the learned second
-    opinion has its own tests, tests/test_tagger_similar.py)."""
-    return load_tagger({"similar": False})
+    return load_tagger()
 
 
 def _terms(matcher: TermMatcher, text: str) -> set[str]:

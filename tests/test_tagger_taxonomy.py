@@ -60,7 +60,7 @@ def test_override_adds_a_topic() -> None:
 
 
 def test_override_adds_and_drops_terms_of_an_existing_topic() -> None:
-    default = load_tagger({"similar": False})
+    default = load_tagger()
     assert "visa-policy" in default.tag("Green card waits grow for engineers").tags
     assert "visa-policy" not in default.tag("K-1 visa backlog grows for fiancés").tags
 
@@ -110,7 +110,7 @@ def test_override_adds_an_exclusion_and_a_context_rule() -> None:
 
 def test_override_extends_the_alert_vocabulary() -> None:
     title = "USCIS sunsets the H-1B pilot program"
-    assert load_tagger({"similar": False}).tag(title).alert is False
+    assert load_tagger().tag(title).alert is False
     tagger = load_tagger({"alert": {"add_actions": ["sunsets"]}})
     result = tagger.tag(title)
     assert result.alert is True

@@ -16,7 +16,6 @@ from typing import Any
 from feeds.tagging.alert import AlertRules, combine, first, places
 from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
-from feeds.tagging.similar import Similarity, load_similarity, log_odds, probability
 from feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
 
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
@@ -131,31 +130,11 @@ def _compile_topic(
     )
 
 
-def _similar_reason(name: str, score: float) -> str:
-    what = "alerts" if name == ALERT else name
-    return f"similar to labelled examples of {what}, score {score:.2f}"
-
-
 class Tagger:
     """A compiled taxonomy. Build it once (`load_tagger`); `tag` is cheap and thread-safe."""
 
-    def __init__(self, taxonomy: Taxonomy, similarity: Similarity | None = None) -> None:
+    def __init__(self, taxonomy: Taxonomy) -> None:
         self.taxonomy = taxonomy
-        # The second opinion adds only what it has a threshold for, and only default topics.
-        self._similarity = similarity
-        # (output number, topic id, threshold as log-odds) for the topics it may add
-        self._similar_outputs: tuple[tuple[int, str, float], ...] = ()
-        self._similar_alert: tuple[int, float] | None = None
-        if similarity is not None:
-            known = {*taxonomy.topic_ids(), ALERT} - taxonomy.customised
-            for number, name in enumerate(similarity.outputs):
-                threshold = similarity.thresholds.get(name)
-                if threshold is None or name not in known:
-                    continue
-                if name == ALERT:
-                    self._similar_alert = (number, log_odds(threshold))
-                else:
-                    self._similar_outputs += ((number, name, log_odds(threshold)),)
         alert = taxonomy.alert
         every_term: list[str] = [
             *alert.actors,
@@ -293,25 +272,6 @@ class Tagger:
             reasons.append(f"hint: {topic.id}")
         return tuple(reasons)
 
-    def _add_similar(
-        self,
-        logits: Sequence[float],
-        found: set[str],
-        tags: dict[str, float],
-        scores: dict[str, float],
-        reasons: dict[str, tuple[str, ...]],
-    ) -> None:
-        """Topics the rules missed and the model is confident of; never one the rules exclude
-        ("talent show" still silences talent-programs)."""
-        for number, name, threshold in self._similar_outputs:
-            if name in tags or logits[number] < threshold:
-                continue
-            if not self._exclusions[name].isdisjoint(found):
-                continue
-            score = probability(logits[number])
-            tags[name] = scores[name] = round(score, 4)
-            reasons[name] = (_similar_reason(name, score),)
-
     def tag(
         self,
         title: str,
@@ -346,11 +306,6 @@ class Tagger:
                 reasons[topic.id] = self._topic_reasons(
                     topic, found, hints=hint_set, held=evidence, applied=applied
                 )
-        logits = None
-        if self._similarity is not None:
-            logits = self._similarity.logits(title, summary)
-            if logits is not None:
-                self._add_similar(logits, found, tags, scores, reasons)
         alert_score = 0.0
         alert = False
         if tags:
@@ -359,15 +314,6 @@ class Tagger:
             alert = alert_score >= self._alert.threshold
             if alert:
                 reasons[ALERT] = self._alert.reasons(grounds, self._quote)
-            elif (
-                logits is not None
-                and self._similar_alert is not None
-                and logits[self._similar_alert[0]] >= self._similar_alert[1]
-                and not self._alert.hedged_title(in_title, question)
-            ):
-                alert = True
-                score = probability(logits[self._similar_alert[0]])
-                reasons[ALERT] = (_similar_reason(ALERT, score),)
         return TagResult(
             tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
         )
@@ -385,5 +331,4 @@ def load_tagger(overrides: Mapping[str, Any] | None = None) -> Tagger:
 
 @lru_cache(maxsize=8)
 def _load_tagger(overrides_json: str) -> Tagger:
-    taxonomy = load_taxonomy(json.loads(overrides_json))
-    return Tagger(taxonomy, load_similarity() if taxonomy.similar else None)
+    return Tagger(load_taxonomy(json.loads(overrides_json)))

@@ -104,11 +104,6 @@ class TaxonomySpec(_Spec):
     groups: dict[str, Terms] = Field(default_factory=dict)
     topics: dict[str, TopicSpec] = Field(default_factory=dict)
     alert: AlertSpec = AlertSpec()
-    # The learned second opinion (feeds/tagging/similar.py) may add topics and the alert flag.
-    similar: bool = True
-    # Set by apply_overrides: what the config redefined ("alert" included). The second
-    # opinion learned the shipped definitions, so it leaves these to their rules.
-    customised: frozenset[str] = frozenset()
 
 
 # The overrides: the same keys, plus add_*/drop_* to edit a list instead of replacing it.
@@ -157,7 +152,6 @@ class TaxonomyOverride(_Spec):
     groups: dict[str, Terms] = Field(default_factory=dict)
     topics: dict[str, TopicOverride] = Field(default_factory=dict)
     alert: AlertOverride = AlertOverride()
-    similar: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,8 +183,6 @@ class Taxonomy:
 
     topics: tuple[Topic, ...]
     alert: AlertSpec
-    similar: bool = True
-    customised: frozenset[str] = frozenset()
 
     def topic_ids(self) -> tuple[str, ...]:
         return tuple(topic.id for topic in self.topics)
@@ -326,13 +318,7 @@ def apply_overrides(spec: TaxonomySpec, overrides: Mapping[str, Any] | None) -> 
     except ValidationError as exc:
         raise ConfigError(_validation_message(exc, "taxonomy")) from None
     topics = dict(spec.topics)
-    customised = set(spec.customised)
-    if change.groups:  # shared vocabulary: every topic's rules may change
-        customised.update(spec.topics)
-    if change.alert != AlertOverride():
-        customised.add(ALERT)
     for topic_id, topic_change in change.topics.items():
-        customised.add(topic_id)
         path = f"taxonomy.topics.{topic_id}"
         if topic_id == ALERT or not _TOPIC_ID.fullmatch(topic_id):
             raise _fail(path, "a topic id is lower-case letters, digits and hyphens, not 'alert'")
@@ -351,8 +337,6 @@ def apply_overrides(spec: TaxonomySpec, overrides: Mapping[str, Any] | None) -> 
         groups={**spec.groups, **change.groups},
         topics=topics,
         alert=_override_alert(spec.alert, change.alert),
-        similar=change.similar if change.similar is not None else spec.similar,
-        customised=frozenset(customised),
     )
 
 
@@ -399,9 +383,7 @@ def build_taxonomy(spec: TaxonomySpec) -> Taxonomy:
                 rules=tuple(rules),
             )
         )
-    return Taxonomy(
-        topics=tuple(topics), alert=spec.alert, similar=spec.similar, customised=spec.customised
-    )
+    return Taxonomy(topics=tuple(topics), alert=spec.alert)
 
 
 def load_taxonomy(overrides: Mapping[str, Any] | None = None) -> Taxonomy:
