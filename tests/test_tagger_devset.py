@@ -1,8 +1,11 @@
-"""The development set: its shape, and the targets the tagger must meet on it.
+"""The labelled sets: their shape, and the figures the tagger must keep on them.
 
 tests/data/tagger_devset.jsonl is what the rules were tuned on. tests/data/tagger_heldout.jsonl
-was written before any rule and is only reported (README, `talentbrief tag --eval`), never
-tuned on; its shape is checked here, its score is not.
+(issue 3) and tests/data/tagger_heldout2.jsonl (issue 9) were written before the rules they
+test and never tuned on (TAGGER_SETS.md; bench/RESULTS.md tells how often the second was
+scored). Their figures are pinned here only as floors against regression, at what the rules
+reach, not as targets to tune towards: the issue-9 targets on tagger_heldout2 (macro-F1 ≥
+0.90, alert precision ≥ 0.90, alert recall ≥ 0.85, every topic's recall ≥ 0.80) are not met.
 """
 
 from __future__ import annotations
@@ -90,9 +93,25 @@ def test_the_sets_do_not_share_headlines() -> None:
 def test_devset_meets_the_targets() -> None:
     evaluation = evaluate(load_tagger(), _examples(_rows(DEVSET)))
     report = json.dumps(evaluation.as_json()["per_tag"], indent=1)
-    assert evaluation.macro_f1 >= 0.90, report
-    assert evaluation.alert_precision >= 0.90
-    assert evaluation.alert_recall >= 0.80
+    assert evaluation.macro_f1 >= 0.97, report
+    assert evaluation.alert_precision >= 0.95
+    assert evaluation.alert_recall >= 0.93
+    assert min(score.recall for score in evaluation.per_tag.values()) >= 0.95, report
+
+
+@pytest.mark.parametrize(
+    ("path", "macro_f1", "alert_precision", "alert_recall", "topic_recall"),
+    [(HELDOUT, 0.95, 0.90, 0.94, 0.77), (HELDOUT2, 0.87, 0.87, 0.69, 0.59)],
+)
+def test_heldout_figures_do_not_fall(
+    path: Path, macro_f1: float, alert_precision: float, alert_recall: float, topic_recall: float
+) -> None:
+    evaluation = evaluate(load_tagger(), _examples(_rows(path)))
+    report = json.dumps(evaluation.as_json()["per_tag"], indent=1)
+    assert evaluation.macro_f1 >= macro_f1, report
+    assert evaluation.alert_precision >= alert_precision
+    assert evaluation.alert_recall >= alert_recall
+    assert min(score.recall for score in evaluation.per_tag.values()) >= topic_recall, report
 
 
 def test_evaluation_counts_and_confusions() -> None:
@@ -110,5 +129,14 @@ def test_evaluation_counts_and_confusions() -> None:
     assert (mobility.support, mobility.predicted, mobility.precision) == (0, 1, 0.0)
     assert evaluation.missed == {"visa-policy": {"student-mobility": 1}}
     assert evaluation.spurious == {"student-mobility": {"visa-policy": 1}}
+    # rows: labelled; columns: tagged. Two visa-policy hits, one visa-policy item tagged
+    # student-mobility instead, one negative left untagged.
+    assert evaluation.matrix == {
+        "visa-policy": {"visa-policy": 2, "student-mobility": 1},
+        "(none)": {"(none)": 1},
+    }
+    names, rows = evaluation.confusion_table()
+    assert names[-1] == "(none)" and "visa-policy" in names
+    assert dict(rows)["visa-policy"][names.index("student-mobility")] == 1
     assert (evaluation.alert_precision, evaluation.alert_recall) == (1.0, 1.0)
     assert evaluation.worst[0].title == "Open Doors: Chinese students fall"

@@ -296,12 +296,13 @@ def _override_alert(base: AlertSpec, change: AlertOverride) -> AlertSpec:
     for name in _ALERT_LISTS:
         current: tuple[str, ...] = getattr(base, name)
         removed: tuple[str, ...] = getattr(change, f"drop_{name}")
-        known = {term_key(term) for term in current}
+        known = {term_key(term) for term in current} | {_base_key(term) for term in current}
         for term in removed:
             if term_key(term) not in known:
                 raise _fail(f"taxonomy.alert.drop_{name}", f"{term!r} is not one of the {name}")
         added: tuple[str, ...] = getattr(change, f"add_{name}")
-        lists[name] = _unique(_drop((*current, *added), {term_key(t) for t in removed}))
+        dropped = {term_key(t) for t in removed} | {_base_key(t) for t in removed}
+        lists[name] = _unique(_drop((*current, *added), dropped))
     return AlertSpec(
         threshold=change.threshold if change.threshold is not None else base.threshold,
         doc_types={**base.doc_types, **change.doc_types},
