@@ -49,14 +49,17 @@ class _CompiledRule:
     after: bool
 
 
-@dataclass(slots=True)
 class _Found:
-    """What one text holds for one topic, gathered in one pass over its terms."""
+    """What one text holds for one topic, gathered in one pass over its terms. (A plain
+    class: made several times per item, and a dataclass's default factories cost more.)"""
 
-    strong: list[str] = field(default_factory=list)
-    weak: list[str] = field(default_factory=list)
-    excluded: bool = False
-    anchored: set[int] = field(default_factory=set)  # rule numbers
+    __slots__ = ("anchored", "excluded", "strong", "weak")
+
+    def __init__(self) -> None:
+        self.strong: list[str] = []
+        self.weak: list[str] = []
+        self.excluded = False
+        self.anchored: set[int] = set()  # rule numbers
 
 
 STRONG, WEAK, EXCLUDE, ANCHOR = range(4)
