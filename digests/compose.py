@@ -40,22 +40,28 @@ def build_digest(
     window_start: datetime,
     window_end: datetime,
     weekly: bool = False,
+    earlier: Sequence[StoredItem] = (),
 ) -> Digest:
+    """`earlier`: items shown in the channel's earlier digests; an event among them is not
+    shown again because another outlet wrote it up since (a new stage of it is)."""
     zone = ZoneInfo(timezone)
+    clusters = cluster_items(items, earlier=earlier)
     entries = [
         Entry(
             item=cluster.representative,
             also=cluster.also,
             item_ids=tuple(item.id for item in cluster.items),
+            others=cluster.others,
         )
-        for cluster in cluster_items(items)
+        for cluster in clusters
+        if not cluster.shown_before
     ]
     ranked = rank_entries(entries, topics)
     omitted = len(ranked) - min(len(ranked), max_items)
-    shown = [replace(e, topic=primary_topic(e.item, topics)) for e in ranked[:max_items]]
+    shown = [replace(e, topic=primary_topic(e.tags, topics)) for e in ranked[:max_items]]
     by_section: dict[str, list[Entry]] = {}
     for entry in shown:
-        key = ALERTS if entry.item.alert else (entry.topic or OTHER)
+        key = ALERTS if entry.alert else (entry.topic or OTHER)
         by_section.setdefault(key, []).append(entry)
     sections = tuple(
         Section(key=key, title=topic_title(key), entries=tuple(by_section[key]))
@@ -84,4 +90,5 @@ def build_digest(
         window_end=window_end,
         omitted=omitted,
         weekly=weekly,
+        repeated=len(clusters) - len(entries),
     )

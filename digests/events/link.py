@@ -1,0 +1,238 @@
+"""Which tellings tell the same event: weighted overlap of their features, then grouping.
+
+Two tellings are *linked* when, within `WINDOW_SECONDS` of each other, their stages agree (a
+conviction is not the indictment), they do not name different institutions, and either
+
+- their titles are near-copies (a syndicated story, an aggregator's copy), or
+- they share an *anchor* (a specific concept of the lexicon, a number, a name) and the cosine
+  of their feature vectors reaches `SAME_LANGUAGE` (`CROSS_LANGUAGE` for an English and a
+  Chinese telling, whose vectors are cut to what both languages can share: concepts, numbers,
+  names), and what they share weighs at least `MIN_EVIDENCE` before rarity.
+
+A feature's weight in the vector is its weight in the telling × its rarity among the tellings
+being grouped (an IDF with a prior of `PRIOR_DOCUMENTS` tellings that share nothing, so that
+rarity means little among a handful of items).
+
+Links are taken strongest first and join two groups only when every stage in the joined group
+is compatible with every other, and when the groups resemble each other on average
+(`MERGE_RATIO`), so that one broad telling cannot chain two events together.
+
+Only pairs that share an anchor used by at most `MAX_POSTINGS` tellings, or two of their
+titles' rarest features, are scored: a digest's thousands of items cost a few thousand pairs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import chain, combinations
+
+from digests.events.features import CROSS_LANGUAGE_KINDS, Telling
+from digests.events.lexicon import load_lexicon
+
+WINDOW_SECONDS = 5 * 24 * 3600.0  # tellings of one event appear within days of each other
+PRIOR_DOCUMENTS = 50.0
+SAME_LANGUAGE = 0.12  # cosine, English–English or Chinese–Chinese
+CROSS_LANGUAGE = 0.25  # cosine over what both languages can share
+MIN_EVIDENCE = 1.5  # weight of what two tellings share, before rarity
+MIN_CROSS_EVIDENCE = 1.0
+SAME_TITLE = 0.8  # share of the shorter title's features two near-copies have in common
+MIN_TITLE_FEATURES = 3
+RAREST_TITLE_FEATURES = 3
+MAX_POSTINGS = 60  # a feature more tellings share than this does not propose pairs
+MERGE_RATIO = 0.9  # mean of score / threshold over the pairs of two groups being merged
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """Why two tellings were joined (or, for `explain`, considered)."""
+
+    first: int  # indices into the tellings
+    second: int
+    score: float
+    evidence: float
+    shared: tuple[str, ...]  # features, strongest first
+    copy: bool  # near-identical titles
+
+
+class _Vectors:
+    """Each telling's features weighted by rarity (computed when a pair first needs them)."""
+
+    def __init__(self, tellings: Sequence[Telling]) -> None:
+        self.tellings = tellings
+        self.frequency = Counter(chain.from_iterable(t.weights for t in tellings))
+        total = len(tellings) + PRIOR_DOCUMENTS
+        log = math.log
+        self._idf = {feature: log(total / (n + 1)) for feature, n in self.frequency.items()}
+        self._vectors: dict[int, tuple[dict[str, float], float]] = {}
+        self._cross_norms: dict[int, float] = {}
+
+    def of(self, index: int) -> tuple[dict[str, float], float]:
+        """(feature -> weight × idf, its norm)."""
+        known = self._vectors.get(index)
+        if known is None:
+            idf = self._idf
+            vector = {f: w * idf[f] for f, w in self.tellings[index].weights.items()}
+            known = self._vectors[index] = (vector, math.hypot(*vector.values()) or 1.0)
+        return known
+
+    def cross_norm(self, index: int) -> float:
+        """The norm over what both languages can share."""
+        norm = self._cross_norms.get(index)
+        if norm is None:
+            vector = self.of(index)[0]
+            comparable = [v for f, v in vector.items() if f[0] in CROSS_LANGUAGE_KINDS]
+            norm = self._cross_norms[index] = math.hypot(*comparable) or 1.0
+        return norm
+
+
+def _candidate_pairs(tellings: Sequence[Telling], vectors: _Vectors) -> set[tuple[int, int]]:
+    anchored: dict[str, list[int]] = {}
+    # Near-copies share two of their titles' three rarest features, whatever else they share:
+    # blocks keyed by such pairs stay small even where single words are common.
+    copies: dict[tuple[str, str], list[int]] = {}
+    frequency = vectors.frequency
+    for index, telling in enumerate(tellings):
+        for feature in telling.anchors:
+            anchored.setdefault(feature, []).append(index)
+        rarest = sorted(sorted(telling.title_features), key=frequency.__getitem__)
+        for key in combinations(rarest[:RAREST_TITLE_FEATURES], 2):
+            copies.setdefault(key, []).append(index)
+    pairs: set[tuple[int, int]] = set()
+    for where in chain(anchored.values(), copies.values()):
+        if 1 < len(where) <= MAX_POSTINGS:
+            pairs.update(combinations(where, 2))
+    return pairs
+
+
+def _score(tellings: Sequence[Telling], vectors: _Vectors, first: int, second: int) -> float:
+    va, norm_a = vectors.of(first)
+    vb, norm_b = vectors.of(second)
+    dot = sum([va[f] * vb[f] for f in va.keys() & vb.keys()])
+    if tellings[first].chinese != tellings[second].chinese:
+        return min(dot / (vectors.cross_norm(first) * vectors.cross_norm(second)), 1.0)
+    return min(dot / (norm_a * norm_b), 1.0)
+
+
+def _copies(a: Telling, b: Telling) -> bool:
+    titles = min(len(a.title_features), len(b.title_features))
+    return titles >= MIN_TITLE_FEATURES and (
+        len(a.title_features & b.title_features) >= SAME_TITLE * titles
+    )
+
+
+def score_pair(tellings: Sequence[Telling], vectors: _Vectors, first: int, second: int) -> Link:
+    a, b = tellings[first], tellings[second]
+    va, vb = vectors.of(first)[0], vectors.of(second)[0]
+    shared = va.keys() & vb.keys()
+    return Link(
+        first=first,
+        second=second,
+        score=round(_score(tellings, vectors, first, second), 4),
+        evidence=round(sum(min(a.weights[f], b.weights[f]) for f in shared), 3),
+        shared=tuple(sorted(shared, key=lambda f: (-va[f] * vb[f], f))),
+        copy=_copies(a, b),
+    )
+
+
+def _threshold(a: Telling, b: Telling) -> float:
+    return CROSS_LANGUAGE if a.chinese != b.chinese else SAME_LANGUAGE
+
+
+def refusal(link: Link, tellings: Sequence[Telling]) -> str | None:
+    """Why a scored pair is not linked, or None when it is. (Stages are checked last: reading
+    a telling's stage is the costly part, and most pairs fail before.)"""
+    a, b = tellings[link.first], tellings[link.second]
+    if abs(a.at - b.at) > WINDOW_SECONDS:
+        return "published too far apart"
+    if a.institutions and b.institutions and a.institutions.isdisjoint(b.institutions):
+        return "they name different institutions"
+    if not link.copy:
+        if a.anchors.isdisjoint(link.shared) and b.anchors.isdisjoint(link.shared):
+            return "no name, number or specific concept in common"
+        if link.score < _threshold(a, b):
+            return f"overlap {link.score:.2f} below {_threshold(a, b):.2f}"
+        minimum = MIN_CROSS_EVIDENCE if a.chinese != b.chinese else MIN_EVIDENCE
+        if link.evidence < minimum:
+            return f"too little in common ({link.evidence:.2f} < {minimum})"
+    if not load_lexicon().stages_compatible(a.stage, b.stage):
+        return f"different stages: {a.stage} and {b.stage}"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    links: list[Link]  # accepted links, strongest first
+    ratios: dict[tuple[int, int], float]  # score / threshold of every scored pair
+
+    def ratio(self, first: int, second: int) -> float:
+        return self.ratios.get((min(first, second), max(first, second)), 0.0)
+
+
+def _score_all(tellings: Sequence[Telling]) -> _Scored:
+    vectors = _Vectors(tellings)
+    links = []
+    ratios: dict[tuple[int, int], float] = {}
+    for first, second in _candidate_pairs(tellings, vectors):
+        a, b = tellings[first], tellings[second]
+        if abs(a.at - b.at) > WINDOW_SECONDS:
+            continue
+        # The score first: most candidate pairs stop there, before the details of a link.
+        threshold = _threshold(a, b)
+        ratio = _score(tellings, vectors, first, second) / threshold
+        copy = _copies(a, b)
+        ratios[(first, second)] = max(ratio, 1.0) if copy else ratio
+        if ratio < 1.0 and not copy:
+            continue
+        link = score_pair(tellings, vectors, first, second)
+        if refusal(link, tellings) is None:
+            links.append(link)
+    links.sort(key=lambda link: (-link.score, link.first, link.second))
+    return _Scored(links=links, ratios=ratios)
+
+
+def _find(parent: list[int], index: int) -> int:
+    while parent[index] != index:
+        parent[index] = parent[parent[index]]
+        index = parent[index]
+    return index
+
+
+def group(tellings: Sequence[Telling]) -> tuple[list[list[int]], list[Link]]:
+    """Groups of telling indices (each in input order, groups by their first member) and the
+    links that made them."""
+    lexicon = load_lexicon()
+    scored = _score_all(tellings)
+    parent = list(range(len(tellings)))
+    members: list[list[int]] = [[index] for index in range(len(tellings))]
+    stages: dict[int, set[str]] = {}  # per group root, once the group takes part in a link
+
+    def stages_of(root: int) -> set[str]:
+        if root not in stages:
+            stage = tellings[root].stage
+            stages[root] = {stage} if stage else set()
+        return stages[root]
+
+    used: list[Link] = []
+    for link in scored.links:
+        root_a, root_b = _find(parent, link.first), _find(parent, link.second)
+        if root_a == root_b:
+            continue
+        if not all(
+            lexicon.stages_compatible(x, y) for x in stages_of(root_a) for y in stages_of(root_b)
+        ):
+            continue
+        pairs = [(x, y) for x in members[root_a] for y in members[root_b]]
+        if sum(scored.ratio(x, y) for x, y in pairs) / len(pairs) < MERGE_RATIO:
+            continue
+        keep, gone = min(root_a, root_b), max(root_a, root_b)
+        parent[gone] = keep
+        stages[keep] = stages_of(keep) | stages_of(gone)
+        members[keep] += members[gone]
+        used.append(link)
+    groups: dict[int, list[int]] = {}
+    for index in range(len(tellings)):
+        groups.setdefault(_find(parent, index), []).append(index)
+    return list(groups.values()), used
