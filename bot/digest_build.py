@@ -19,7 +19,7 @@ from digests.render import discord as discord_render
 from digests.render import slack as slack_render
 from digests.render.text import render_text
 from digests.schedule import Period, previous_slot
-from digests.select import Window, select_items, selection_window
+from digests.select import Window, select_items, selection_window, shown_items
 from storage.channels import ChannelSpec, StoredChannel
 from storage.digests import weekly_topic_counts
 from storage.query import parse_query
@@ -93,6 +93,7 @@ def compose(
     )
     allowed = query_item_ids(session, spec, window)
     items = select_items(session, window=window, topics=spec.topics, allowed_ids=allowed)
+    earlier = shown_items(session, None if channel is None else channel.id, window=window)
     weekly = period is not None and period.weekly
     digest = build_digest(
         items,
@@ -103,6 +104,7 @@ def compose(
         window_start=window.start,
         window_end=window.end,
         weekly=weekly,
+        earlier=earlier,
     )
     if digest.is_empty and not spec.post_empty:
         return Built(digest=digest, window=window, parts=[], chart_png=None)

@@ -16,6 +16,7 @@ repeat; a new stage of it forms a cluster of its own.
 from __future__ import annotations
 
 import gc
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -170,14 +171,16 @@ def cluster_items(
             clusters.append(Cluster(items=(everything[members[0]],)))
             continue
         new = sorted((everything[i] for i in members if i < count), key=face_order)
-        # The most specific stage its tellings name (they are compatible, or not grouped).
-        named = {tellings[i].stage for i in members if tellings[i].stage}
+        # The lead's stage, else the one its tellings name most (they are all compatible).
+        named = Counter(tellings[i].stage for i in members if tellings[i].stage)
+        lead = next(tellings[i] for i in members if everything[i] is new[0])
         clusters.append(
             Cluster(
                 items=tuple(new),
                 joins=tuple(_join(link, tellings) for link in links),
                 earlier=tuple(everything[i] for i in members if i >= count),
-                stage=min(named, key=order.index) if named else None,
+                stage=lead.stage
+                or (min(named, key=lambda s: (-named[s], order.index(s))) if named else None),
             )
         )
     return clusters

@@ -1,4 +1,4 @@
-"""The clusterer's labelled sets: their shape (tests/data/EVENTS_SETS.md)."""
+"""The clusterer's labelled sets: their shape (tests/data/EVENTS_SETS.md) and scores."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_sets import DEVSET, HELDOUT
+from cluster_sets import DEVSET, HELDOUT, load_set, score_clusters, score_set
+
+from digests.cluster import cluster_items
+from storage.types import StoredItem
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 TRADITIONAL_ONLY = re.compile(r"[國學證簽與為時關將發這們會說對業長際區]")
@@ -65,3 +68,27 @@ def test_the_sets_share_no_event_or_headline() -> None:
     # Federal Register titles do repeat (the 2020 and 2025 duration-of-status proposals).
     news = [{r["title"] for r in rows if r["source_kind"] != "government"} for rows in (dev, held)]
     assert news[0].isdisjoint(news[1])
+
+
+def _clusters(items: list[StoredItem]) -> list[list[int]]:
+    return [[item.id for item in cluster.items] for cluster in cluster_items(items)]
+
+
+def test_the_development_set_meets_its_targets() -> None:
+    """The set the clusterer was tuned on (the held-out figures are in bench/RESULTS.md)."""
+    result = score_set(DEVSET, _clusters)
+    report = "\n".join(f"{a} {b}" for a, b in (*result.wrong_pairs, *result.missed_pairs))
+    assert result.all_pairs.precision >= 0.95, report
+    assert result.all_pairs.recall >= 0.85, report
+    assert result.cross_language.recall >= 0.90, report
+    assert result.near_miss_joined <= 2, report
+
+
+def test_scoring_counts_pairs() -> None:
+    tellings = load_set(DEVSET)[:5]  # China Initiative launch (3 tellings), Xi case (2)
+    ids = [t.item.id for t in tellings]
+    perfect = score_clusters(tellings, [ids[:3], ids[3:]])
+    assert (perfect.all_pairs.precision, perfect.all_pairs.recall) == (1.0, 1.0)
+    lumped = score_clusters(tellings, [ids])
+    assert lumped.all_pairs.found_pairs == 10 and lumped.all_pairs.correct_pairs == 4
+    assert score_clusters(tellings, [[i] for i in ids]).all_pairs.recall == 0.0

@@ -188,6 +188,7 @@ class Lexicon:
     stages_in_title: FormMatcher  # every stage form: titles are read with all of them
     stage_order: tuple[str, ...]  # the first named stage wins
     compatible_stages: frozenset[frozenset[str]]
+    first_stages: frozenset[str]  # stages an event can start at
     institutions: frozenset[str]  # concepts naming one university, lab or company
     institution_features: frozenset[str]  # the same as features: "c:harvard"
     stopwords: frozenset[str]
@@ -231,6 +232,7 @@ def load_lexicon() -> Lexicon:
         stages_in_title=_form_matcher(every),
         stage_order=order,
         compatible_stages=frozenset(frozenset(pair) for pair in rules["compatible"]),
+        first_stages=frozenset(rules["first"]),
         institutions=frozenset(data["kinds"]["institutions"]),
         institution_features=frozenset(f"c:{name}" for name in data["kinds"]["institutions"]),
         stopwords=frozenset(words["stop"]),

@@ -43,6 +43,8 @@ MIN_TITLE_FEATURES = 3
 RAREST_TITLE_FEATURES = 3
 MAX_POSTINGS = 60  # a feature more tellings share than this does not propose pairs
 MERGE_RATIO = 0.9  # mean of score / threshold over the pairs of two groups being merged
+# A telling naming no stage may precede the first report of a later stage by this much at most.
+STAGE_SLACK_SECONDS = 6 * 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +159,13 @@ def refusal(link: Link, tellings: Sequence[Telling]) -> str | None:
         minimum = MIN_CROSS_EVIDENCE if a.chinese != b.chinese else MIN_EVIDENCE
         if link.evidence < minimum:
             return f"too little in common ({link.evidence:.2f} < {minimum})"
-    if not load_lexicon().stages_compatible(a.stage, b.stage):
+    lexicon = load_lexicon()
+    if not lexicon.stages_compatible(a.stage, b.stage):
         return f"different stages: {a.stage} and {b.stage}"
+    for unstaged, staged in ((a, b), (b, a)):
+        later = staged.stage is not None and staged.stage not in lexicon.first_stages
+        if later and unstaged.stage is None and unstaged.at < staged.at - STAGE_SLACK_SECONDS:
+            return f"published before the {staged.stage} stage was reported"
     return None
 
 
@@ -208,12 +215,26 @@ def group(tellings: Sequence[Telling]) -> tuple[list[list[int]], list[Link]]:
     parent = list(range(len(tellings)))
     members: list[list[int]] = [[index] for index in range(len(tellings))]
     stages: dict[int, set[str]] = {}  # per group root, once the group takes part in a link
+    # Per group root: when its first telling naming no stage, and its first telling naming a
+    # stage an event cannot start at, were published.
+    unstaged: dict[int, float] = {}
+    late: dict[int, float] = {}
 
     def stages_of(root: int) -> set[str]:
         if root not in stages:
-            stage = tellings[root].stage
+            telling = tellings[root]
+            stage = telling.stage
             stages[root] = {stage} if stage else set()
+            if stage is None:
+                unstaged[root] = telling.at
+            elif stage not in lexicon.first_stages:
+                late[root] = telling.at
         return stages[root]
+
+    def in_order(root_a: int, root_b: int) -> bool:
+        first_unstaged = min(unstaged.get(root_a, math.inf), unstaged.get(root_b, math.inf))
+        first_late = min(late.get(root_a, math.inf), late.get(root_b, math.inf))
+        return first_unstaged >= first_late - STAGE_SLACK_SECONDS or first_late == math.inf
 
     used: list[Link] = []
     for link in scored.links:
@@ -222,7 +243,7 @@ def group(tellings: Sequence[Telling]) -> tuple[list[list[int]], list[Link]]:
             continue
         if not all(
             lexicon.stages_compatible(x, y) for x in stages_of(root_a) for y in stages_of(root_b)
-        ):
+        ) or not in_order(root_a, root_b):
             continue
         pairs = [(x, y) for x in members[root_a] for y in members[root_b]]
         if sum(scored.ratio(x, y) for x, y in pairs) / len(pairs) < MERGE_RATIO:
@@ -230,6 +251,9 @@ def group(tellings: Sequence[Telling]) -> tuple[list[list[int]], list[Link]]:
         keep, gone = min(root_a, root_b), max(root_a, root_b)
         parent[gone] = keep
         stages[keep] = stages_of(keep) | stages_of(gone)
+        for times in (unstaged, late):
+            if gone in times:
+                times[keep] = min(times.get(keep, math.inf), times.pop(gone))
         members[keep] += members[gone]
         used.append(link)
     groups: dict[int, list[int]] = {}
