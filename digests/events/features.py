@@ -101,20 +101,26 @@ class Telling:
     at: float  # publication time, POSIX seconds
     title: str  # normalised, for the stage
     summary: str
-    _stage: tuple[str | None, str | None] | None = None
+    _stage: tuple[str | None, str | None, bool] | None = None
+
+    def _read_stage(self) -> tuple[str | None, str | None, bool]:
+        if self._stage is None:
+            self._stage = stage_of(self.title, self.summary, self.chinese)
+        return self._stage
 
     @property
     def stage(self) -> str | None:
-        if self._stage is None:
-            self._stage = stage_of(self.title, self.summary, self.chinese)
-        return self._stage[0]
+        return self._read_stage()[0]
 
     @property
     def stage_word(self) -> str | None:
         """The word that named the stage, for explanations."""
-        if self._stage is None:
-            self._stage = stage_of(self.title, self.summary, self.chinese)
-        return self._stage[1]
+        return self._read_stage()[1]
+
+    @property
+    def stage_in_title(self) -> bool:
+        """Whether the title names the stage (a summary's stage word may be background)."""
+        return self._read_stage()[2]
 
 
 def concept_anchors(name: str, lexicon: Lexicon) -> bool:
@@ -349,15 +355,24 @@ def _first_sentence(summary: str) -> str:
     return summary[: end.end()] if end else summary
 
 
-def stage_of(title: str, summary: str, chinese: bool) -> tuple[str | None, str | None]:
-    """The stage a telling reports, and the word that says so: from the title, else from the
-    stronger stage words of the summary's first sentence."""
+# Stage forms that say what a telling is about only near the start of its title: "China
+# protests …" is a protest; "… ; foreign ministry says it will respond" reports the action.
+_EARLY_ONLY = frozenset({"responded"})
+
+
+def stage_of(title: str, summary: str, chinese: bool) -> tuple[str | None, str | None, bool]:
+    """The stage a telling reports, the word that says so, and whether its title says so
+    (else the stronger stage words of the summary's first sentence do)."""
     lexicon = load_lexicon()
     to_simplified = traditional_to_simplified()
     lower = list(map(str.lower, TOKEN.findall(title)))
-    named = _stages_named(
-        lexicon.stages_in_title, lower, title.translate(to_simplified) if chinese else None
-    )
+    han = title.translate(to_simplified) if chinese else None
+    named = _stages_named(lexicon.stages_in_title, lower, han)
+    searched = (han or title).lower()
+    for stage in _EARLY_ONLY & named.keys():
+        if searched.find(named[stage].lower()) > len(searched) / 2:
+            del named[stage]
+    in_title = bool(named)
     if not named and summary:
         first = _first_sentence(summary)
         lower = list(map(str.lower, TOKEN.findall(first)))
@@ -365,8 +380,8 @@ def stage_of(title: str, summary: str, chinese: bool) -> tuple[str | None, str |
         named = _stages_named(lexicon.stages_anywhere, lower, han)
     for stage in lexicon.stage_order:
         if stage in named:
-            return stage, named[stage]
-    return None, None
+            return stage, named[stage], in_title
+    return None, None, False
 
 
 def _without_outlet(title: str) -> str:

@@ -89,6 +89,16 @@ def plural_variants(word: str) -> tuple[str, ...]:
     return (word, word + "s", word + "es")
 
 
+def singular_variants(word: str) -> tuple[str, ...]:
+    if word.endswith("ies") and len(word) > 4:
+        return (word[:-3] + "y",)
+    if word.endswith("es") and len(word) > 4:
+        return (word[:-2], word[:-1])
+    if word.endswith("s") and len(word) > 3 and not word.endswith("ss"):
+        return (word[:-1],)
+    return ()
+
+
 @dataclass(frozen=True, slots=True)
 class FormMatcher:
     """The forms of several names (concepts, or stages) in English and Chinese."""
@@ -162,7 +172,10 @@ def _form_matcher(forms_by_name: Mapping[str, Iterable[str]]) -> FormMatcher:
                     words.setdefault(variant, name)
             elif tokens:
                 lower = tuple(token.lower() for token in tokens)
-                phrases.setdefault(lower[:2], []).append((lower, name))
+                for last in sorted({*plural_variants(lower[-1]), *singular_variants(lower[-1])}):
+                    words_of = (*lower[:-1], last)
+                    key = (words_of[0], words_of[1])
+                    phrases.setdefault(key, []).append((words_of, name))
     return FormMatcher(
         caps=caps,
         words=words,

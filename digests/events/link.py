@@ -37,7 +37,8 @@ PRIOR_DOCUMENTS = 50.0
 SAME_LANGUAGE = 0.12  # cosine, English–English or Chinese–Chinese
 CROSS_LANGUAGE = 0.25  # cosine over what both languages can share
 MIN_EVIDENCE = 1.5  # weight of what two tellings share, before rarity
-MIN_CROSS_EVIDENCE = 1.0
+MIN_CROSS_EVIDENCE = 0.8
+MIN_SHARED_PAIRS = 4  # Chinese character pairs two Chinese tellings share, to stand for a name
 SAME_TITLE = 0.8  # share of the shorter title's features two near-copies have in common
 MIN_TITLE_FEATURES = 3
 RAREST_TITLE_FEATURES = 3
@@ -153,7 +154,10 @@ def refusal(link: Link, tellings: Sequence[Telling]) -> str | None:
         return "they name different institutions"
     if not link.copy:
         if a.anchors.isdisjoint(link.shared) and b.anchors.isdisjoint(link.shared):
-            return "no name, number or specific concept in common"
+            # Chinese names are runs of characters: many shared pairs stand for one.
+            pairs = sum(1 for f in link.shared if f[0] == "b")
+            if not (a.chinese and b.chinese and pairs >= MIN_SHARED_PAIRS):
+                return "no name, number or specific concept in common"
         if link.score < _threshold(a, b):
             return f"overlap {link.score:.2f} below {_threshold(a, b):.2f}"
         minimum = MIN_CROSS_EVIDENCE if a.chinese != b.chinese else MIN_EVIDENCE
@@ -163,7 +167,7 @@ def refusal(link: Link, tellings: Sequence[Telling]) -> str | None:
     if not lexicon.stages_compatible(a.stage, b.stage):
         return f"different stages: {a.stage} and {b.stage}"
     for unstaged, staged in ((a, b), (b, a)):
-        later = staged.stage is not None and staged.stage not in lexicon.first_stages
+        later = staged.stage_in_title and staged.stage not in lexicon.first_stages
         if later and unstaged.stage is None and unstaged.at < staged.at - STAGE_SLACK_SECONDS:
             return f"published before the {staged.stage} stage was reported"
     return None
@@ -227,7 +231,7 @@ def group(tellings: Sequence[Telling]) -> tuple[list[list[int]], list[Link]]:
             stages[root] = {stage} if stage else set()
             if stage is None:
                 unstaged[root] = telling.at
-            elif stage not in lexicon.first_stages:
+            elif stage not in lexicon.first_stages and telling.stage_in_title:
                 late[root] = telling.at
         return stages[root]
 
