@@ -39,6 +39,9 @@ class Join:
     evidence: float  # weight of what they share, before rarity
     shared: tuple[str, ...]  # what they share, strongest first, as shown to people
     stage: str | None  # the event stage both report (None: neither names one)
+    # Joined to the event's tellings together (`score` is against all of them; `second` is
+    # the closest one), not to one telling alone.
+    whole: bool = False
 
     def as_data(self) -> dict[str, Any]:
         return {
@@ -47,6 +50,7 @@ class Join:
             "evidence": self.evidence,
             "shared": list(self.shared),
             "stage": self.stage,
+            "with_the_whole_event": self.whole,
         }
 
 
@@ -111,6 +115,7 @@ def _join(link: Link, tellings: Sequence[Telling], limit: int = 8) -> Join:
         evidence=link.evidence,
         shared=tuple(labels[:limit]),
         stage=min(stages) if len(stages) == 1 else None,
+        whole=link.whole,
     )
 
 

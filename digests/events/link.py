@@ -58,6 +58,9 @@ class Link:
     evidence: float
     shared: tuple[str, ...]  # features, strongest first
     copy: bool  # near-identical titles
+    # Joined to the group as a whole (its tellings together), `second` being its closest
+    # member: see `_attach`.
+    whole: bool = False
 
 
 class _Vectors:
@@ -177,6 +180,7 @@ def refusal(link: Link, tellings: Sequence[Telling]) -> str | None:
 class _Scored:
     links: list[Link]  # accepted links, strongest first
     ratios: dict[tuple[int, int], float]  # score / threshold of every scored pair
+    vectors: _Vectors
 
     def ratio(self, first: int, second: int) -> float:
         return self.ratios.get((min(first, second), max(first, second)), 0.0)
@@ -201,7 +205,7 @@ def _score_all(tellings: Sequence[Telling]) -> _Scored:
         if refusal(link, tellings) is None:
             links.append(link)
     links.sort(key=lambda link: (-link.score, link.first, link.second))
-    return _Scored(links=links, ratios=ratios)
+    return _Scored(links=links, ratios=ratios, vectors=vectors)
 
 
 def _find(parent: list[int], index: int) -> int:
@@ -260,7 +264,90 @@ def group(tellings: Sequence[Telling]) -> tuple[list[list[int]], list[Link]]:
                 times[keep] = min(times.get(keep, math.inf), times.pop(gone))
         members[keep] += members[gone]
         used.append(link)
+    for link in _attach(tellings, scored, members, parent):
+        root = _find(parent, link.second)
+        stage, first_stage = tellings[link.first].stage, stages_of(root)
+        if all(lexicon.stages_compatible(stage, other) for other in first_stage):
+            parent[link.first] = root
+            members[root].append(link.first)
+            if stage:
+                stages[root].add(stage)
+            used.append(link)
     groups: dict[int, list[int]] = {}
     for index in range(len(tellings)):
         groups.setdefault(_find(parent, index), []).append(index)
     return list(groups.values()), used
+
+
+def _centroid(vectors: _Vectors, group: list[int], cross: bool) -> tuple[dict[str, float], float]:
+    total: dict[str, float] = {}
+    for index in group:
+        for feature, value in vectors.of(index)[0].items():
+            if not cross or feature[0] in CROSS_LANGUAGE_KINDS:
+                total[feature] = total.get(feature, 0.0) + value
+    return total, math.hypot(*total.values()) or 1.0
+
+
+def _attach(
+    tellings: Sequence[Telling],
+    scored: _Scored,
+    members: list[list[int]],
+    parent: list[int],
+) -> list[Link]:
+    """Tellings left alone that resemble an event's tellings *together*: a group of four
+    outlets uses more of an event's words than any one of them. Each lone telling that was
+    compared with a member of a group of two or more joins the group whose combined vector it
+    is closest to, when that closeness reaches the pair threshold and nothing refuses the pair
+    with its closest member."""
+    vectors = scored.vectors
+    near: dict[int, set[int]] = {}
+    for first, second in scored.ratios:
+        for lone, other in ((first, second), (second, first)):
+            root = _find(parent, other)
+            if len(members[_find(parent, lone)]) == 1 and len(members[root]) > 1:
+                near.setdefault(lone, set()).add(root)
+    attached = []
+    for lone in sorted(near):
+        telling = tellings[lone]
+        vector, norm = vectors.of(lone)
+        best: tuple[float, int] | None = None
+        for root in sorted(near[lone]):
+            group = members[root]
+            if any(abs(tellings[i].at - telling.at) > WINDOW_SECONDS for i in group):
+                continue
+            if all(telling.anchors.isdisjoint(tellings[i].anchors) for i in group):
+                continue  # the group must share something specific with it too
+            cross = any(tellings[i].chinese != telling.chinese for i in group)
+            centroid, centroid_norm = _centroid(vectors, group, cross)
+            own = vectors.cross_norm(lone) if cross else norm
+            score = sum(v * centroid.get(f, 0.0) for f, v in vector.items()) / (own * centroid_norm)
+            if score >= (CROSS_LANGUAGE if cross else SAME_LANGUAGE) and (
+                best is None or score > best[0]
+            ):
+                best = (score, root)
+        if best is None:
+            continue
+        closest = max(members[best[1]], key=lambda i: (scored.ratio(lone, i), -i))
+        first, second = sorted((lone, closest))
+        link = score_pair(tellings, vectors, first, second)
+        if refusal(link, tellings) not in (None,) and not _weak_refusal(link, tellings):
+            continue
+        attached.append(
+            Link(
+                first=lone,
+                second=closest,
+                score=round(min(best[0], 1.0), 4),
+                evidence=link.evidence,
+                shared=link.shared,
+                copy=False,
+                whole=True,
+            )
+        )
+    return attached
+
+
+def _weak_refusal(link: Link, tellings: Sequence[Telling]) -> bool:
+    """Whether the pair's only objection is that it shares too little: a group can make up
+    for that, never for a time, stage or institution that differs."""
+    reason = refusal(link, tellings) or ""
+    return reason.startswith(("overlap", "too little", "no name"))
