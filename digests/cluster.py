@@ -25,7 +25,7 @@ from typing import Any
 from digests.events.face import AUTHORITY_NAMES, authority, face_order
 from digests.events.features import Telling, read_telling, read_tellings
 from digests.events.lexicon import load_lexicon
-from digests.events.link import Link, group
+from digests.events.link import Link, group, strongest_shared
 from storage.types import StoredItem
 
 
@@ -104,7 +104,7 @@ def _join(link: Link, tellings: Sequence[Telling], limit: int = 8) -> Join:
     items = [tellings[link.first].item, tellings[link.second].item]
     stages = {stage for stage in (tellings[link.first].stage, tellings[link.second].stage) if stage}
     labels: list[str] = []
-    for feature in link.shared:
+    for feature in strongest_shared(link, tellings):
         label = _label(feature)
         if label not in labels:
             labels.append(label)
@@ -120,10 +120,10 @@ def _join(link: Link, tellings: Sequence[Telling], limit: int = 8) -> Join:
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Grouping allocates many small containers while thousands of tellings are alive, and
-    none of them form reference cycles: Python's cyclic collector would walk them again and
-    again (a quarter of the time at 5,000 items). It is switched back on afterwards."""
+def collector_paused() -> Iterator[None]:
+    """Grouping (and ranking) allocate many small containers while thousands of tellings are
+    alive, and none of them form reference cycles: Python's cyclic collector would walk them
+    again and again (a quarter of the time at 5,000 items). It is switched back on after."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -140,7 +140,7 @@ def _grouped(
     that hold at least one of `items`."""
     new_ids = {item.id for item in items}
     everything = [*items, *(item for item in earlier if item.id not in new_ids)]
-    with _collector_paused():
+    with collector_paused():
         tellings = read_tellings(everything)
         groups, links = group(tellings)
     root: dict[int, int] = {}

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from digests.cluster import cluster_items
+from digests.cluster import cluster_items, collector_paused
 from digests.model import (
     ALERTS,
     OTHER,
@@ -45,18 +45,19 @@ def build_digest(
     """`earlier`: items shown in the channel's earlier digests; an event among them is not
     shown again because another outlet wrote it up since (a new stage of it is)."""
     zone = ZoneInfo(timezone)
-    clusters = cluster_items(items, earlier=earlier)
-    entries = [
-        Entry(
-            item=cluster.representative,
-            also=cluster.also,
-            item_ids=tuple(item.id for item in cluster.items),
-            others=cluster.others,
-        )
-        for cluster in clusters
-        if not cluster.shown_before
-    ]
-    ranked = rank_entries(entries, topics)
+    with collector_paused():
+        clusters = cluster_items(items, earlier=earlier)
+        entries = [
+            Entry(
+                item=cluster.representative,
+                also=cluster.also,
+                item_ids=tuple(item.id for item in cluster.items),
+                others=cluster.others,
+            )
+            for cluster in clusters
+            if not cluster.shown_before
+        ]
+        ranked = rank_entries(entries, topics)
     omitted = len(ranked) - min(len(ranked), max_items)
     shown = [replace(e, topic=primary_topic(e.tags, topics)) for e in ranked[:max_items]]
     by_section: dict[str, list[Entry]] = {}

@@ -26,7 +26,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from itertools import chain, pairwise
+from itertools import chain, compress
 
 from digests.events.lexicon import (
     TOKEN,
@@ -205,18 +205,18 @@ def _learn(tokens: Iterable[str], lexicon: Lexicon) -> None:
         _CHINESE_RECORDS[token] = record
 
 
-def _phrases(lower: list[str], matcher: FormMatcher) -> list[str]:
-    """Names of the several-word forms among the (lower-cased) tokens."""
-    starts = set(pairwise(lower)) & matcher.phrase_keys
+def _phrases(tokens: list[str], matcher: FormMatcher) -> list[str]:
+    """Names of the several-word forms among the tokens: only where a word that can start
+    one stands (found at C speed) are the next words compared."""
     found = []
-    for start in starts:
-        for position in range(len(lower) - 1):
-            if (lower[position], lower[position + 1]) != start:
-                continue
-            for words, name in matcher.phrases[start]:  # longest first
-                if tuple(lower[position : position + len(words)]) == words:
-                    found.append(name)
-                    break
+    count = len(tokens)
+    for position in compress(range(count - 1), map(_PHRASE_STARTS.__contains__, tokens)):
+        options = matcher.phrases.get((tokens[position].lower(), tokens[position + 1].lower()))
+        for words, name in options or ():  # longest first
+            end = position + len(words)
+            if end <= count and tuple(t.lower() for t in tokens[position:end]) == words:
+                found.append(name)
+                break
     return found
 
 
@@ -259,9 +259,9 @@ def _title_case(tokens: list[str]) -> bool:
 
 
 def _phrase_features(
-    lower: list[str], weight: float, lexicon: Lexicon, out: dict[str, float], anchors: set[str]
+    tokens: list[str], weight: float, lexicon: Lexicon, out: dict[str, float], anchors: set[str]
 ) -> None:
-    for name in _phrases(lower, lexicon.concepts):
+    for name in _phrases(tokens, lexicon.concepts):
         _add(out, f"c:{name}", weight * lexicon.concept_weight[name])
         if concept_anchors(name, lexicon):
             anchors.add(f"c:{name}")
@@ -295,11 +295,9 @@ def _read_english(
             anchors.add(key)
     # Several-word forms, where a word that can start one is present.
     if not _PHRASE_STARTS.isdisjoint(summary_tokens):
-        lower = list(map(str.lower, summary_tokens))
-        _phrase_features(lower, SUMMARY_WEIGHT, lexicon, weights, anchors)
+        _phrase_features(summary_tokens, SUMMARY_WEIGHT, lexicon, weights, anchors)
     if not _PHRASE_STARTS.isdisjoint(title_tokens):
-        lower = list(map(str.lower, title_tokens))
-        _phrase_features(lower, TITLE_WEIGHT, lexicon, title_weights, anchors)
+        _phrase_features(title_tokens, TITLE_WEIGHT, lexicon, title_weights, anchors)
     if not _DIGITAL.isdisjoint(summary_tokens):
         _number_features(summary, SUMMARY_WEIGHT, weights, anchors)
     if not _DIGITAL.isdisjoint(title_tokens):
@@ -329,7 +327,7 @@ def _read_chinese(
             kind = record[0][0]
             if kind == "x" or (kind == "c" and concept_anchors(record[0][2:], lexicon)):
                 anchors.add(record[0])
-        for name in _phrases(list(map(str.lower, tokens)), lexicon.concepts):
+        for name in _phrases(tokens, lexicon.concepts):
             _add(out, f"c:{name}", weight * lexicon.concept_weight[name])
     _number_features(rest, weight, out, anchors)
     pair_weight = weight * BIGRAM_WEIGHT

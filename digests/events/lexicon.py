@@ -30,9 +30,11 @@ LEXICON = Path(__file__).with_name("lexicon.toml")
 TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-'&/][A-Za-z0-9]+)*")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CAPS_FORM = re.compile(r"[A-Z0-9]+(?:[-&/][A-Z0-9]+)*")
-_DOTTED = re.compile(r"\b([A-Z])\.([A-Z])\.(?:([A-Z])\.)?")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 _END = ""  # the trie key under which a node marks that a form ends there
+
+
+_ABBREVIATIONS = (("U.S.", "US"), ("U.K.", "UK"), ("E.U.", "EU"), ("U.N.", "UN"), ("D.C.", "DC"))
 
 
 def normalize_latin(text: str) -> str:
@@ -41,8 +43,9 @@ def normalize_latin(text: str) -> str:
         text = text.translate(_QUOTES)
     if "'" in text:
         text = text.replace("'s", "")
-    if "." in text:
-        text = _DOTTED.sub(lambda m: "".join(g for g in m.groups() if g), text)
+    if ".S." in text or ".K." in text or ".U." in text or ".N." in text or ".C." in text:
+        for dotted, closed in _ABBREVIATIONS:
+            text = text.replace(dotted, closed)
     return text
 
 

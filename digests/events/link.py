@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import chain, combinations
 
@@ -44,6 +45,7 @@ MIN_TITLE_FEATURES = 3
 RAREST_TITLE_FEATURES = 3
 MAX_POSTINGS = 60  # a feature more tellings share than this does not propose pairs
 MERGE_RATIO = 0.9  # mean of score / threshold over the pairs of two groups being merged
+LINKAGE_SAMPLE = 8  # members of each group compared for that mean
 # A telling naming no stage may precede the first report of a later stage by this much at most.
 STAGE_SLACK_SECONDS = 6 * 3600.0
 
@@ -56,7 +58,7 @@ class Link:
     second: int
     score: float
     evidence: float
-    shared: tuple[str, ...]  # features, strongest first
+    shared: AbstractSet[str]  # features both have (`strongest_shared` orders them)
     copy: bool  # near-identical titles
     # Joined to the group as a whole (its tellings together), `second` being its closest
     # member: see `_attach`.
@@ -138,9 +140,15 @@ def score_pair(tellings: Sequence[Telling], vectors: _Vectors, first: int, secon
         second=second,
         score=round(_score(tellings, vectors, first, second), 4),
         evidence=round(sum(min(a.weights[f], b.weights[f]) for f in shared), 3),
-        shared=tuple(sorted(shared, key=lambda f: (-va[f] * vb[f], f))),
+        shared=shared,
         copy=_copies(a, b),
     )
+
+
+def strongest_shared(link: Link, tellings: Sequence[Telling]) -> list[str]:
+    """What two linked tellings share, weightiest first (for explanations)."""
+    wa, wb = tellings[link.first].weights, tellings[link.second].weights
+    return sorted(link.shared, key=lambda f: (-wa.get(f, 0.0) * wb.get(f, 0.0), f))
 
 
 def _threshold(a: Telling, b: Telling) -> float:
@@ -253,7 +261,12 @@ def group(tellings: Sequence[Telling]) -> tuple[list[list[int]], list[Link]]:
             lexicon.stages_compatible(x, y) for x in stages_of(root_a) for y in stages_of(root_b)
         ) or not in_order(root_a, root_b):
             continue
-        pairs = [(x, y) for x in members[root_a] for y in members[root_b]]
+        # (The first few members of each stand for a large group: the cost stays bounded.)
+        pairs = [
+            (x, y)
+            for x in members[root_a][:LINKAGE_SAMPLE]
+            for y in members[root_b][:LINKAGE_SAMPLE]
+        ]
         if sum(scored.ratio(x, y) for x, y in pairs) / len(pairs) < MERGE_RATIO:
             continue
         keep, gone = min(root_a, root_b), max(root_a, root_b)
