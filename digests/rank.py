@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from digests.model import TOPIC_ORDER, Entry
+from digests.model import Entry
 
 ALERT_TAG = "alert"
 
@@ -22,9 +22,13 @@ def tag_score(tags: Mapping[str, float], topics: Sequence[str] = ()) -> float:
     return max(scores, default=0.0)
 
 
-def primary_topic(tags: Mapping[str, float], topics: Sequence[str] = ()) -> str | None:
-    """The section an entry goes in: its best-scoring topic, ties broken by section order."""
-    order = list(topics or TOPIC_ORDER)
+def primary_topic(
+    tags: Mapping[str, float], topics: Sequence[str] = (), order: Sequence[str] = ()
+) -> str | None:
+    """The section an entry goes in: its best-scoring topic (`tags`: the entry's, all its
+    tellings'), ties broken by section order (the channel's topics, else the taxonomy's
+    `order`)."""
+    order = list(topics or order)
     candidates = [
         (score, tag)
         for tag, score in tags.items()

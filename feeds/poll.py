@@ -1,4 +1,5 @@
-"""One poll cycle: claim due sources → fetch concurrently → parse → normalise → tag → store.
+"""One poll cycle: claim due sources → fetch concurrently → parse → normalise → tag → store,
+and queue the alerts of new items for the subscriptions they match.
 
 `poll_sources` is the one entry point (the CLI's `poll` and the scheduler's job both call it).
 Sources are claimed from the database, so two processes never fetch the same source at once.
@@ -38,6 +39,7 @@ from feeds.tagging import Tagger
 from storage.db import Database
 from storage.items import store_items
 from storage.models import Source
+from storage.outbox import enqueue_matches, first_poll
 from storage.sources import (
     claim_sources,
     defer_source,
@@ -279,8 +281,13 @@ class _Cycle:
             log.info("%s: %s", source.name, warning)
 
         def work(session: Any) -> Any:
+            # A source's first poll archives its items without alerting anyone.
+            quiet = first_poll(session, source.id)
             result = store_items(session, source.id, items)
             self._record_success(session, source, fetched, now)
+            if not quiet and (result.new_ids or result.newly_alert_ids):
+                # In the same transaction as the items: a crash keeps both or neither.
+                enqueue_matches(session, [*result.new_ids, *result.newly_alert_ids], now=now)
             return result
 
         result = await self._write(work)
