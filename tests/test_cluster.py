@@ -343,3 +343,62 @@ def test_federal_register_dates_and_tags_of_the_cluster() -> None:
     assert entry.item.id == 80  # the rule itself leads
     assert entry.tags == {"export-controls": 0.9, "student-mobility": 0.5}
     assert entry.topic == "export-controls"
+
+
+def test_a_city_or_a_policy_area_alone_does_not_make_one_event() -> None:
+    analysis = item(
+        90,
+        "Why returnee scientists are choosing Hangzhou over Beijing",
+        "Our study of 300 researchers who left US universities finds Hangzhou's start-up "
+        "grants and housing matter more than national talent programs.",
+        source="Talent policy think tank",
+    )
+    feature = item(
+        91,
+        "从波士顿到杭州：一位海归生物学家的创业故事",
+        "一位在美国工作十年的生物学家回国后在杭州创办实验室，讲述海归人才面临的新环境。",
+        source="科技人才观察",
+        language="zh",
+        hours=5,
+    )
+    notice = item(
+        92,
+        "Research Security Training Requirement for Federal Award Recipients",
+        "Notice. The agency requests comments on certifying that institutions train "
+        "researchers in research security.",
+        source="Federal Register: research security",
+        doc_type="Notice",
+    )
+    essay = item(
+        93,
+        "Research security rules are chilling collaboration, university officers say",
+        "Compliance staff at five universities describe training and disclosure burdens.",
+        source="Talent policy think tank",
+        hours=3,
+    )
+    assert groups([analysis, feature, notice, essay]) == {
+        frozenset({90}),
+        frozenset({91}),
+        frozenset({92}),
+        frozenset({93}),
+    }
+
+
+def test_a_final_rule_and_the_season_it_opens_are_different_events() -> None:
+    rule = item(
+        95,
+        "Weighted Selection Process for Cap-Subject H-1B Petitions",
+        "Final rule. DHS amends the H-1B cap selection so that registrations are weighted by "
+        "the wage level of the offered position.",
+        source="Federal Register: USCIS",
+        doc_type="Rule",
+    )
+    season = item(
+        96,
+        "USCIS Announces FY 2028 H-1B Cap Registration Period",
+        "Registration opens March 8; it is the second season under weighted selection, which "
+        "gives higher wage levels more chances.",
+        source="USCIS news",
+        hours=30,
+    )
+    assert groups([rule, season]) == {frozenset({95}), frozenset({96})}

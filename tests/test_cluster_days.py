@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from digest_db import store
+from digest_fixtures import CATALOG
 from sqlalchemy.orm import Session
 
 from bot.digest_build import compose
@@ -124,13 +125,13 @@ def test_tomorrow_a_retelling_is_left_out_and_a_new_stage_is_shown(database: Dat
     store(database, [PROPOSAL])
     with database.session() as session:
         desk = add_channel(session, spec)
-        first = compose(session, desk, spec, now=DAY_ONE, period=None)
+        first = compose(session, desk, spec, now=DAY_ONE, period=None, catalog=CATALOG)
         assert [e.item.title for e in first.digest.entries] == [PROPOSAL.title]
         _post(session, desk, DAY_ONE, first.digest.item_ids)
 
     store(database, [RETELLING, WITHDRAWAL, UNRELATED])
     with database.session() as session:
-        second = compose(session, desk, spec, now=DAY_TWO, period=None)
+        second = compose(session, desk, spec, now=DAY_TWO, period=None, catalog=CATALOG)
     titles = {entry.item.title for entry in second.digest.entries}
     assert titles == {WITHDRAWAL.title, UNRELATED.title}
     assert second.digest.repeated == 1
@@ -139,5 +140,7 @@ def test_tomorrow_a_retelling_is_left_out_and_a_new_stage_is_shown(database: Dat
     # Without the earlier digest (another channel), the Chinese retelling is news.
     with database.session() as session:
         fresh = add_channel(session, replace(spec, name="fresh"))
-        shown = compose(session, fresh, replace(spec, name="fresh"), now=DAY_TWO, period=None)
+        shown = compose(
+            session, fresh, replace(spec, name="fresh"), now=DAY_TWO, period=None, catalog=CATALOG
+        )
     assert RETELLING.title in {entry.item.title for entry in shown.digest.entries}

@@ -207,6 +207,7 @@ class Lexicon:
     first_stages: frozenset[str]  # stages an event can start at
     institutions: frozenset[str]  # concepts naming one university, lab or company
     institution_features: frozenset[str]  # the same as features: "c:harvard"
+    weak_anchors: frozenset[str]  # anchor features that say little alone: "c:hangzhou"
     stopwords: frozenset[str]
     stage_words: frozenset[str]  # words of stage forms: shared by every event at that stage
     word_weight: Mapping[str, float]
@@ -251,6 +252,7 @@ def load_lexicon() -> Lexicon:
         first_stages=frozenset(rules["first"]),
         institutions=frozenset(data["kinds"]["institutions"]),
         institution_features=frozenset(f"c:{name}" for name in data["kinds"]["institutions"]),
+        weak_anchors=frozenset(f"c:{name}" for name in data["kinds"]["weak-anchors"]),
         stopwords=frozenset(words["stop"]),
         stage_words=frozenset(
             variant

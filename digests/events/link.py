@@ -39,6 +39,7 @@ SAME_LANGUAGE = 0.12  # cosine, English–English or Chinese–Chinese
 CROSS_LANGUAGE = 0.25  # cosine over what both languages can share
 MIN_EVIDENCE = 1.5  # weight of what two tellings share, before rarity
 MIN_CROSS_EVIDENCE = 0.8
+WEAK_ANCHOR_FACTOR = 3.0  # the overlap needed when only weak anchors are shared, × threshold
 MIN_SHARED_PAIRS = 4  # Chinese character pairs two Chinese tellings share, to stand for a name
 SAME_TITLE = 0.8  # share of the shorter title's features two near-copies have in common
 MIN_TITLE_FEATURES = 3
@@ -164,13 +165,17 @@ def refusal(link: Link, tellings: Sequence[Telling]) -> str | None:
     if a.institutions and b.institutions and a.institutions.isdisjoint(b.institutions):
         return "they name different institutions"
     if not link.copy:
-        if a.anchors.isdisjoint(link.shared) and b.anchors.isdisjoint(link.shared):
+        anchors = (a.anchors | b.anchors) & link.shared
+        threshold = _threshold(a, b)
+        if not anchors:
             # Chinese names are runs of characters: many shared pairs stand for one.
             pairs = sum(1 for f in link.shared if f[0] == "b")
             if not (a.chinese and b.chinese and pairs >= MIN_SHARED_PAIRS):
                 return "no name, number or specific concept in common"
-        if link.score < _threshold(a, b):
-            return f"overlap {link.score:.2f} below {_threshold(a, b):.2f}"
+        elif anchors <= load_lexicon().weak_anchors:
+            threshold *= WEAK_ANCHOR_FACTOR  # only a place or a policy area in common
+        if link.score < threshold:
+            return f"overlap {link.score:.2f} below {threshold:.2f}"
         minimum = MIN_CROSS_EVIDENCE if a.chinese != b.chinese else MIN_EVIDENCE
         if link.evidence < minimum:
             return f"too little in common ({link.evidence:.2f} < {minimum})"
@@ -328,15 +333,17 @@ def _attach(
             group = members[root]
             if any(abs(tellings[i].at - telling.at) > WINDOW_SECONDS for i in group):
                 continue
-            if all(telling.anchors.isdisjoint(tellings[i].anchors) for i in group):
+            shared = set().union(*(telling.anchors & tellings[i].anchors for i in group))
+            if not shared:
                 continue  # the group must share something specific with it too
             cross = any(tellings[i].chinese != telling.chinese for i in group)
             centroid, centroid_norm = _centroid(vectors, group, cross)
             own = vectors.cross_norm(lone) if cross else norm
             score = sum(v * centroid.get(f, 0.0) for f, v in vector.items()) / (own * centroid_norm)
-            if score >= (CROSS_LANGUAGE if cross else SAME_LANGUAGE) and (
-                best is None or score > best[0]
-            ):
+            threshold = CROSS_LANGUAGE if cross else SAME_LANGUAGE
+            if shared <= load_lexicon().weak_anchors:
+                threshold *= WEAK_ANCHOR_FACTOR
+            if score >= threshold and (best is None or score > best[0]):
                 best = (score, root)
         if best is None:
             continue
