@@ -36,16 +36,14 @@ from digests.events.lexicon import (
     normalize_latin,
     traditional_to_simplified,
 )
+from digests.events.numbers import number_features
+from digests.events.stage import stage_of
 from storage.types import StoredItem
 
 SUMMARY_CHARS = 320  # the opening of a summary is the news; the rest is background
 TITLE_WEIGHT = 1.0
 SUMMARY_WEIGHT = 0.6
 BIGRAM_WEIGHT = 0.35  # a character pair says less than a word
-NUMBER_WEIGHT = 1.2  # amounts of money, counts in the thousands, percentages
-SMALL_NUMBER_WEIGHT = 0.6  # 10–999
-APPROXIMATE_WEIGHT = 0.6
-YEAR_WEIGHT = 0.3
 STAGE_WORD_WEIGHT = 0.3  # "charged", "proposes": the stage is compared on its own
 ANCHOR_CONCEPT_WEIGHT = 0.6  # a concept this specific can anchor a link
 NAME_MIN_WEIGHT = 0.6  # a capitalised word this plain ("Officials") is not taken for a name
@@ -56,24 +54,6 @@ _OUTLET_SEPARATORS = (" - ", " – ", " — ", " | ")  # "Headline - Outlet", as
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _DIGIT = re.compile(r"\d")
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
-_NUMBER = re.compile(
-    r"(?<![\w.\-])(?P<currency>US\$|[A-Z]?\$|€|£|¥)?\s?"
-    r"(?P<whole>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<fraction>\d+))?"
-    r"\s?(?P<unit>%|percent\b|per cent\b|million\b|billion\b|bn\b|thousand\b|[kK]\b|万|亿|千)?"
-    r"(?P<after>[月日号])?"
-)
-_MULTIPLIER = {
-    "million": 1e6,
-    "billion": 1e9,
-    "bn": 1e9,
-    "thousand": 1e3,
-    "k": 1e3,
-    "K": 1e3,
-    "万": 1e4,
-    "亿": 1e8,
-    "千": 1e3,
-}
-_SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:]['\")\]]*\s+)['\"(]?([A-Z][a-z][\w'-]*)")
 
 Record = tuple[str, float] | None  # what one token spelling contributes: (feature, weight)
@@ -225,35 +205,6 @@ def _add(out: dict[str, float], key: str, weight: float) -> None:
         out[key] = weight
 
 
-def _number_features(text: str, weight: float, out: dict[str, float], anchors: set[str]) -> None:
-    for match in _NUMBER.finditer(text):
-        if match["after"]:  # a date: 10月1日
-            continue
-        whole = match["whole"].replace(",", "")
-        unit = match["unit"] or ""
-        value = float(f"{whole}.{match['fraction'] or 0}")
-        if unit in ("%", "percent", "per cent"):
-            key = f"n:{value:g}%"
-            _add(out, key, weight * NUMBER_WEIGHT)
-            anchors.add(key)
-            continue
-        if not match["currency"] and not unit and len(whole) == 4 and 1900 <= value < 2100:
-            _add(out, f"y:{whole}", weight * YEAR_WEIGHT)
-            continue
-        value *= _MULTIPLIER.get(unit, 1.0)
-        if value < 10:
-            continue
-        exact = round(value)
-        big = exact >= 1000 or bool(match["currency"])
-        key = f"n:{exact}"
-        _add(out, key, weight * (NUMBER_WEIGHT if big else SMALL_NUMBER_WEIGHT))
-        anchors.add(key)
-        if exact >= 1000:
-            key = f"~:{round(exact, 2 - len(str(exact)))}"
-            _add(out, key, weight * APPROXIMATE_WEIGHT)
-            anchors.add(key)
-
-
 def _title_case(tokens: list[str]) -> bool:
     return sum(map(str.istitle, tokens)) >= 0.6 * len(tokens)
 
@@ -299,9 +250,9 @@ def _read_english(
     if not _PHRASE_STARTS.isdisjoint(title_tokens):
         _phrase_features(title_tokens, TITLE_WEIGHT, lexicon, title_weights, anchors)
     if not _DIGITAL.isdisjoint(summary_tokens):
-        _number_features(summary, SUMMARY_WEIGHT, weights, anchors)
+        number_features(summary, SUMMARY_WEIGHT, weights, anchors)
     if not _DIGITAL.isdisjoint(title_tokens):
-        _number_features(title, TITLE_WEIGHT, title_weights, anchors)
+        number_features(title, TITLE_WEIGHT, title_weights, anchors)
     return weights, title_weights, anchors
 
 
@@ -329,57 +280,13 @@ def _read_chinese(
                 anchors.add(record[0])
         for name in _phrases(tokens, lexicon.concepts):
             _add(out, f"c:{name}", weight * lexicon.concept_weight[name])
-    _number_features(rest, weight, out, anchors)
+    number_features(rest, weight, out, anchors)
     pair_weight = weight * BIGRAM_WEIGHT
     for run in _HAN_RUN.findall(rest):
         for i in range(len(run) - 1):
             pair = run[i : i + 2]
             _add(out, f"b:{pair}", pair_weight * lexicon.bigram_weight.get(pair, 1.0))
     return list(map(str.lower, tokens))
-
-
-def _stages_named(matcher: FormMatcher, lower: list[str], han: str | None) -> dict[str, str]:
-    found = matcher.in_lower_tokens(lower)
-    if han is not None:
-        found += [(name, word) for name, word, _ in matcher.in_han(han)]
-    named: dict[str, str] = {}
-    for name, word in found:
-        named.setdefault(name, word)
-    return named
-
-
-def _first_sentence(summary: str) -> str:
-    end = _SENTENCE_END.search(summary)
-    return summary[: end.end()] if end else summary
-
-
-# Stage forms that say what a telling is about only near the start of its title: "China
-# protests …" is a protest; "… ; foreign ministry says it will respond" reports the action.
-_EARLY_ONLY = frozenset({"responded"})
-
-
-def stage_of(title: str, summary: str, chinese: bool) -> tuple[str | None, str | None, bool]:
-    """The stage a telling reports, the word that says so, and whether its title says so
-    (else the stronger stage words of the summary's first sentence do)."""
-    lexicon = load_lexicon()
-    to_simplified = traditional_to_simplified()
-    lower = list(map(str.lower, TOKEN.findall(title)))
-    han = title.translate(to_simplified) if chinese else None
-    named = _stages_named(lexicon.stages_in_title, lower, han)
-    searched = (han or title).lower()
-    for stage in _EARLY_ONLY & named.keys():
-        if searched.find(named[stage].lower()) > len(searched) / 2:
-            del named[stage]
-    in_title = bool(named)
-    if not named and summary:
-        first = _first_sentence(summary)
-        lower = list(map(str.lower, TOKEN.findall(first)))
-        han = first.translate(to_simplified) if chinese else None
-        named = _stages_named(lexicon.stages_anywhere, lower, han)
-    for stage in lexicon.stage_order:
-        if stage in named:
-            return stage, named[stage], in_title
-    return None, None, False
 
 
 def _without_outlet(title: str) -> str:
