@@ -4,12 +4,10 @@ the dispatcher posting to the fake Slack and Discord APIs, on both backends."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
-import pytest
 from fake_discord_api import FakeDiscord
 from fake_discord_world import TOKEN as DISCORD_TOKEN
 from fake_slack_api import BOT_TOKEN, FakeSlack
@@ -26,19 +24,6 @@ from storage.subscriptions import Owner
 
 OWNER = Owner("slack", ADA)
 RULE = "USCIS publishes final rule on H-1B registration fee for universities"
-
-
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
 
 
 def _slug(title: str) -> str:

@@ -10,24 +10,15 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-import pytest
 from cli import write_config
 from fake_slack_api import BOT_TOKEN, FakeSlack
 from feed_server import FeedServer
 
 INTERVAL = 5
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
 
 
 def _feed(count: int) -> str:

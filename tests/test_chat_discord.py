@@ -26,12 +26,6 @@ from storage.db import Database
 
 
 @pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(autouse=True)
 def restore_discord_base() -> Any:
     # discord.py keeps its base URLs in class attributes; put them back after each test.
     saved = Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY

@@ -33,20 +33,6 @@ from storage.db import Database
 SECRET = "0123456789abcdef0123456789abcdef"
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk honours HTTP(S)_PROXY but ignores NO_PROXY, even for 127.0.0.1.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
-
-
 def _core(database: Database, slack: FakeSlack, mode: str) -> Talentbrief:
     config = Config(slack=SlackConfig(mode=mode, host="127.0.0.1", port=0, api_base_url=slack.api))  # type: ignore[arg-type]
     env = {

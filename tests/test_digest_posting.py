@@ -29,13 +29,6 @@ WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/hook-token_1"
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def discord() -> AsyncIterator[FakeDiscord]:
     server = await FakeDiscord().start()
     yield server

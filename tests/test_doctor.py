@@ -41,13 +41,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 async def discord() -> AsyncIterator[FakeDiscord]:
     server = await FakeDiscord().start()
     yield server

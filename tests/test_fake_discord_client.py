@@ -20,12 +20,6 @@ GUILD = discord.Object(GUILD_ID)
 TOPICS = ["visas-and-immigration", "talent-programs", "research-security"]
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     server = await FakeDiscord().start()

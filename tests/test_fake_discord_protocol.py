@@ -23,12 +23,6 @@ from fake_discord_world import (
 SYNC_FLUSH = b"\x00\x00\xff\xff"
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     server = await FakeDiscord().start()

@@ -14,12 +14,6 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture(params=["slack", "discord"])
 async def fake(request: pytest.FixtureRequest) -> AsyncIterator[FakeServer]:
     server: FakeServer = FakeSlack() if request.param == "slack" else FakeDiscord()

@@ -27,19 +27,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
-
-
 @pytest.fixture
 async def events_url(slack: FakeSlack) -> AsyncIterator[str]:
     """A minimal bolt app served over HTTP on 127.0.0.1; the URL of its /slack/events."""

@@ -16,20 +16,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 PING_INTERVAL = 0.1  # seconds; slack_sdk notices a dead connection within a few of these
 
 
-@pytest.fixture(autouse=True)
-def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    # slack_sdk honours HTTP(S)_PROXY but ignores NO_PROXY, even for 127.0.0.1.
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
-
-
 @pytest.fixture
 async def socket(slack: FakeSlack) -> FakeSlackSocket:
     return await slack.start_socket_mode()
