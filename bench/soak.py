@@ -7,8 +7,9 @@ once, and prints the figures.
     .venv/bin/python -m bench.soak --minutes 3 --database postgresql+psycopg://…/soak
 
 Four Slack channels post a digest every minute (`* * * * *`, empty ones too), so each minute
-brings about a dozen messages under Slack's one-per-second limit, and each kill lands 1–12 s
-after a whole minute, while posts are in flight. The last step stops the bot with
+brings some thirty messages under Slack's one-per-second limit, each answered a second after
+Slack accepted it, and each kill lands 0.5–8 s after a whole minute, while posts are in
+flight. The last step stops the bot with
 SIGTERM, polls once more and runs `run --once`, so the checks see finished work.
 
 Alerts: three subscriptions send their matches to a Slack channel of their own; at the end
@@ -102,7 +103,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     database_url = args.database or f"sqlite:///{folder / 'soak.db'}"
     server = FeedServer().start()
     feeds = Feeds(server, args.feeds, args.hostile, args.seed)
-    slack = await SoakSlack(args.drop, args.seed).start()
+    slack = await SoakSlack(args.drop, args.seed, args.latency).start()
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
     env |= {"TALENTBRIEF_DATABASE_URL": database_url, "SLACK_BOT_TOKEN": slack.bot_token}
     bot = Bot(_config(folder, feeds, slack), env, folder)
@@ -114,9 +115,9 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
     rng = random.Random(args.seed)
 
     def kill_time(after: float) -> float:
-        """About `kill_every` later (±30 s), 1–12 s past a whole minute: while digests go out."""
+        """About `kill_every` later (±30 s), 0.5–8 s past a whole minute: while digests go out."""
         around = after + args.kill_every - 30
-        return around + _minute_offset(rng.uniform(1, 12), time.time() + around - after)
+        return around + _minute_offset(rng.uniform(0.5, 8), time.time() + around - after)
 
     next_kill = kill_time(time.monotonic())
     while time.monotonic() < end:
@@ -141,6 +142,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
         "kills": kills,
         "sigterm_exit": stop_code,
         "final_run_once_exit": final.returncode,
+        "slack_latency_seconds": args.latency,
         "slack_faults": dict(slack.faults),
         "slack_lookups": sum(r.startswith("conversations.") for r in slack.requests),
         **check_items(database_url, feeds),
@@ -266,9 +268,10 @@ def main() -> None:
     parser.add_argument("--feeds", type=int, default=300)
     parser.add_argument("--hostile", type=float, default=0.05)
     parser.add_argument("--drop", type=float, default=0.02)
+    parser.add_argument("--latency", type=float, default=1.0, help="seconds Slack takes to answer")
     parser.add_argument("--kill-every", type=float, default=120)
     parser.add_argument("--publish-every", type=float, default=15)
-    parser.add_argument("--publish-share", type=float, default=0.1)
+    parser.add_argument("--publish-share", type=float, default=0.3)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--database", help="a database URL (default: SQLite in a temp folder)")
     # A killed client leaves the fake Slack mid-answer; that is the point, not news.

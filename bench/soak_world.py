@@ -7,6 +7,7 @@ once and every digest part posted once.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import sys
 import time
@@ -122,12 +123,15 @@ class Feeds:
 
 
 class SoakSlack(FakeSlack):
-    """Slack's one message per second per channel (429 with Retry-After: 1 beyond it), and a
-    share of posts dropped after they were accepted (the client sees a cut connection)."""
+    """Slack's one message per second per channel (429 with Retry-After: 1 beyond it), a share
+    of posts dropped after they were accepted (the client sees a cut connection), and answers
+    that come `latency` seconds after a message was accepted: a kill in that window leaves a
+    message on Slack that the bot never heard about."""
 
-    def __init__(self, drop_rate: float, seed: int) -> None:
+    def __init__(self, drop_rate: float, seed: int, latency: float = 0.0) -> None:
         super().__init__()
         self.drop_rate = drop_rate
+        self.latency = latency
         self.rng = random.Random(seed)
         self.last_post: dict[str, float] = {}
         self.faults: Counter[str] = Counter()
@@ -144,4 +148,7 @@ class SoakSlack(FakeSlack):
         if self.rng.random() < self.drop_rate:
             self.faults["dropped_after_accepting"] += 1
             self.drop_next += 1
-        return await super().post_message(request, body)
+        answer = await super().post_message(request, body)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        return answer

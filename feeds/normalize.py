@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import unicodedata
@@ -232,13 +233,43 @@ def _aware_utc(moment: datetime | None, fetched_at: datetime) -> datetime:
     return fetched_at if moment > fetched_at + _FUTURE_TOLERANCE else moment
 
 
+# Control characters (but tab and line breaks) and lone surrogates: feedparser's lenient parser
+# passes them through, and PostgreSQL refuses NUL in text ("text fields cannot contain NUL").
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+
+
+def storable(text: str) -> str:
+    return _UNSTORABLE.sub("", text)
+
+
+def _storable_entry(entry: RawEntry) -> RawEntry:
+    """The entry with every text field storable on both backends (found by bench/soak)."""
+
+    def clean(text: str | None) -> str | None:
+        return None if text is None else storable(text)
+
+    return dataclasses.replace(
+        entry,
+        title=storable(entry.title),
+        entry_id=clean(entry.entry_id),
+        link=clean(entry.link),
+        summary=storable(entry.summary),
+        author=clean(entry.author),
+        language=clean(entry.language),
+        doc_type=clean(entry.doc_type),
+        document_number=clean(entry.document_number),
+        agencies=tuple(storable(agency) for agency in entry.agencies),
+    )
+
+
 def normalize_entries(parsed: ParsedFeed, *, feed_url: str, fetched_at: datetime) -> list[NewItem]:
     """Turn a parsed feed into untagged `NewItem`s (tags are added by the tagger)."""
     fetched_at = fetched_at.astimezone(UTC)
     feed_host = (urlsplit(feed_url).hostname or "").lower()
-    guid_trusted = trusted_ids(parsed.entries)
+    entries = tuple(_storable_entry(entry) for entry in parsed.entries)
+    guid_trusted = trusted_ids(entries)
     items: list[NewItem] = []
-    for entry in parsed.entries:
+    for entry in entries:
         summary = entry.summary
         summary = html_to_text(summary) if entry.summary_is_html else collapse(summary)
         title = html_to_text(entry.title) if entry.title_is_html else collapse(entry.title)

@@ -9,13 +9,17 @@ odd encodings). Nothing is fetched: the bytes go where a fetched body goes.
 from __future__ import annotations
 
 import json
+import os
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import create_engine, text
 
 from feeds.entries import ParseError
 from feeds.ingest import items_from_body
@@ -24,6 +28,7 @@ from storage.db import Database, open_database
 from storage.items import store_items
 from storage.sources import SourceSpec, add_source
 
+PG_ENV = "TALENTBRIEF_TEST_POSTGRES_URL"
 FIXTURES = Path(__file__).parent / "fixtures"
 FEEDS = [
     (FIXTURES / name).read_bytes()
@@ -37,6 +42,7 @@ SPLICES = [
     b"&#xD800;",
     b"&nosuch;",
     b"\x00",
+    b"<title>a\x00b\x01c</title>",
     b"\xff\xfe",
     b"<item>",
     b"</channel>",
@@ -62,13 +68,32 @@ FUZZ = settings(
 )
 
 
-@pytest.fixture(scope="module")
-def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Database, int]]:
-    database = open_database(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def store(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[Database, int]]:
+    """One database per backend for all examples (PostgreSQL refuses what SQLite keeps: NUL)."""
+    if request.param == "sqlite":
+        url, drop = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}", None
+    else:
+        base = os.environ.get(PG_ENV) or pytest.skip(f"PostgreSQL tests are off; set {PG_ENV}")
+        schema = f"tb_fuzz_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+        url, drop = f"{base}?options={quote(f'-csearch_path={schema}')}", (admin, schema)
+    database = open_database(url)
     with database.session() as session:
         source_id = add_source(session, SourceSpec(name="Fuzz", url="https://fuzz.example/")).id
     yield database, source_id
     database.dispose()
+    if drop is not None:
+        admin, schema = drop
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
 
 
 def _pipeline(store: tuple[Database, int], kind: str, body: bytes, headers: dict[str, str]) -> None:
@@ -146,3 +171,25 @@ def test_any_json_shape_never_crashes_the_federal_register_parser(
 ) -> None:
     body = json.dumps({"results": [document, {"title": document}], "count": document})
     _pipeline(store, "federal_register", body.encode(), {"content-type": "application/json"})
+
+
+def test_control_characters_in_an_entry_are_dropped_so_both_backends_store_it(
+    store: tuple[Database, int],
+) -> None:
+    """Found by the soak: a NUL in a title (kept by feedparser's lenient parser) made
+    PostgreSQL refuse the whole feed ("text fields cannot contain NUL")."""
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>Wire</title>'
+        b"<item><title>Visa\x00 rule\x01 for\x1f researchers</title><guid>nul\x00-1</guid>"
+        b"<link>https://wire.example/nul-1</link><description>Text\x0b here</description></item>"
+        b"</channel></rss>"
+    )
+    database, source_id = store
+    items, _ = items_from_body(
+        "feed", body, {}, feed_url="https://wire.example/feed", fetched_at=datetime.now(UTC),
+        tagger=load_tagger({}),
+    )  # fmt: skip
+    [item] = items
+    assert item.title == "Visa rule for researchers" and item.entry_id == "nul-1"
+    with database.session() as session:
+        assert store_items(session, source_id, items).new_items == 1

@@ -6,12 +6,10 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from digest_db import store
 from digest_fixtures import adversarial_items, distinct_title
 from fake_slack_api import BOT_TOKEN, FakeSlack
@@ -20,13 +18,6 @@ from sqlalchemy import update
 
 from storage.db import open_database
 from storage.models import Source
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
 
 
 def _prepare(
