@@ -19,12 +19,15 @@ from storage.search_text import (
     MAX_OCCURRENCES,
     _classified_runs,
     _is_han,
+    _normalized_tokens,
     day_tokens,
     document_meta,
     document_text,
+    normalize,
     range_tokens,
     replace_tag_tokens,
     runs,
+    search_columns,
     stem,
     tokenize,
 )
@@ -180,3 +183,39 @@ def test_the_chinese_scan_pattern_covers_exactly_the_han_ranges() -> None:
         if bool(_HAN_CHAR.fullmatch(chr(code))) != _is_han(chr(code))
     ]
     assert disagree == []
+
+
+@settings(max_examples=2000)
+@given(st.text())
+def test_the_stretch_tokeniser_finds_the_same_tokens_as_the_classifier(text: str) -> None:
+    normalized = normalize(text)
+    expected = [token for run in _classified_runs(normalized) for token in run.tokens]
+    assert _normalized_tokens(normalized) == expected
+    assert tokenize(text) == expected
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=60), st.text(max_size=200), st.sampled_from([None, "en", "zh-CN"]))
+def test_search_columns_equal_the_two_documents_built_apart(
+    title: str, summary: str, language: str | None
+) -> None:
+    published = datetime(2026, 3, 2, tzinfo=UTC)
+    tags = {"visa-policy": 0.9}
+    assert search_columns(
+        title=title,
+        summary=summary,
+        tags=tags,
+        alert=True,
+        language=language,
+        published_at=published,
+    ) == {
+        "search_text": document_text(title, summary),
+        "search_meta": document_meta(
+            title=title,
+            summary=summary,
+            tags=tags,
+            alert=True,
+            language=language,
+            published_at=published,
+        ),
+    }
