@@ -28,6 +28,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from feeds.entries import MAX_ENTRIES
 from feeds.guard import AddressGuard, blocked_cause
 from storage.errors import TalentbriefError
 
@@ -58,7 +59,8 @@ class FetchSettings:
     failing_after: int = 3  # consecutive failures before a source shows as failing
     backoff_base: float = 300.0  # first retry after a failure; doubles with each failure
     max_backoff: float = 6 * 3600.0
-    jitter: float = 0.1  # ± fraction applied to every next-due time
+    jitter: float = 0.1  # next-due times come up to this fraction of the interval early
+    max_entries: int = MAX_ENTRIES  # entries kept per feed (the first ones); the rest are cut
     # Networks a guarded (chat) source may reach although they are not public.
     guard_allow: tuple[str, ...] = ()
 

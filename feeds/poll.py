@@ -3,11 +3,14 @@
 `poll_sources` is the one entry point (the CLI's `poll` and the scheduler's job both call it).
 Sources are claimed from the database, so two processes never fetch the same source at once.
 Each source is handled on its own: one that fails is recorded with its error and retried later
-with exponential backoff, and never stops the others. Items of one feed are stored in one
-transaction together with the source's new fetch state.
+with exponential backoff, and never stops the others. Items of one feed are stored in the same
+transaction as the source's new fetch state.
 
-Database work runs in worker threads; writes go through one lock, so SQLite sees one writer
-and two feeds carrying the same story cannot race each other into two rows.
+Memory stays bounded however many sources are due: a feed holds one of `concurrency` slots from
+the start of its fetch until it is stored, at most `PARSE_SLOTS` feeds are parsed at once, and a
+large body (over `LARGE_BODY` bytes) is parsed alone. Parsing runs in worker threads; all writes
+go through one batching writer (feeds/poll_writer.py), so SQLite sees one writer and two feeds
+carrying the same story cannot race each other into two rows.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -33,17 +36,13 @@ from feeds.fetch import (
     FetchSettings,
 )
 from feeds.guard import AddressGuard
-from feeds.ingest import items_from_body
+from feeds.ingest import tag_items, untagged_items
+from feeds.poll_writer import Deferred, Failed, Stored, Writer
 from feeds.tagging import Tagger
 from storage.db import Database
-from storage.items import store_items
 from storage.models import Source
-from storage.sources import (
-    claim_sources,
-    defer_source,
-    record_fetch_failure,
-    record_fetch_success,
-)
+from storage.sources import FetchState, claim_sources
+from storage.types import NewItem
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +60,7 @@ class SourceOutcome:
     entries: int = 0
     error: str | None = None
     status: str | None = None  # the source's status afterwards: ok | failing | …
+    warning: str | None = None  # a problem that did not stop it (entries beyond the cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +123,9 @@ class PollReport:
             "errors": [
                 {"source": o.source, "error": o.error, "status": o.status} for o in self.failed
             ],
+            "warnings": [
+                {"source": o.source, "warning": o.warning} for o in self.outcomes if o.warning
+            ],
         }
 
 
@@ -161,16 +164,24 @@ class _Claimed:
         )
 
 
+PARSE_SLOTS = 2  # feeds parsed at once (the GIL makes more useless; each holds its body)
+LARGE_BODY = 2 * 1024 * 1024  # a body this large is parsed alone (bounds peak memory)
+
+
 @dataclass
 class _Schedule:
-    """Next-due times: the interval after success, exponential backoff after failure."""
+    """Next-due times: the interval after success, exponential backoff after failure.
+
+    Jitter only brings a time forward (by up to `settings.jitter` of the interval): it spreads
+    sources that share an interval without ever making one wait longer than configured.
+    """
 
     settings: FetchSettings
     rng: random.Random = field(default_factory=random.Random)
 
     def _jittered(self, seconds: float) -> timedelta:
-        spread = self.settings.jitter
-        return timedelta(seconds=seconds * self.rng.uniform(1 - spread, 1 + spread))
+        spread = min(max(self.settings.jitter, 0.0), 1.0)
+        return timedelta(seconds=seconds * self.rng.uniform(1 - spread, 1))
 
     def after_success(self, source: _Claimed, now: datetime) -> datetime:
         return now + self._jittered(source.interval_seconds)
@@ -188,6 +199,26 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class _ParseSlots:
+    """At most PARSE_SLOTS parses at once; a large body takes every slot."""
+
+    def __init__(self) -> None:
+        self.used = 0
+        self.changed = asyncio.Condition()
+
+    async def run(self, body_size: int, work: Callable[[], Any]) -> Any:
+        weight = PARSE_SLOTS if body_size > LARGE_BODY else 1
+        async with self.changed:
+            await self.changed.wait_for(lambda: self.used + weight <= PARSE_SLOTS)
+            self.used += weight
+        try:
+            return await asyncio.to_thread(work)
+        finally:
+            async with self.changed:
+                self.used -= weight
+                self.changed.notify_all()
+
+
 class _Cycle:
     def __init__(
         self,
@@ -195,22 +226,18 @@ class _Cycle:
         settings: FetchSettings,
         tagger: Tagger,
         fetcher: Fetcher,
+        *,
         schedule: _Schedule,
+        clock: Callable[[], datetime],
     ) -> None:
-        self.database = database
         self.settings = settings
         self.tagger = tagger
         self.fetcher = fetcher
         self.schedule = schedule
-        self.write_lock = asyncio.Lock()
-
-    async def _write(self, work: Callable[[Any], Any]) -> Any:
-        def run() -> Any:
-            with self.database.session() as session:
-                return work(session)
-
-        async with self.write_lock:
-            return await asyncio.to_thread(run)
+        self.clock = clock
+        self.writer = Writer(database, clock)
+        self.slots = asyncio.Semaphore(settings.concurrency)
+        self.parsing = _ParseSlots()
 
     def _request(self, source: _Claimed) -> FetchRequest:
         url, accept = source.url, FEED_ACCEPT
@@ -231,10 +258,11 @@ class _Cycle:
 
     async def handle(self, source: _Claimed) -> SourceOutcome:
         try:
-            fetched = await self.fetcher.fetch(self._request(source))
-            if fetched.status != "fetched":
-                return await self._not_modified(source, fetched)
-            return await self._ingest(source, fetched)
+            async with self.slots:  # held until stored: bounds bodies and parsed feeds in memory
+                fetched = await self.fetcher.fetch(self._request(source))
+                if fetched.status != "fetched":
+                    return await self._not_modified(source, fetched)
+                return await self._ingest(source, fetched)
         except FetchError as exc:
             if exc.deferred:
                 return await self._defer(source, exc)
@@ -245,45 +273,54 @@ class _Cycle:
             log.exception("polling %s failed", source.name)
             return await self._fail(source, f"internal error: {type(exc).__name__}: {exc}", None)
 
-    def _record_success(
-        self, session: Any, source: _Claimed, fetched: Fetched, now: datetime
-    ) -> None:
-        record_fetch_success(
-            session,
+    def _state(
+        self, source: _Claimed, fetched: Fetched, *, parsed: bool, warning: str | None = None
+    ) -> FetchState:
+        return FetchState(
             source.id,
-            next_due_at=self.schedule.after_success(source, now),
+            next_due_at=self.schedule.after_success(source, self.clock()),
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             content_hash=fetched.content_hash,
-            now=now,
+            warning=warning,
+            parsed=parsed,
         )
 
     async def _not_modified(self, source: _Claimed, fetched: Fetched) -> SourceOutcome:
-        now = _now()
-        await self._write(lambda session: self._record_success(session, source, fetched, now))
+        await self.writer.submit(Stored(self._state(source, fetched, parsed=False), source.id))
         return SourceOutcome(source.name, "not_modified", status="ok")
 
     async def _ingest(self, source: _Claimed, fetched: Fetched) -> SourceOutcome:
-        now = _now()
-        items, parsed = await asyncio.to_thread(
-            items_from_body,
-            source.kind,
-            fetched.body,
-            fetched.headers,
-            feed_url=fetched.url,
-            fetched_at=now,
-            tagger=self.tagger,
-            hints=source.hint_tags,
-        )
-        for warning in parsed.warnings:
+        now = self.clock()
+        max_entries = self.settings.max_entries
+
+        def parse() -> tuple[list[NewItem], tuple[str, ...], str | None]:
+            items, parsed = untagged_items(
+                source.kind,
+                fetched.body,
+                fetched.headers,
+                feed_url=fetched.url,
+                fetched_at=now,
+                max_entries=max_entries,
+            )
+            cut = None
+            if parsed.entries_cut:
+                cut = (
+                    f"kept the first {len(parsed.entries):,} of {parsed.total_entries:,} "
+                    "entries ([poll] max_entries)"
+                )
+            return items, parsed.warnings, cut  # the parsed feed and the body stay behind
+
+        items, warnings, cut = await self.parsing.run(len(fetched.body), parse)
+        for warning in (*warnings, cut) if cut else warnings:
             log.info("%s: %s", source.name, warning)
 
-        def work(session: Any) -> Any:
-            result = store_items(session, source.id, items)
-            self._record_success(session, source, fetched, now)
-            return result
+        def tag(batch: Sequence[NewItem]) -> list[NewItem]:
+            return tag_items(batch, self.tagger, source.hint_tags)
 
-        result = await self._write(work)
+        state = self._state(source, fetched, parsed=True, warning=cut)
+        stored = Stored(state, source.id, items, tag)
+        result = await self.writer.submit(stored)
         return SourceOutcome(
             source.name,
             "fetched",
@@ -291,31 +328,21 @@ class _Cycle:
             updated_items=result.updated_items,
             entries=len(items),
             status="ok",
+            warning=cut,
         )
 
     async def _fail(self, source: _Claimed, error: str, retry_after: float | None) -> SourceOutcome:
-        now = _now()
-
-        def work(session: Any) -> int:
-            failures: int = record_fetch_failure(
-                session,
-                source.id,
-                error=error,
-                next_due_at=self.schedule.after_failure(
-                    source.consecutive_failures + 1, now, retry_after
-                ),
-                failing_after=self.settings.failing_after,
-            )
-            return failures
-
-        failures = await self._write(work)
+        now = self.clock()
+        due = self.schedule.after_failure(source.consecutive_failures + 1, now, retry_after)
+        failed = Failed(source.id, error, due, self.settings.failing_after)
+        failures: int = await self.writer.submit(failed)
         status = "failing" if failures >= self.settings.failing_after else source.status
         log.info("%s: %s (%d in a row)", source.name, error, failures)
         return SourceOutcome(source.name, "failed", error=error, status=status)
 
     async def _defer(self, source: _Claimed, exc: FetchError) -> SourceOutcome:
-        due = _now() + timedelta(seconds=exc.retry_after or self.settings.backoff_base)
-        await self._write(lambda session: defer_source(session, source.id, next_due_at=due))
+        due = self.clock() + timedelta(seconds=exc.retry_after or self.settings.backoff_base)
+        await self.writer.submit(Deferred(source.id, due))
         return SourceOutcome(source.name, "deferred", error=str(exc))
 
 
@@ -328,21 +355,25 @@ async def poll_sources(
     progress: ProgressCallback | None = None,
     guard: AddressGuard | None = None,
     rng: random.Random | None = None,
+    clock: Callable[[], datetime] = _now,
 ) -> PollReport:
     """Run one poll cycle over the enabled sources (only the due ones if `due_only`).
 
     Never raises for a failing source: failures are recorded on the source and listed in the
-    report. `guard` replaces the address policy for chat-added sources (tests allow loopback).
+    report. `guard` replaces the address policy for chat-added sources (tests allow loopback);
+    `clock` says what time it is (tests run cycles at the times a scheduler would).
     """
     started = time.perf_counter()
 
-    def claim(session: Any) -> list[_Claimed]:
-        return [_Claimed.of(source) for source in claim_sources(session, due_only=due_only)]
+    def claim() -> list[_Claimed]:
+        with database.session() as session:
+            claimed = claim_sources(session, now=clock(), due_only=due_only)
+            return [_Claimed.of(source) for source in claimed]
 
     schedule = _Schedule(settings, rng or random.Random())
     async with Fetcher(settings, guard=guard) as fetcher:
-        cycle = _Cycle(database, settings, tagger, fetcher, schedule)
-        claimed: list[_Claimed] = await cycle._write(claim)
+        cycle = _Cycle(database, settings, tagger, fetcher, schedule=schedule, clock=clock)
+        claimed: list[_Claimed] = await asyncio.to_thread(claim)
         total = len(claimed)
         if progress is not None:
             progress(PollProgress(0, total))
