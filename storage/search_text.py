@@ -22,6 +22,7 @@ An item's document has two parts, stored in `items.search_text` and `items.searc
 from __future__ import annotations
 
 import importlib.util
+import operator
 import re
 import unicodedata
 from collections import Counter
@@ -152,10 +153,15 @@ def _classify(char: str) -> str:
 
 
 def _han_tokens(run: str) -> tuple[str, ...]:
-    chars = unicodedata.normalize("NFKC", run).translate(_traditional_to_simplified())
+    return _normalized_han_tokens(unicodedata.normalize("NFKC", run))
+
+
+def _normalized_han_tokens(run: str) -> tuple[str, ...]:
+    """Bigrams of a Chinese run already in NFKC (each pair built and looked up in C)."""
+    chars = run.translate(_traditional_to_simplified())
     if len(chars) == 1:
         return (_han_token(chars),)
-    return tuple(_han_token(chars[i : i + 2]) for i in range(len(chars) - 1))
+    return tuple(map(_han_token, map(operator.add, chars, chars[1:])))
 
 
 def runs(text: str) -> Iterator[Run]:
@@ -226,7 +232,7 @@ def _normalized_tokens(text: str) -> list[str]:
         # starts a run exactly as it would after a space: each part can be classified alone.
         for part in _HAN_OR_OTHER.finditer(stretch):
             if part.group(1) is not None:
-                tokens.extend(_han_tokens(part.group()))
+                tokens.extend(_normalized_han_tokens(part.group()))
             else:
                 for run in _classified_runs(part.group()):
                     tokens.extend(run.tokens)
@@ -249,7 +255,7 @@ def _han_characters(normalized: str) -> list[str]:
         return []
     table = _traditional_to_simplified()
     seen: dict[str, None] = {}
-    for char in found:
+    for char in dict.fromkeys(found):  # each character once: texts repeat a few hundred
         seen.setdefault(_han_token(char.translate(table)), None)
     return list(seen)
 
