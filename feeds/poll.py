@@ -7,10 +7,10 @@ with exponential backoff, and never stops the others. Items of one feed are stor
 transaction as the source's new fetch state.
 
 Memory stays bounded however many sources are due: a feed holds one of `concurrency` slots from
-the start of its fetch until it is stored, at most `PARSE_SLOTS` feeds are parsed at once, and a
-large body (over `LARGE_BODY` bytes) is parsed alone. Parsing runs in worker threads; all writes
-go through one batching writer (feeds/poll_writer.py), so SQLite sees one writer and two feeds
-carrying the same story cannot race each other into two rows.
+the start of its fetch until it is stored, and feeds are parsed one at a time (the fast path
+streams, so even a huge feed parses in about its own size). Parsing runs in a worker thread; all
+writes go through one batching writer (feeds/poll_writer.py), so SQLite sees one writer and two
+feeds carrying the same story cannot race each other into two rows.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from feeds import federal_register
 from feeds.entries import ParseError
@@ -36,15 +36,17 @@ from feeds.fetch import (
     FetchSettings,
 )
 from feeds.guard import AddressGuard
-from feeds.ingest import tag_items, untagged_items
 from feeds.poll_writer import Deferred, Failed, Stored, Writer
-from feeds.tagging import Tagger
 from storage.db import Database
 from storage.models import Source
 from storage.sources import FetchState, claim_sources
 from storage.types import NewItem
 
+if TYPE_CHECKING:  # parsing, normalising and tagging are imported when a feed has changed
+    from feeds.tagging import Tagger
+
 log = logging.getLogger(__name__)
+
 
 Outcome = Literal["fetched", "not_modified", "failed", "deferred"]
 
@@ -164,8 +166,9 @@ class _Claimed:
         )
 
 
-PARSE_SLOTS = 2  # feeds parsed at once (the GIL makes more useless; each holds its body)
-LARGE_BODY = 2 * 1024 * 1024  # a body this large is parsed alone (bounds peak memory)
+# Feeds parsed at once. Parsing is Python work that the GIL serialises anyway: a second parse
+# thread measured slower, and it would hold a second body and its entries in memory.
+PARSE_SLOTS = 1
 
 
 @dataclass
@@ -199,45 +202,36 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class _ParseSlots:
-    """At most PARSE_SLOTS parses at once; a large body takes every slot."""
-
-    def __init__(self) -> None:
-        self.used = 0
-        self.changed = asyncio.Condition()
-
-    async def run(self, body_size: int, work: Callable[[], Any]) -> Any:
-        weight = PARSE_SLOTS if body_size > LARGE_BODY else 1
-        async with self.changed:
-            await self.changed.wait_for(lambda: self.used + weight <= PARSE_SLOTS)
-            self.used += weight
-        try:
-            return await asyncio.to_thread(work)
-        finally:
-            async with self.changed:
-                self.used -= weight
-                self.changed.notify_all()
-
-
 class _Cycle:
     def __init__(
         self,
         database: Database,
         settings: FetchSettings,
-        tagger: Tagger,
+        tagger: Tagger | Callable[[], Tagger],
         fetcher: Fetcher,
         *,
         schedule: _Schedule,
         clock: Callable[[], datetime],
     ) -> None:
         self.settings = settings
-        self.tagger = tagger
+        self._tagger_source = tagger
+        self._tagger: Tagger | None = None
         self.fetcher = fetcher
         self.schedule = schedule
         self.clock = clock
         self.writer = Writer(database, clock)
         self.slots = asyncio.Semaphore(settings.concurrency)
-        self.parsing = _ParseSlots()
+        self.parsing = asyncio.Semaphore(PARSE_SLOTS)
+
+    def tagger(self) -> Tagger:
+        """The tagger, built the first time a feed has something new (never in a 304 cycle)."""
+        if self._tagger is None:
+            source = self._tagger_source
+            if hasattr(source, "tag"):
+                self._tagger = cast("Tagger", source)
+            else:
+                self._tagger = source()
+        return self._tagger
 
     def _request(self, source: _Claimed) -> FetchRequest:
         url, accept = source.url, FEED_ACCEPT
@@ -295,6 +289,8 @@ class _Cycle:
         max_entries = self.settings.max_entries
 
         def parse() -> tuple[list[NewItem], tuple[str, ...], str | None]:
+            from feeds.ingest import untagged_items  # noqa: PLC0415 - not needed by 304 cycles
+
             items, parsed = untagged_items(
                 source.kind,
                 fetched.body,
@@ -311,12 +307,15 @@ class _Cycle:
                 )
             return items, parsed.warnings, cut  # the parsed feed and the body stay behind
 
-        items, warnings, cut = await self.parsing.run(len(fetched.body), parse)
+        async with self.parsing:
+            items, warnings, cut = await asyncio.to_thread(parse)
         for warning in (*warnings, cut) if cut else warnings:
             log.info("%s: %s", source.name, warning)
 
         def tag(batch: Sequence[NewItem]) -> list[NewItem]:
-            return tag_items(batch, self.tagger, source.hint_tags)
+            from feeds.ingest import tag_items  # noqa: PLC0415 - see parse()
+
+            return tag_items(batch, self.tagger(), source.hint_tags)
 
         state = self._state(source, fetched, parsed=True, warning=cut)
         stored = Stored(state, source.id, items, tag)
@@ -349,7 +348,7 @@ class _Cycle:
 async def poll_sources(
     database: Database,
     settings: FetchSettings,
-    tagger: Tagger,
+    tagger: Tagger | Callable[[], Tagger],
     *,
     due_only: bool = True,
     progress: ProgressCallback | None = None,
@@ -360,7 +359,8 @@ async def poll_sources(
     """Run one poll cycle over the enabled sources (only the due ones if `due_only`).
 
     Never raises for a failing source: failures are recorded on the source and listed in the
-    report. `guard` replaces the address policy for chat-added sources (tests allow loopback);
+    report. `tagger` may be a function that builds one: it is called only if a feed changed.
+    `guard` replaces the address policy for chat-added sources (tests allow loopback);
     `clock` says what time it is (tests run cycles at the times a scheduler would).
     """
     started = time.perf_counter()

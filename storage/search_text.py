@@ -221,8 +221,23 @@ _HAN_OR_OTHER = re.compile(
 )
 
 
+def _spaceish() -> str:
+    """Non-ASCII punctuation that `_classify` calls space (curly quotes, dashes, CJK brackets…)."""
+    ranges = [(0xA0, 0xC0), (0x2000, 0x2070), (0x3000, 0x3040), (0xFF01, 0xFF66)]
+    chars = [chr(c) for start, end in ranges for c in range(start, end)]
+    return "".join(
+        c for c in chars if _classify(c) == "space" and unicodedata.normalize("NFKC", c) == c
+    )
+
+
+# Text whose only non-ASCII characters separate words, like ASCII punctuation does.
+_NOT_PLAIN = re.compile(f"[^\x00-\x7f{re.escape(_spaceish())}]")
+
+
 def _normalized_tokens(text: str) -> list[str]:
     """`tokenize` of NFKC-normalised, non-ASCII text: the same tokens as `runs`, found faster."""
+    if not _NOT_PLAIN.search(text):  # English with typographic quotes and dashes
+        return [_word_token(word) for word in _ASCII_RUN.findall(text)]
     tokens: list[str] = []
     for stretch in _STRETCH.findall(text):
         if stretch.isascii():

@@ -151,3 +151,19 @@ async def test_unchanged_feeds_are_not_tagged_and_their_states_are_recorded(
         claimed = session.scalar(select(Source).where(Source.claimed_until.is_not(None)))
     assert claimed is None  # every state was written and every claim released
     assert _source(database, "Feed 3").next_due_at != first_due
+
+
+async def test_a_tagger_factory_is_called_only_when_a_feed_changed(
+    database: Database, feed_server: FeedServer
+) -> None:
+    _add(database, "Feed", feed_server.add("/f.xml", _rss(["One"])))
+    built: list[TitleTagger] = []
+
+    def factory() -> TitleTagger:
+        built.append(TitleTagger())
+        return built[-1]
+
+    await poll_sources(database, SETTINGS, factory, due_only=False)
+    assert len(built) == 1 and built[0].calls == 1
+    await poll_sources(database, SETTINGS, factory, due_only=False)  # a 304: nothing to tag
+    assert len(built) == 1
