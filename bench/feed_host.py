@@ -6,6 +6,7 @@ Every document is generated before the port is announced; each carries an ETag, 
 poll of an unchanged feed is a 304.
 
     GET  /feeds/{n}.xml          feed n (RSS 2.0 or Atom, see bench/corpus.py)
+    GET  /huge/{n}.xml           feed n with 5,300 items (about 13 MB), made on first request
     POST /_bump?every=K          publish one new story in every K-th feed (n % K == 0);
                                  answers with the number of feeds changed
 
@@ -23,6 +24,8 @@ from aiohttp import web
 
 from bench.corpus import is_atom_feed, realistic_feed
 
+HUGE_ITEMS = 5300
+
 
 class Host:
     def __init__(self, feeds: int, items: int) -> None:
@@ -30,6 +33,7 @@ class Host:
         self.versions = [0] * feeds
         self.bodies = [realistic_feed(n, items) for n in range(feeds)]
         self.etags = [self._etag(n) for n in range(feeds)]
+        self.huge_bodies: dict[int, bytes] = {}
 
     def _etag(self, n: int) -> str:
         return '"' + hashlib.sha256(self.bodies[n]).hexdigest()[:20] + '"'
@@ -47,6 +51,14 @@ class Host:
         headers["Content-Type"] = f"{kind}; charset=utf-8"
         return web.Response(body=body, headers=headers)
 
+    async def huge(self, request: web.Request) -> web.Response:
+        n = int(request.match_info["n"])
+        if n not in self.huge_bodies:
+            self.huge_bodies[n] = realistic_feed(n, HUGE_ITEMS)
+        return web.Response(
+            body=self.huge_bodies[n], headers={"Content-Type": "application/rss+xml"}
+        )
+
     async def bump(self, request: web.Request) -> web.Response:
         every = int(request.query.get("every", "50"))
         changed = 0
@@ -62,6 +74,7 @@ async def serve(feeds: int, items: int) -> None:
     host = Host(feeds, items)
     app = web.Application()
     app.router.add_get("/feeds/{n}.xml", host.feed)
+    app.router.add_get("/huge/{n}.xml", host.huge)
     app.router.add_post("/_bump", host.bump)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()

@@ -7,15 +7,17 @@ with exponential backoff, and never stops the others. Items of one feed are stor
 transaction as the source's new fetch state.
 
 Memory stays bounded however many sources are due: a feed holds one of `concurrency` slots from
-the start of its fetch until it is stored, and feeds are parsed one at a time (the fast path
-streams, so even a huge feed parses in about its own size). Parsing runs in a worker thread; all
-writes go through one batching writer (feeds/poll_writer.py), so SQLite sees one writer and two
-feeds carrying the same story cannot race each other into two rows.
+the start of its fetch until it is stored, feeds are parsed one at a time (the fast path streams,
+so even a huge feed parses in about its own size), a body is dropped once parsed, and only one
+body larger than `LARGE_BODY` is let into memory at a time (the others wait before reading it).
+Parsing runs in a worker thread; all writes go through one batching writer (feeds/poll_writer.py),
+so SQLite sees one writer and two feeds carrying the same story cannot race into two rows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time
@@ -202,6 +204,23 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class _LargeBody:
+    """One body over `LARGE_BODY` bytes in memory at a time, from its read until it is parsed."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self.lock = lock
+        self.held = False
+
+    async def admit(self) -> None:
+        await self.lock.acquire()
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.lock.release()
+
+
 class _Cycle:
     def __init__(
         self,
@@ -222,6 +241,7 @@ class _Cycle:
         self.writer = Writer(database, clock)
         self.slots = asyncio.Semaphore(settings.concurrency)
         self.parsing = asyncio.Semaphore(PARSE_SLOTS)
+        self.large_bodies = asyncio.Lock()
 
     def tagger(self) -> Tagger:
         """The tagger, built the first time a feed has something new (never in a 304 cycle)."""
@@ -251,12 +271,14 @@ class _Cycle:
         )
 
     async def handle(self, source: _Claimed) -> SourceOutcome:
+        large = _LargeBody(self.large_bodies)
         try:
             async with self.slots:  # held until stored: bounds bodies and parsed feeds in memory
-                fetched = await self.fetcher.fetch(self._request(source))
+                request = self._request(source)
+                fetched = await self.fetcher.fetch(request, admit_large=large.admit)
                 if fetched.status != "fetched":
                     return await self._not_modified(source, fetched)
-                return await self._ingest(source, fetched)
+                return await self._ingest(source, fetched, large)
         except FetchError as exc:
             if exc.deferred:
                 return await self._defer(source, exc)
@@ -266,6 +288,8 @@ class _Cycle:
         except Exception as exc:  # a bug or a database error: this source only
             log.exception("polling %s failed", source.name)
             return await self._fail(source, f"internal error: {type(exc).__name__}: {exc}", None)
+        finally:
+            large.release()
 
     def _state(
         self, source: _Claimed, fetched: Fetched, *, parsed: bool, warning: str | None = None
@@ -284,7 +308,7 @@ class _Cycle:
         await self.writer.submit(Stored(self._state(source, fetched, parsed=False), source.id))
         return SourceOutcome(source.name, "not_modified", status="ok")
 
-    async def _ingest(self, source: _Claimed, fetched: Fetched) -> SourceOutcome:
+    async def _ingest(self, source: _Claimed, fetched: Fetched, large: _LargeBody) -> SourceOutcome:
         now = self.clock()
         max_entries = self.settings.max_entries
 
@@ -309,6 +333,8 @@ class _Cycle:
 
         async with self.parsing:
             items, warnings, cut = await asyncio.to_thread(parse)
+        fetched = dataclasses.replace(fetched, body=b"")  # the parse's closure held it too
+        large.release()
         for warning in (*warnings, cut) if cut else warnings:
             log.info("%s: %s", source.name, warning)
 
