@@ -20,15 +20,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # sha
 
 from digest_fixtures import HEADLINE_WORDS
 
+from bot.topics import topic_catalog
 from digests.compose import build_digest
-from digests.model import TOPIC_ORDER
 from digests.render.discord import render_discord
 from digests.render.slack import render_slack
 from digests.select import Window, filter_items
+from feeds.tagging.taxonomy import load_taxonomy
 from storage.types import StoredItem
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
-TOPICS = TOPIC_ORDER
+CATALOG = topic_catalog(load_taxonomy())
+TOPICS = CATALOG.order
 # Words most headlines share, then the fixtures' plain headline vocabulary.
 COMMON = [
     *("policy", "program", "talent", "researchers", "China", "US", "new", "says", "report"),
@@ -103,6 +105,7 @@ def run_once(items: list[StoredItem], max_items: int) -> tuple[float, int, int, 
         timezone="America/New_York",
         window_start=window.start,
         window_end=window.end,
+        catalog=CATALOG,
     )
     slack = render_slack(digest)
     discord = render_discord(digest)

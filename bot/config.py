@@ -25,9 +25,13 @@ from pydantic import (
     model_validator,
 )
 
+from bot.durations import interval_problem, parse_duration
+from bot.platforms import platform
+from bot.topics import unknown_topic
 from digests.schedule import cron_trigger
+from feeds.tagging.taxonomy import load_taxonomy
 from storage.channels import ChannelSpec
-from storage.errors import ConfigError
+from storage.errors import BadInput, ConfigError
 from storage.query import QuerySyntaxError, parse_query
 from storage.sources import SourceSpec
 
@@ -35,28 +39,8 @@ CONFIG_ENV = "TALENTBRIEF_CONFIG"
 DATABASE_ENV = "TALENTBRIEF_DATABASE_URL"
 DEFAULT_CONFIG_FILE = "talentbrief.toml"
 
-_DURATION = re.compile(r"(\d+)\s*([smhdw])")
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-
-
-def parse_duration(text: str | int) -> int:
-    """'30m', '2h', '1h30m', '1d' or a number of seconds → seconds."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        seconds = text
-    else:
-        compact = str(text).strip().lower().replace(" ", "")
-        if compact.isdigit():
-            seconds = int(compact)
-        else:
-            parts = _DURATION.findall(compact)
-            if not parts or "".join(n + u for n, u in parts) != compact:
-                raise ValueError(f"{text!r} is not a duration; write e.g. 90s, 30m, 2h or 1d")
-            seconds = sum(int(n) * _UNIT_SECONDS[u] for n, u in parts)
-    if seconds <= 0:
-        raise ValueError(f"{text!r} must be longer than zero")
-    return seconds
 
 
 Seconds = Annotated[int, BeforeValidator(parse_duration)]
@@ -85,6 +69,13 @@ class SourceConfig(_Section):
         if not re.match(r"^https?://[^\s/]+", url):
             raise ValueError(f"{url!r} is not an http(s) URL")
         return url
+
+    @model_validator(mode="after")
+    def _sane_interval(self) -> SourceConfig:
+        problem = interval_problem(self.url, self.interval)
+        if problem is not None:
+            raise ValueError(f"interval: {problem}")
+        return self
 
     def spec(self) -> SourceSpec:
         return SourceSpec(
@@ -178,9 +169,11 @@ class ChannelConfig(_Section):
         return name
 
     @model_validator(mode="after")
-    def _target_needed(self) -> ChannelConfig:
-        if self.platform != "console" and not self.target:
-            raise ValueError(f"channel {self.name!r}: {self.platform} channels need a target")
+    def _target_works(self) -> ChannelConfig:
+        # Checked here, not at 08:00 when the first post would fail.
+        problem = platform(self.platform).target_problem(self.target)
+        if problem is not None:
+            raise ValueError(f"channel {self.name!r}: {problem}")
         return self
 
     def spec(self) -> ChannelSpec:
@@ -202,12 +195,33 @@ class ChannelConfig(_Section):
 
 class SlackConfig(_Section):
     mode: Literal["socket", "http"] = "socket"
-    port: int = Field(default=3000, ge=1, le=65535)
+    host: str = Field(default="0.0.0.0", min_length=1, max_length=255)
+    port: int = Field(default=3000, ge=0, le=65535)  # 0: any free port (tests)
     api_base_url: str = "https://slack.com/api/"
+    admins: tuple[str, ...] = ()
+
+    @field_validator("admins")
+    @classmethod
+    def _user_ids(cls, admins: tuple[str, ...]) -> tuple[str, ...]:
+        for user in admins:
+            if not re.fullmatch(r"[UW][A-Z0-9]+", user):
+                raise ValueError(f"{user!r} is not a Slack user id (U… as in the user's profile)")
+        return admins
 
 
 class DiscordConfig(_Section):
     api_base_url: str = "https://discord.com/api/v10"
+    guilds: tuple[int, ...] = ()
+
+    @field_validator("guilds", mode="before")
+    @classmethod
+    def _snowflakes(cls, guilds: Any) -> Any:
+        if isinstance(guilds, list | tuple):
+            for guild in guilds:
+                if not re.fullmatch(r"\d{15,21}", str(guild)):
+                    raise ValueError(f"{guild!r} is not a Discord server id (digits)")
+            return tuple(int(guild) for guild in guilds)
+        return guilds
 
 
 class PollConfig(_Section):
@@ -222,6 +236,28 @@ class PollConfig(_Section):
     user_agent: str = "talentbrief/0.1 (+https://github.com/talentbrief/talentbrief; feed reader)"
 
 
+class AlertsConfig(_Section):
+    """Policy alerts: subscriptions as saved queries, delivered from an outbox."""
+
+    max_per_user: int = Field(default=20, ge=1, le=1000)
+    # Who may subscribe a whole channel (`subscribe … here`): anyone in it, or admins only.
+    channel_subscriptions: Literal["anyone", "admins"] = "anyone"
+    # More than `flood_threshold` matches of one subscription within `flood_window` become
+    # one message listing them.
+    flood_threshold: int = Field(default=5, ge=1, le=1000)
+    flood_window: Seconds = 600
+    max_attempts: int = Field(default=5, ge=1, le=50)
+    retry_after: Seconds = 30  # the first wait after a failed post; doubles each time
+    # How long a dispatcher holds the deliveries it claimed; after a crash they come back when
+    # it runs out (a message that may have gone out is looked up before it is sent again).
+    lease: Seconds = Field(default=60, ge=2, le=3600)
+    # A [[channels]] entry (by name) that hears about paused targets and source health.
+    admin_channel: str | None = None
+    # How long a source may stay without a new item, in multiples of its interval, before the
+    # admin channel hears it went quiet (and at least a day).
+    quiet_after_intervals: int = Field(default=48, ge=2, le=10_000)
+
+
 class Config(_Section):
     storage: StorageConfig = StorageConfig()
     sources: tuple[SourceConfig, ...] = ()
@@ -229,6 +265,7 @@ class Config(_Section):
     slack: SlackConfig = SlackConfig()
     discord: DiscordConfig = DiscordConfig()
     poll: PollConfig = PollConfig()
+    alerts: AlertsConfig = AlertsConfig()
     # Validated by the tagger (feeds.tagging), which owns its schema.
     taxonomy: dict[str, Any] = Field(default_factory=dict)
     # Where this config came from, for messages; None for the built-in defaults.
@@ -245,6 +282,9 @@ class Config(_Section):
                 if name in seen:
                     raise ValueError(f"{section}: the name {name!r} is used twice")
                 seen.add(name)
+        admin = self.alerts.admin_channel
+        if admin is not None and admin not in {channel.name for channel in self.channels}:
+            raise ValueError(f"alerts.admin_channel: no [[channels]] entry is named {admin!r}")
         return self
 
     def channel(self, name: str) -> ChannelConfig:
@@ -278,9 +318,32 @@ def _format_error(error: ValidationError, origin: str) -> str:
 
 def _validate(data: dict[str, Any], origin: str, path: Path | None) -> Config:
     try:
-        return Config.model_validate({**data, "path": path})
+        config = Config.model_validate({**data, "path": path})
     except ValidationError as exc:
         raise ConfigError(_format_error(exc, origin)) from None
+    _check_topics(config, origin)
+    return config
+
+
+def _check_topics(config: Config, origin: str) -> None:
+    """Topic ids in channels and sources must be the taxonomy's (with `[taxonomy]` applied)."""
+    try:
+        known = load_taxonomy(config.taxonomy).topic_ids()
+    except ConfigError as exc:
+        raise ConfigError(f"{origin}: {exc}") from None
+    for index, channel in enumerate(config.channels):
+        error = unknown_topic(channel.topics, known, f"{origin}: channels[{index}].topics")
+        if error is None and channel.query:
+            try:
+                parse_query(channel.query, known_tags=known)
+            except BadInput as exc:
+                error = BadInput(f"{origin}: channels[{index}].query: {exc}")
+        if error is not None:
+            raise ConfigError(str(error))
+    for index, source in enumerate(config.sources):
+        error = unknown_topic(source.tags, known, f"{origin}: sources[{index}].tags")
+        if error is not None:
+            raise ConfigError(str(error))
 
 
 def builtin_defaults() -> Config:

@@ -1,7 +1,8 @@
 """Building a channel's digest: select, cluster, rank, render, and the weekly chart.
 
-Reads only; `digest_service` records what this builds as a run and posts it. The CLI's preview
-calls `compose` directly, so a preview is exactly what the next post would contain.
+Reads only; `digest_service` records what this builds as a run and posts it. Previews call
+`compose` too, so a preview is exactly what the next post would contain. Everything here is
+synchronous database work: callers on the event loop run it in a worker thread.
 """
 
 from __future__ import annotations
@@ -12,12 +13,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from bot.platforms import platform
 from digests import charts
 from digests.compose import build_digest
-from digests.model import TOPIC_ORDER, Digest
-from digests.render import discord as discord_render
-from digests.render import slack as slack_render
-from digests.render.text import render_text
+from digests.model import Digest, TopicCatalog
 from digests.schedule import Period, previous_slot
 from digests.select import Window, select_items, selection_window
 from storage.channels import ChannelSpec, StoredChannel
@@ -56,13 +55,8 @@ def query_item_ids(session: Session, spec: ChannelSpec, window: Window) -> set[i
     )
 
 
-def render_parts(digest: Digest, platform: str) -> list[dict[str, Any]]:
-    if platform == "slack":
-        bodies = slack_render.render_slack(digest)
-    elif platform == "discord":
-        bodies = discord_render.render_discord(digest)
-    else:
-        bodies = [{"text": render_text(digest)}]
+def render_parts(digest: Digest, platform_name: str) -> list[dict[str, Any]]:
+    bodies = platform(platform_name).render_digest(digest)
     return [{"kind": "message", "body": body} for body in bodies]
 
 
@@ -77,6 +71,7 @@ def compose(
     *,
     now: datetime,
     period: Period | None,
+    catalog: TopicCatalog,
     since: datetime | None = None,
     with_chart: bool = True,
 ) -> Built:
@@ -103,18 +98,21 @@ def compose(
         window_start=window.start,
         window_end=window.end,
         weekly=weekly,
+        catalog=catalog,
     )
     if digest.is_empty and not spec.post_empty:
         return Built(digest=digest, window=window, parts=[], chart_png=None)
     parts = render_parts(digest, spec.platform)
     chart_png = None
-    if weekly and with_chart and spec.platform in ("slack", "discord") and period is not None:
+    render_chart = platform(spec.platform).render_chart
+    if weekly and with_chart and render_chart is not None and period is not None:
         weeks = charts.chart_weeks(now)
-        counts = weekly_topic_counts(session, weeks=weeks, topics=spec.topics or TOPIC_ORDER)
+        counts = weekly_topic_counts(session, weeks=weeks, topics=spec.topics or catalog.order)
         chart_png = charts.topic_chart_png(
-            counts, weeks, title=f"{spec.name}: items per topic, last {len(weeks)} weeks"
+            counts,
+            weeks,
+            title=f"{spec.name}: items per topic, last {len(weeks)} weeks",
+            catalog=catalog,
         )
-        filename = chart_filename(period.key)
-        renderer = slack_render if spec.platform == "slack" else discord_render
-        parts.append({"kind": "chart", "body": renderer.chart_part(digest, filename)})
+        parts.append({"kind": "chart", "body": render_chart(digest, chart_filename(period.key))})
     return Built(digest=digest, window=window, parts=parts, chart_png=chart_png)

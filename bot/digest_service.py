@@ -1,10 +1,10 @@
 """Digests, exactly once: build, record, post part by part, resume after a crash.
 
-`post_due_digests` is what the scheduler calls (every minute, or at each channel's slot). What
-is due is derived from the database, not from the scheduler: for each enabled channel, its
-current period (latest scheduled slot at or before now) either has a done run or it does not.
-So a bot that was down posts the missed digest once on its next tick, covering everything first
-seen since the last posted digest.
+`DigestService.post_due` is what the scheduler calls (at each channel's slot, and on a heal
+tick). What is due is derived from the database, not from the scheduler: for each enabled
+channel, its current period (latest scheduled slot at or before now) either has a done run or
+it does not. So a bot that was down posts the missed digest once on its next tick, covering
+everything first seen since the last posted digest.
 
 For one channel and period:
 1. Runs of earlier periods still `built`: with parts already out, they are finished first (from
@@ -15,32 +15,27 @@ For one channel and period:
 3. Each part is marked as *sending* before it goes out and recorded with its platform id after.
    A part marked sending but not recorded is looked up on the platform before being resent
    (Slack message metadata; Discord channel posts carry a nonce Discord deduplicates).
+
+Every database call runs in a worker thread: the event loop is shared with the chat clients,
+and a SQLite busy wait on it would freeze them all.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from bot.adapters.base import Attachment, DigestPoster, Part, PostingError
-from bot.adapters.console import ConsolePoster
-from bot.adapters.discord import TOKEN_ENV as DISCORD_TOKEN_ENV
-from bot.adapters.discord import DiscordPoster
-from bot.adapters.slack import TOKEN_ENV as SLACK_TOKEN_ENV
-from bot.adapters.slack import SlackPoster
 from bot.config import Config
 from bot.digest_build import chart_filename, compose
+from bot.platforms import platform
+from digests.model import TopicCatalog
 from digests.schedule import Period, current_period
-from storage.channels import (
-    StoredChannel,
-    list_channels,
-    sync_config_channels,
-)
+from storage.channels import StoredChannel, list_channels, sync_config_channels
 from storage.db import Database
 from storage.digests import (
     DigestRunRecord,
@@ -56,10 +51,12 @@ from storage.digests import (
     supersede_run,
     unfinished_runs,
 )
+from storage.errors import BadInput
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=10)
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,47 +71,241 @@ class DigestOutcome:
     items: int = 0
     detail: str = ""
 
+    @property
+    def failed(self) -> bool:
+        return self.status in ("failed", "busy")
+
+    def describe(self) -> str:
+        """One line for people: what happened, in their words."""
+        period = f" for {self.period_key[:16].replace('T', ' ')}" if self.period_key else ""
+        messages = len(self.message_ids)
+        said = {
+            "posted": f"posted the digest{period} ({self.items} items, {messages} message(s))",
+            "resumed": f"finished posting the interrupted digest{period} ({messages} message(s))",
+            "already_posted": f"the digest{period} was already posted; nothing sent again",
+            "empty": f"nothing new{period}; no digest posted",
+            "not_scheduled": "no scheduled time has come yet; nothing posted",
+            "busy": f"another talentbrief process is posting the digest{period}; left to it",
+            "failed": f"posting the digest{period} failed",
+        }.get(self.status, self.status)
+        return f"{self.channel}: {said}" + (f": {self.detail}" if self.detail else "")
+
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def make_poster(
-    platform: str,
-    target: str,
-    config: Config,
-    *,
-    env: Mapping[str, str] | None = None,
-    console: TextIO | None = None,
-) -> DigestPoster:
-    """The adapter for a channel; a missing token or bad target is BadInput (exit 2)."""
-    env = os.environ if env is None else env
-    if platform == "slack":
-        return SlackPoster(
-            channel=target, token=env.get(SLACK_TOKEN_ENV), base_url=config.slack.api_base_url
-        )
-    if platform == "discord":
-        return DiscordPoster(
-            target=target,
-            token=env.get(DISCORD_TOKEN_ENV),
-            base_url=config.discord.api_base_url,
-        )
-    return ConsolePoster(console)
+def _part(run: DigestRunRecord, index: int) -> Part:
+    stored = run.payload[index]
+    kind = str(stored.get("kind", "message"))
+    attachment = None
+    if kind == "chart" and run.chart_png is not None:
+        body = stored["body"]
+        name = body.get("filename") or _discord_filename(body) or chart_filename(run.period_key)
+        attachment = Attachment(filename=str(name), data=run.chart_png)
+    threads = platform(run.platform).capabilities.threads
+    thread = run.message_ids[0] if index > 0 and threads else None
+    return Part(
+        index=index,
+        kind=kind,
+        body=dict(stored["body"]),
+        run_key=f"tb{run.id}",
+        thread=thread,
+        attachment=attachment,
+    )
 
 
-def _build_run(
-    database: Database,
-    channel: StoredChannel,
-    period: Period,
-    *,
-    now: datetime,
-    since: datetime | None,
-) -> DigestRunRecord:
-    with database.session() as session:
+def _discord_filename(body: Mapping[str, Any]) -> str | None:
+    attachments = body.get("attachments") or [{}]
+    name = attachments[0].get("filename")
+    return None if name is None else str(name)
+
+
+class DigestService:
+    """Posts channels' digests exactly once; every database call in a worker thread."""
+
+    def __init__(
+        self,
+        database: Database,
+        config: Config,
+        catalog: TopicCatalog,
+        *,
+        env: Mapping[str, str] | None = None,
+        console: TextIO | None = None,
+    ) -> None:
+        self.database = database
+        self.config = config
+        self.catalog = catalog
+        self.env = env
+        self.console = console
+
+    async def _db(self, work: Callable[..., T], *args: Any) -> T:
+        def run() -> T:
+            with self.database.session() as session:
+                return work(session, *args)
+
+        return await asyncio.to_thread(run)
+
+    def poster(self, platform_name: str, target: str) -> DigestPoster:
+        return platform(platform_name).poster(
+            target, self.config, env=self.env, console=self.console
+        )
+
+    async def post_due(
+        self, *, channels: Sequence[str] | None = None, now: datetime | None = None
+    ) -> list[DigestOutcome]:
+        """Post every enabled channel's current digest that is not posted yet.
+
+        Safe to call as often as you like, from several processes: a period posts once. A
+        channel whose poster cannot be built (missing token, bad target) reports `failed` and
+        the others go on.
+        """
+        now = now or _now()
+
+        def load(session: Any) -> list[StoredChannel]:
+            sync_config_channels(session, self.config.channel_specs())
+            session.flush()
+            return list_channels(session, enabled_only=True)
+
+        outcomes: list[DigestOutcome] = []
+        for channel in await self._db(load):
+            if channels is not None and channel.name not in channels:
+                continue
+            try:
+                outcomes.extend(await self.post_channel(channel, now=now))
+            except BadInput as exc:
+                outcomes.append(DigestOutcome(channel.name, "failed", detail=str(exc)))
+            except Exception as exc:  # one broken channel must not stop the others
+                log.exception("digest for %s failed", channel.name)
+                outcomes.append(
+                    DigestOutcome(channel.name, "failed", detail=f"{type(exc).__name__}: {exc}")
+                )
+        return outcomes
+
+    async def post_channel(
+        self, channel: StoredChannel, *, now: datetime | None = None, since: datetime | None = None
+    ) -> list[DigestOutcome]:
+        """Bring one channel up to date: finish earlier runs, then post its current period."""
+        now = now or _now()
+        spec = channel.spec
+        period = current_period(spec.schedule, spec.timezone, spec.days, now, weekly=spec.weekly)
+        if period is None:
+            return [DigestOutcome(spec.name, "not_scheduled", detail="no scheduled slot yet")]
+        outcomes: list[DigestOutcome] = []
+        for run in await self._db(self._older_runs, channel, period, now):
+            outcome = await self._post_with_poster(run, now=now, channel=spec.name, resumed=True)
+            outcomes.append(outcome)
+            if outcome.status != "resumed":
+                return outcomes  # finish the older digest before starting a newer one
+        done = await self._db(self._done_outcome, channel, period)
+        if done is not None:
+            return [*outcomes, done]
+        # A missing token or a bad target fails here, before anything is built or recorded.
+        poster = self.poster(spec.platform, spec.target)
+        try:
+            outcomes.append(await self._post_current(channel, period, poster, now, since))
+        finally:
+            await poster.aclose()
+        return outcomes
+
+    async def _post_current(
+        self,
+        channel: StoredChannel,
+        period: Period,
+        poster: DigestPoster,
+        now: datetime,
+        since: datetime | None,
+    ) -> DigestOutcome:
+        name = channel.name
+        existing = await self._db(get_run, channel.id, period.key)
+        if existing is not None and since is not None:
+            log.warning(
+                "%s: resuming the run already built for %s; --since does not change it",
+                name,
+                period.key,
+            )
+        run = existing if existing is not None else await self._build(channel, period, now, since)
+        if run.state == "empty":
+            return DigestOutcome(name, "empty", period.key, run.id, detail="nothing new")
+        if run.done:
+            return DigestOutcome(name, "already_posted", period.key, run.id)
+        status = "resumed" if existing is not None else "posted"
+        return await self.post_run(run, poster, now=now, channel=name, status=status)
+
+    def _older_runs(
+        self, session: Any, channel: StoredChannel, period: Period, now: datetime
+    ) -> list[DigestRunRecord]:
+        """Unfinished runs of earlier periods that must be finished first; untouched ones are
+        superseded (the new window covers their items)."""
+        pending = []
+        for run in unfinished_runs(session, channel.id):
+            if run.period_key == period.key:
+                continue
+            if (
+                run.next_part == 0
+                and run.sending_part is None
+                and supersede_run(session, run.id, now=now)
+            ):
+                log.info(
+                    "%s: run for %s superseded by %s", channel.name, run.period_key, period.key
+                )
+                continue
+            pending.append(run)
+        return pending
+
+    def _done_outcome(
+        self, session: Any, channel: StoredChannel, period: Period
+    ) -> DigestOutcome | None:
+        """The outcome when this period needs nothing more, else None."""
+        existing = get_run(session, channel.id, period.key)
+        latest = last_done_run(session, channel.id)
+        name = channel.name
+        if existing is None and latest is not None and latest.period_at >= period.at:
+            # The schedule changed (say 08:00 → 09:00): today's digest went out under the old
+            # slot, so the new slot's first period is not a second digest for the same day.
+            return DigestOutcome(
+                name,
+                "already_posted",
+                period.key,
+                latest.id,
+                latest.message_ids,
+                detail=f"the digest for {latest.period_key[:16]} already covers this period",
+            )
+        if existing is None or not existing.done:
+            return None
+        if existing.state != "posted":
+            return DigestOutcome(name, "empty", period.key, existing.id, detail="nothing new")
+        assert existing.posted_at is not None
+        return DigestOutcome(
+            name,
+            "already_posted",
+            period.key,
+            existing.id,
+            existing.message_ids,
+            len(existing.item_ids),
+            f"posted at {existing.posted_at:%Y-%m-%d %H:%M} UTC; a period is posted only once",
+        )
+
+    async def _build(
+        self, channel: StoredChannel, period: Period, now: datetime, since: datetime | None
+    ) -> DigestRunRecord:
+        return await self._db(self._build_run, channel, period, now, since)
+
+    def _build_run(
+        self,
+        session: Any,
+        channel: StoredChannel,
+        period: Period,
+        now: datetime,
+        since: datetime | None,
+    ) -> DigestRunRecord:
         existing = get_run(session, channel.id, period.key)
         if existing is not None:
             return existing
-        built = compose(session, channel, channel.spec, now=now, period=period, since=since)
+        built = compose(
+            session, channel, channel.spec, now=now, period=period, since=since,
+            catalog=self.catalog,
+        )  # fmt: skip
         run = create_run(
             session,
             channel_id=channel.id,
@@ -135,253 +326,83 @@ def _build_run(
         assert run is not None
         return run
 
+    async def _post_with_poster(
+        self, run: DigestRunRecord, *, now: datetime, channel: str, resumed: bool
+    ) -> DigestOutcome:
+        poster = self.poster(run.platform, run.target)
+        try:
+            return await self.post_run(
+                run, poster, now=now, channel=channel, status="resumed" if resumed else "posted"
+            )
+        finally:
+            await poster.aclose()
 
-def _part(run: DigestRunRecord, index: int) -> Part:
-    stored = run.payload[index]
-    kind = str(stored.get("kind", "message"))
-    attachment = None
-    if kind == "chart" and run.chart_png is not None:
-        body = stored["body"]
-        name = body.get("filename") or _discord_filename(body) or chart_filename(run.period_key)
-        attachment = Attachment(filename=str(name), data=run.chart_png)
-    thread = run.message_ids[0] if index > 0 and run.platform == "slack" else None
-    return Part(
-        index=index,
-        kind=kind,
-        body=dict(stored["body"]),
-        run_key=f"tb{run.id}",
-        thread=thread,
-        attachment=attachment,
-    )
-
-
-def _discord_filename(body: Mapping[str, Any]) -> str | None:
-    attachments = body.get("attachments") or [{}]
-    name = attachments[0].get("filename")
-    return None if name is None else str(name)
-
-
-async def post_run(
-    database: Database,
-    run: DigestRunRecord,
-    poster: DigestPoster,
-    *,
-    now: datetime,
-    channel: str,
-    status: str = "posted",
-) -> DigestOutcome:
-    """Post the unposted parts of a built run, first unposted part first."""
-
-    with database.session() as session:
-        claimed = claim_run(session, run.id, now=now, lease=LEASE)
-    if not claimed:
-        return DigestOutcome(
-            channel, "busy", run.period_key, run.id, detail="another process is posting it"
-        )
-    current = run
-    try:
-        with database.session() as session:
-            fresh = get_run_by_id(session, run.id)
-        assert fresh is not None
-        current = fresh
-        for index in range(current.next_part, current.parts):
-            part = _part(current, index)
-            if current.sending_part == index and current.sending_since is not None:
-                found = await poster.find_posted(part, since=current.sending_since)
-                if found is not None:
-                    log.info("run %s part %s had reached the platform as %s", run.id, index, found)
-                    current = _record(database, current.id, index, found, now)
-                    continue
-            with database.session() as session:
-                mark_sending(session, current.id, index, now=now)
-            message_id = await poster.post(part)
-            current = _record(database, current.id, index, message_id, now)
-    except RunConflict as exc:
-        return DigestOutcome(channel, "busy", run.period_key, run.id, detail=str(exc))
-    except Exception as exc:
-        not_sent = isinstance(exc, PostingError) and not exc.maybe_delivered
-        with database.session() as session:
-            release_run(session, run.id, error=str(exc), not_sent=not_sent)
-        log.warning("digest for %s (%s) stopped: %s", channel, run.period_key, exc)
+    async def post_run(
+        self,
+        run: DigestRunRecord,
+        poster: DigestPoster,
+        *,
+        now: datetime,
+        channel: str,
+        status: str = "posted",
+    ) -> DigestOutcome:
+        """Post the unposted parts of a built run, first unposted part first."""
+        if not await self._db(lambda s: claim_run(s, run.id, now=now, lease=LEASE)):
+            return DigestOutcome(
+                channel, "busy", run.period_key, run.id, detail="another process is posting it"
+            )
+        current = run
+        try:
+            fresh = await self._db(get_run_by_id, run.id)
+            assert fresh is not None
+            current = fresh
+            for index in range(current.next_part, current.parts):
+                current = await self._post_part(current, index, poster, now)
+        except RunConflict as exc:
+            return DigestOutcome(channel, "busy", run.period_key, run.id, detail=str(exc))
+        except Exception as exc:
+            not_sent = isinstance(exc, PostingError) and not exc.maybe_delivered
+            if not isinstance(exc, PostingError):
+                log.exception("digest for %s (%s) stopped", channel, run.period_key)
+            else:
+                log.warning("digest for %s (%s) stopped: %s", channel, run.period_key, exc)
+            error = str(exc)
+            await self._db(lambda s: release_run(s, run.id, error=error, not_sent=not_sent))
+            return DigestOutcome(
+                channel,
+                "failed",
+                run.period_key,
+                run.id,
+                message_ids=current.message_ids,
+                items=len(current.item_ids),
+                detail=f"{exc}; posted {current.next_part} of {current.parts} messages, "
+                "the rest follows on the next run",
+            )
         return DigestOutcome(
             channel,
-            "failed",
+            status,
             run.period_key,
             run.id,
             message_ids=current.message_ids,
             items=len(current.item_ids),
-            detail=f"{exc}; posted {current.next_part} of {current.parts} parts, "
-            "the rest resumes on the next run",
         )
-    return DigestOutcome(
-        channel,
-        status,
-        run.period_key,
-        run.id,
-        message_ids=current.message_ids,
-        items=len(current.item_ids),
-    )
 
+    async def _post_part(
+        self, run: DigestRunRecord, index: int, poster: DigestPoster, now: datetime
+    ) -> DigestRunRecord:
+        part = _part(run, index)
+        if run.sending_part == index and run.sending_since is not None:
+            found = await poster.find_posted(part, since=run.sending_since)
+            if found is not None:
+                log.info("run %s part %s had reached the platform as %s", run.id, index, found)
+                return await self._record(run.id, index, found, now)
+        await self._db(lambda s: mark_sending(s, run.id, index, now=now))
+        message_id = await poster.post(part)
+        return await self._record(run.id, index, message_id, now)
 
-def _record(
-    database: Database, run_id: int, index: int, message_id: str, now: datetime
-) -> DigestRunRecord:
-    with database.session() as session:
-        return record_part_posted(session, run_id, index, message_id, now=now, lease=LEASE)
-
-
-async def post_channel_digest(
-    database: Database,
-    config: Config,
-    channel: StoredChannel,
-    *,
-    now: datetime | None = None,
-    since: datetime | None = None,
-    env: Mapping[str, str] | None = None,
-    console: TextIO | None = None,
-) -> list[DigestOutcome]:
-    """Bring one channel up to date: finish earlier runs, then post its current period once."""
-    now = now or _now()
-    spec = channel.spec
-    period = current_period(spec.schedule, spec.timezone, spec.days, now, weekly=spec.weekly)
-    if period is None:
-        return [DigestOutcome(spec.name, "not_scheduled", detail="no scheduled slot yet")]
-    outcomes: list[DigestOutcome] = []
-
-    with database.session() as session:
-        for run in unfinished_runs(session, channel.id):
-            if (
-                run.period_key != period.key
-                and run.next_part == 0
-                and run.sending_part is None
-                and supersede_run(session, run.id, now=now)
-            ):
-                log.info("%s: run for %s superseded by %s", spec.name, run.period_key, period.key)
-    with database.session() as session:
-        pending = [r for r in unfinished_runs(session, channel.id) if r.period_key != period.key]
-    for run in pending:
-        poster = make_poster(run.platform, run.target, config, env=env, console=console)
-        try:
-            outcome = await post_run(
-                database, run, poster, now=now, channel=spec.name, status="resumed"
-            )
-        finally:
-            await poster.aclose()
-        outcomes.append(outcome)
-        if outcome.status != "resumed":
-            return outcomes  # finish the older digest before starting a newer one
-
-    with database.session() as session:
-        existing = get_run(session, channel.id, period.key)
-        latest = last_done_run(session, channel.id)
-    if existing is None and latest is not None and latest.period_at >= period.at:
-        # The schedule changed (say 08:00 → 09:00): today's digest went out under the old
-        # slot, so the new slot's first period is not a second digest for the same day.
-        outcomes.append(
-            DigestOutcome(
-                spec.name,
-                "already_posted",
-                period.key,
-                latest.id,
-                latest.message_ids,
-                detail=f"the digest for {latest.period_key} already covers this period",
-            )
+    async def _record(
+        self, run_id: int, index: int, message_id: str, now: datetime
+    ) -> DigestRunRecord:
+        return await self._db(
+            lambda s: record_part_posted(s, run_id, index, message_id, now=now, lease=LEASE)
         )
-        return outcomes
-    if existing is not None and existing.done:
-        detail = (
-            f"already posted at {existing.posted_at:%Y-%m-%d %H:%M} UTC "
-            f"({len(existing.message_ids)} message(s)); a period is posted only once"
-            if existing.state == "posted"
-            else "nothing new for this period (empty digest not posted)"
-        )
-        outcomes.append(
-            DigestOutcome(
-                spec.name,
-                "already_posted" if existing.state == "posted" else "empty",
-                period.key,
-                existing.id,
-                existing.message_ids,
-                len(existing.item_ids),
-                detail,
-            )
-        )
-        return outcomes
-
-    poster = make_poster(spec.platform, spec.target, config, env=env, console=console)
-    try:
-        resumed = existing is not None
-        run = (
-            existing
-            if existing is not None
-            else await asyncio.to_thread(
-                _build_run, database, channel, period, now=now, since=since
-            )
-        )
-        if run.state == "empty":
-            outcomes.append(
-                DigestOutcome(
-                    spec.name, "empty", period.key, run.id, detail="nothing new; not posted"
-                )
-            )
-        elif run.done:
-            outcomes.append(DigestOutcome(spec.name, "already_posted", period.key, run.id))
-        else:
-            if resumed and since is not None:
-                log.warning(
-                    "%s: resuming the run already built for %s; --since does not change it",
-                    spec.name,
-                    period.key,
-                )
-            outcomes.append(
-                await post_run(
-                    database,
-                    run,
-                    poster,
-                    now=now,
-                    channel=spec.name,
-                    status="resumed" if resumed else "posted",
-                )
-            )
-    finally:
-        await poster.aclose()
-    return outcomes
-
-
-async def post_due_digests(
-    database: Database,
-    config: Config,
-    *,
-    now: datetime | None = None,
-    env: Mapping[str, str] | None = None,
-    console: TextIO | None = None,
-    channels: Sequence[str] | None = None,
-) -> list[DigestOutcome]:
-    """Post every enabled channel's current digest that is not posted yet.
-
-    Safe to call as often as you like, from several processes: a period posts once. A channel
-    whose adapter cannot be built (missing token, bad target) reports `failed` and the others
-    go on.
-    """
-    now = now or _now()
-
-    def load() -> list[StoredChannel]:
-        with database.session() as session:
-            sync_config_channels(session, config.channel_specs())
-        with database.session() as session:
-            return list_channels(session, enabled_only=True)
-
-    outcomes: list[DigestOutcome] = []
-    for channel in await asyncio.to_thread(load):
-        if channels is not None and channel.name not in channels:
-            continue
-        try:
-            outcomes.extend(
-                await post_channel_digest(
-                    database, config, channel, now=now, env=env, console=console
-                )
-            )
-        except Exception as exc:  # one broken channel must not stop the others
-            log.warning("digest for %s failed: %s", channel.name, exc)
-            outcomes.append(DigestOutcome(channel.name, "failed", detail=str(exc)))
-    return outcomes

@@ -11,7 +11,7 @@ import io
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime, timedelta
 
-from digests.model import topic_title
+from digests.model import TopicCatalog
 from digests.render.common import MONTHS
 from storage.digests import week_start
 
@@ -25,8 +25,13 @@ def chart_weeks(end: datetime, weeks: int = WEEKS) -> list[date]:
 
 
 def topic_chart_png(
-    counts: Mapping[str, Sequence[int]], weeks: Sequence[date], *, title: str
+    counts: Mapping[str, Sequence[int]],
+    weeks: Sequence[date],
+    *,
+    title: str,
+    catalog: TopicCatalog | None = None,
 ) -> bytes:
+    catalog = catalog or TopicCatalog()
     # Imported here on purpose: only the weekly edition pays for matplotlib.
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: PLC0415
     from matplotlib.figure import Figure  # noqa: PLC0415
@@ -36,7 +41,7 @@ def topic_chart_png(
     axes = figure.add_subplot()
     positions = list(range(len(weeks)))
     for topic, values in counts.items():
-        axes.plot(positions, list(values), marker="o", linewidth=1.8, label=topic_title(topic))
+        axes.plot(positions, list(values), marker="o", linewidth=1.8, label=catalog.title(topic))
     axes.set_xticks(positions)
     axes.set_xticklabels([f"{week.day} {MONTHS[week.month - 1]}" for week in weeks])
     axes.set_ylabel("items first seen")

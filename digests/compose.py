@@ -8,15 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from digests.cluster import cluster_items
-from digests.model import (
-    ALERTS,
-    OTHER,
-    TOPIC_ORDER,
-    Digest,
-    Entry,
-    Section,
-    topic_title,
-)
+from digests.model import ALERTS, OTHER, Digest, Entry, Section, TopicCatalog
 from digests.rank import primary_topic, rank_entries
 from digests.render.common import format_day, format_moment
 from storage.types import StoredItem
@@ -24,8 +16,8 @@ from storage.types import StoredItem
 DIGEST_NAME = "Talent brief"
 
 
-def _section_order(topics: Sequence[str], present: set[str]) -> list[str]:
-    order = [ALERTS, *(topics or TOPIC_ORDER)]
+def _section_order(topics: Sequence[str], known: Sequence[str], present: set[str]) -> list[str]:
+    order = [ALERTS, *(topics or known)]
     order += sorted(present - set(order) - {OTHER})
     return [*order, OTHER]
 
@@ -40,7 +32,11 @@ def build_digest(
     window_start: datetime,
     window_end: datetime,
     weekly: bool = False,
+    catalog: TopicCatalog | None = None,
 ) -> Digest:
+    """Cluster, rank and lay out `items`; sections follow the catalog's order (the taxonomy's)
+    unless the channel names its `topics`."""
+    catalog = catalog or TopicCatalog()
     zone = ZoneInfo(timezone)
     entries = [
         Entry(
@@ -52,14 +48,16 @@ def build_digest(
     ]
     ranked = rank_entries(entries, topics)
     omitted = len(ranked) - min(len(ranked), max_items)
-    shown = [replace(e, topic=primary_topic(e.item, topics)) for e in ranked[:max_items]]
+    shown = [
+        replace(e, topic=primary_topic(e.item, topics, catalog.order)) for e in ranked[:max_items]
+    ]
     by_section: dict[str, list[Entry]] = {}
     for entry in shown:
         key = ALERTS if entry.item.alert else (entry.topic or OTHER)
         by_section.setdefault(key, []).append(entry)
     sections = tuple(
-        Section(key=key, title=topic_title(key), entries=tuple(by_section[key]))
-        for key in _section_order(topics, set(by_section))
+        Section(key=key, title=catalog.title(key), entries=tuple(by_section[key]))
+        for key in _section_order(topics, catalog.order, set(by_section))
         if key in by_section
     )
     local_end = window_end.astimezone(zone)

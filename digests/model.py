@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from storage.types import StoredItem
@@ -10,31 +11,23 @@ from storage.types import StoredItem
 ALERTS = "alerts"
 OTHER = "other"
 
-# The default taxonomy's topics, in the order their sections appear.
-TOPIC_ORDER = (
-    "visa-policy",
-    "talent-programs",
-    "returnees",
-    "research-security",
-    "export-controls",
-    "student-mobility",
-    "ai-talent",
-)
-TOPIC_TITLES = {
-    ALERTS: "Policy alerts",
-    "visa-policy": "Visa policy",
-    "talent-programs": "Talent programs",
-    "returnees": "Returnees",
-    "research-security": "Research security",
-    "export-controls": "Export controls",
-    "student-mobility": "Student mobility",
-    "ai-talent": "AI talent",
-    OTHER: "Other news",
-}
+SECTION_TITLES = {ALERTS: "Policy alerts", OTHER: "Other news"}
 
 
-def topic_title(topic: str) -> str:
-    return TOPIC_TITLES.get(topic) or topic.replace("-", " ").replace("_", " ").capitalize()
+@dataclass(frozen=True, slots=True)
+class TopicCatalog:
+    """The topics a digest knows, in section order, with their display titles.
+
+    It comes from the tagger's taxonomy (the composition root builds it), so a topic added in
+    the config's `[taxonomy]` gets its section, its title and its place without code here.
+    """
+
+    order: tuple[str, ...] = ()
+    titles: Mapping[str, str] = field(default_factory=dict)
+
+    def title(self, key: str) -> str:
+        known = SECTION_TITLES.get(key) or self.titles.get(key)
+        return known or key.replace("-", " ").replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True, slots=True)

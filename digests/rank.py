@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from digests.model import TOPIC_ORDER, Entry
+from digests.model import Entry
 from storage.types import StoredItem
 
 ALERT_TAG = "alert"
@@ -24,9 +24,12 @@ def tag_score(item: StoredItem, topics: Sequence[str] = ()) -> float:
     return max(scores, default=0.0)
 
 
-def primary_topic(item: StoredItem, topics: Sequence[str] = ()) -> str | None:
-    """The section an entry goes in: its best-scoring topic, ties broken by section order."""
-    order = list(topics or TOPIC_ORDER)
+def primary_topic(
+    item: StoredItem, topics: Sequence[str] = (), order: Sequence[str] = ()
+) -> str | None:
+    """The section an entry goes in: its best-scoring topic, ties broken by section order
+    (the channel's topics, else the taxonomy's `order`)."""
+    order = list(topics or order)
     candidates = [
         (score, tag)
         for tag, score in item.tags.items()

@@ -9,7 +9,7 @@ attributes, so an export imports back unchanged.
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import format_datetime
@@ -33,6 +33,7 @@ class OpmlFeed:
     interval_seconds: int | None = None
     tags: tuple[str, ...] = ()
     enabled: bool = True
+    priority: int = 0
 
 
 def name_from_url(url: str) -> str:
@@ -75,9 +76,17 @@ def read_opml(data: bytes) -> list[OpmlFeed]:
                 ),
                 tags=tags,
                 enabled=(outline.get("talentbriefEnabled") or "true").lower() != "false",
+                priority=_priority(outline.get("talentbriefPriority")),
             )
         )
     return feeds
+
+
+def _priority(text: str | None) -> int:
+    try:
+        return max(-1000, min(1000, int(text or 0)))
+    except ValueError:
+        return 0
 
 
 def specs_from_opml(
@@ -86,14 +95,21 @@ def specs_from_opml(
     taken_names: set[str],
     taken_urls: set[str],
     default_interval: int = 1800,
-) -> tuple[list[SourceSpec], list[str]]:
-    """Sources to add (origin "opml") and the reasons others were skipped."""
+    known_tags: Collection[str] | None = None,
+) -> tuple[list[SourceSpec], list[str], list[str]]:
+    """Sources to add (origin "opml"), the reasons others were skipped, and notes.
+
+    Linear in the number of outlines: names and URLs are checked against sets. Tags that are
+    not topics (`known_tags`) are dropped, with a note, rather than losing the feed.
+    """
     specs: list[SourceSpec] = []
     skipped: list[str] = []
+    notes: list[str] = []
     names, urls = set(taken_names), set(taken_urls)
     for feed in feeds:
-        if urlsplit(feed.url).scheme not in ("http", "https"):
-            skipped.append(f"{feed.url}: not an http(s) URL")
+        problem = _url_problem(feed.url)
+        if problem is not None:
+            skipped.append(f"{feed.url[:200]}: {problem}")
             continue
         if feed.url in urls:
             skipped.append(f"{feed.url}: already polled")
@@ -110,12 +126,37 @@ def specs_from_opml(
                 url=feed.url,
                 kind=feed.kind,
                 interval_seconds=feed.interval_seconds or default_interval,
-                hint_tags=feed.tags,
+                hint_tags=_known(feed, known_tags, notes),
                 origin="opml",
+                priority=feed.priority,
                 enabled=feed.enabled,
             )
         )
-    return specs, skipped
+    return specs, skipped, notes
+
+
+def _url_problem(url: str) -> str | None:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:
+        return f"not a valid URL ({exc})"
+    if parts.scheme not in ("http", "https"):
+        return "not an http(s) URL"
+    if not host:
+        return "the URL has no host"
+    if any(char.isspace() for char in url):
+        return "the URL contains spaces"
+    return None
+
+
+def _known(feed: OpmlFeed, known: Collection[str] | None, notes: list[str]) -> tuple[str, ...]:
+    if known is None:
+        return feed.tags
+    unknown = [tag for tag in feed.tags if tag not in known]
+    if unknown:
+        notes.append(f"{feed.url[:200]}: added without the unknown topic(s) {', '.join(unknown)}")
+    return tuple(tag for tag in feed.tags if tag in known)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +167,7 @@ class ExportedSource:
     interval_seconds: int
     tags: tuple[str, ...]
     enabled: bool
+    priority: int = 0
 
 
 def write_opml(
@@ -150,6 +192,8 @@ def write_opml(
             attributes["talentbriefTags"] = ",".join(source.tags)
         if not source.enabled:
             attributes["talentbriefEnabled"] = "false"
+        if source.priority:
+            attributes["talentbriefPriority"] = str(source.priority)
         ET.SubElement(body, "outline", attributes)
     ET.indent(root)
     data: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)

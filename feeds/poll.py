@@ -1,4 +1,5 @@
-"""One poll cycle: claim due sources → fetch concurrently → parse → normalise → tag → store.
+"""One poll cycle: claim due sources → fetch concurrently → parse → normalise → tag → store,
+and queue the alerts of new items for the subscriptions they match.
 
 `poll_sources` is the one entry point (the CLI's `poll` and the scheduler's job both call it).
 Sources are claimed from the database, so two processes never fetch the same source at once.

@@ -1,11 +1,11 @@
 """The poll cycle's database writes: queued by the feeds, written in batches by one writer.
 
-Each fetched feed ends in one write — its new items and fetch state, a not-modified state, a
-failure, a deferral. Feeds hand their write to `Writer.submit` and wait; one writer task takes
-whatever is queued and writes it in one transaction in a worker thread, so SQLite sees a single
-writer, a thousand 304s cost a few transactions (their states in one statement), and the event
-loop hands work to a thread once per batch rather than once per feed. A batch that fails is
-written again one write at a time, so a bad feed fails alone.
+Each fetched feed ends in one write — its new items (with the alerts they raise) and fetch state,
+a not-modified state, a failure, a deferral. Feeds hand their write to `Writer.submit` and wait;
+one writer task takes whatever is queued and writes it in one transaction in a worker thread, so
+SQLite sees a single writer, a thousand 304s cost a few transactions (their states in one
+statement), and the event loop hands work to a thread once per batch rather than once per feed.
+A batch that fails is written again one write at a time, so a bad feed fails alone.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.items import refresh_statistics, store_items
+from storage.outbox import enqueue_matches, first_poll
 from storage.sources import FetchState, defer_source, record_fetch_failure, record_fetch_states
 from storage.types import NewItem, StoreResult
 
@@ -42,10 +43,15 @@ class Stored:
     items: Sequence[NewItem] = ()
     tag: Tag | None = None
 
-    def apply(self, session: Session) -> StoreResult:
+    def apply(self, session: Session, now: datetime) -> StoreResult:
         if not self.items:
             return StoreResult()
-        return store_items(session, self.source_id, self.items, tag=self.tag)
+        quiet = first_poll(session, self.source_id)  # a first poll archives, it does not alert
+        result = store_items(session, self.source_id, self.items, tag=self.tag)
+        if not quiet and (result.new_ids or result.newly_alert_ids):
+            # In the transaction that stores the items: a crash keeps both or neither.
+            enqueue_matches(session, [*result.new_ids, *result.newly_alert_ids], now=now)
+        return result
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +61,7 @@ class Failed:
     next_due_at: datetime
     failing_after: int
 
-    def apply(self, session: Session) -> int:
+    def apply(self, session: Session, now: datetime) -> int:
         failures: int = record_fetch_failure(
             session,
             self.source_id,
@@ -71,7 +77,7 @@ class Deferred:
     source_id: int
     next_due_at: datetime
 
-    def apply(self, session: Session) -> None:
+    def apply(self, session: Session, now: datetime) -> None:
         defer_source(session, self.source_id, next_due_at=self.next_due_at)
 
 
@@ -130,7 +136,8 @@ class Writer:
 
     def _write_batch(self, writes: Sequence[Write]) -> list[Any]:
         with self.database.session() as session:
-            results = [write.apply(session) for write in writes]
+            now = self.clock()
+            results = [write.apply(session, now) for write in writes]
             self._record_states(session, writes)
             self._keep_statistics(session, results)
         return results

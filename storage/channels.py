@@ -114,17 +114,6 @@ def add_channel(session: Session, spec: ChannelSpec) -> StoredChannel:
     return _to_spec(row)
 
 
-def update_channel(session: Session, spec: ChannelSpec) -> StoredChannel:
-    """Replace the settings of the channel named `spec.name`; its digest history stays."""
-    row = _row(session, spec.name)
-    if row is None:
-        raise BadInput(f"no channel named {spec.name!r}")
-    _apply(row, spec)
-    row.updated_at = _now()
-    session.flush()
-    return _to_spec(row)
-
-
 def sync_config_channels(session: Session, specs: Sequence[ChannelSpec]) -> None:
     """Make the stored config channels match the config file.
 

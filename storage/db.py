@@ -6,21 +6,18 @@ scale-out backend. Both are reached through `Database`.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage import migrate
 from storage.errors import BadInput, TalentbriefError
-
-log = logging.getLogger(__name__)
 
 
 class StorageUnavailable(TalentbriefError):
@@ -97,9 +94,6 @@ class Database:
             migrate.upgrade(self.engine)
         except OperationalError as exc:
             raise StorageUnavailable(f"cannot open database {self.safe_url}: {exc.orig}") from exc
-
-    def table_names(self) -> list[str]:
-        return inspect(self.engine).get_table_names()
 
     @property
     def safe_url(self) -> str:

@@ -210,6 +210,7 @@ def store_items(
             item_id, stored_hash = existing[item.key]
             if stored_hash != content_hash(item.title, item.summary):
                 changed[item_id] = item
+    newly_alert = _became_alerts(session, changed)
     for item_id, item in changed.items():
         row = _item_row(item, source_id, now)
         for unchanged_field in ("key", "first_seen_at", "source_id", "canonical_url"):
@@ -239,6 +240,8 @@ def store_items(
         new_items=len(new_ids),
         updated_items=len(changed),
         unchanged_items=len(batch) - len(new_ids) - len(changed),
+        new_ids=tuple(sorted(new_ids.values())),
+        newly_alert_ids=newly_alert,
     )
 
 
@@ -255,68 +258,91 @@ def refresh_statistics(session: Session) -> None:
         connection.execute(text("PRAGMA optimize"))
 
 
+def _became_alerts(session: Session, changed: Mapping[int, NewItem]) -> tuple[int, ...]:
+    """The changed items that are alerts now and were not before (read before the update)."""
+    alerts = [item_id for item_id, item in changed.items() if item.alert]
+    found: list[int] = []
+    for chunk in _chunks(alerts):
+        found.extend(session.scalars(select(Item.id).where(Item.id.in_(chunk), ~Item.alert)))
+    return tuple(sorted(found))
+
+
 def count_items(session: Session) -> int:
     return session.scalar(select(func.count()).select_from(Item)) or 0
+
+
+# What a reader of the archive sees of an item: everything but the search document and the
+# bookkeeping columns (loading those would read kilobytes per item for nothing).
+_STORED_COLUMNS = (
+    Item.id,
+    Item.key,
+    Item.title,
+    Item.summary,
+    Item.url,
+    Item.published_at,
+    Item.first_seen_at,
+    Item.alert,
+    Item.reasons,
+    Item.language,
+    Item.doc_type,
+    Item.agencies,
+    Item.effective_on,
+    Item.comments_close_on,
+    Item.source_id,
+)
 
 
 def load_items(session: Session, item_ids: Sequence[int]) -> list[StoredItem]:
     """Read items with their tags and sources, in the order of `item_ids`."""
     if not item_ids:
         return []
-    rows: dict[int, Item] = {}
+    rows: dict[int, Any] = {}
     for chunk in _chunks(list(item_ids)):
-        for item in session.scalars(select(Item).where(Item.id.in_(chunk))):
-            rows[item.id] = item
+        for found in session.execute(select(*_STORED_COLUMNS).where(Item.id.in_(chunk))):
+            rows[found.id] = found
     tags: dict[int, dict[str, float]] = {item_id: {} for item_id in rows}
-    sources: dict[int, list[str]] = {item_id: [] for item_id in rows}
+    sources: dict[int, list[tuple[int, str]]] = {item_id: [] for item_id in rows}
     priorities: dict[int, int] = {}
     for chunk in _chunks(list(rows)):
         for item_id, tag, score in session.execute(
             select(ItemTag.item_id, ItemTag.tag, ItemTag.score).where(ItemTag.item_id.in_(chunk))
         ):
             tags[item_id][tag] = score
-        for item_id, name, priority in session.execute(
-            select(ItemSource.item_id, Source.name, Source.priority)
+        for item_id, source_id, name, priority in session.execute(
+            select(ItemSource.item_id, Source.id, Source.name, Source.priority)
             .join(Source, Source.id == ItemSource.source_id)
             .where(ItemSource.item_id.in_(chunk))
             .order_by(ItemSource.first_seen_at, Source.id)
         ):
-            sources[item_id].append(name)
+            sources[item_id].append((source_id, name))
             priorities[item_id] = max(priorities.get(item_id, priority), priority)
-    primary = {
-        item_id: name
-        for item_id, name in session.execute(
-            select(Item.id, Source.name)
-            .join(Source, Source.id == Item.source_id)
-            .where(Item.id.in_(list(rows)))
-        )
-    }
     result = []
     for item_id in item_ids:
         row = rows.get(item_id)
         if row is None:
             continue
-        item = row
-        names = tuple(sources[item_id])
+        carried = sources[item_id]
+        names = tuple(name for _, name in carried)
+        primary = next((name for source_id, name in carried if source_id == row.source_id), None)
         result.append(
             StoredItem(
-                id=item.id,
-                key=item.key,
-                title=item.title,
-                summary=item.summary,
-                url=item.url,
-                published_at=_aware(item.published_at),
-                first_seen_at=_aware(item.first_seen_at),
-                source=primary.get(item_id) or (names[0] if names else None),
+                id=row.id,
+                key=row.key,
+                title=row.title,
+                summary=row.summary,
+                url=row.url,
+                published_at=_aware(row.published_at),
+                first_seen_at=_aware(row.first_seen_at),
+                source=primary or (names[0] if names else None),
                 sources=names,
                 tags=dict(sorted(tags[item_id].items(), key=lambda kv: -kv[1])),
-                alert=item.alert,
-                reasons={tag: tuple(why) for tag, why in (item.reasons or {}).items()},
-                language=item.language,
-                doc_type=item.doc_type,
-                agencies=tuple(item.agencies or ()),
-                effective_on=item.effective_on,
-                comments_close_on=item.comments_close_on,
+                alert=row.alert,
+                reasons={tag: tuple(why) for tag, why in (row.reasons or {}).items()},
+                language=row.language,
+                doc_type=row.doc_type,
+                agencies=tuple(row.agencies or ()),
+                effective_on=row.effective_on,
+                comments_close_on=row.comments_close_on,
                 source_priority=priorities.get(item_id, 0),
             )
         )

@@ -61,17 +61,20 @@ class Source(Base):
     last_success_at: Mapped[datetime | None]
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
-    # A problem that did not stop the poll, e.g. entries beyond `[poll] max_entries` (0004).
+    # A problem that did not stop the poll, e.g. entries beyond `[poll] max_entries` (0006).
     last_warning: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="new")  # new | ok | failing
     # Set when a poll cycle claims the source, so two processes never fetch it at once.
     claimed_until: Mapped[datetime | None]
+    # What the admin channel was last told of its health (ok | failing | quiet), migration 0005.
+    health_notice: Mapped[str | None] = mapped_column(String(16))
+    health_noticed_at: Mapped[datetime | None]
 
     links: Mapped[list[ItemSource]] = relationship(back_populates="source", passive_deletes=True)
 
 
 class SyncState(Base):
-    """What a sync from outside last wrote (today: the config file's sources), migration 0004."""
+    """What a sync from outside last wrote (today: the config file's sources), migration 0006."""
 
     __tablename__ = "sync_state"
 
@@ -222,4 +225,81 @@ class DigestRun(Base):
     __table_args__ = (
         UniqueConstraint("channel_id", "period_key", name="uq_digest_runs_channel_period"),
         Index("ix_digest_runs_channel_state", "channel_id", "state"),
+    )
+
+
+class Subscription(Base):
+    """A saved query whose new matches are posted to a channel or to the owner's DMs."""
+
+    __tablename__ = "subscriptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    owner_platform: Mapped[str] = mapped_column(String(16))  # slack | discord | console | cli
+    owner_id: Mapped[str] = mapped_column(String(100))  # the platform's user id
+    target_kind: Mapped[str] = mapped_column(String(16))  # channel | dm
+    target_platform: Mapped[str] = mapped_column(String(16))  # slack | discord | console
+    target_id: Mapped[str] = mapped_column(String(200))  # channel id, or the user id for DMs
+    query: Mapped[str] = mapped_column(Text)  # as typed; parsed again when matching
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Set while its target is paused (the bot lost access): shown in `/brief subscriptions`.
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+
+    __table_args__ = (
+        Index("ix_subscriptions_owner", "owner_platform", "owner_id"),
+        Index("ix_subscriptions_target", "target_platform", "target_id"),
+    )
+
+
+class Delivery(Base):
+    """The alert outbox: one row per (subscription, item), so an item alerts a subscriber once.
+
+    pending -> sending -> posted | failed | skipped. A claim leases the row (`claimed_until`,
+    `claim_token`); `batch_id` ties rows posted together as one message (flood rule).
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("subscriptions.id", ondelete="CASCADE"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16))  # pending | sending | posted | failed | skipped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[str | None] = mapped_column(Text)
+    batch_id: Mapped[int | None] = mapped_column(Integer)  # the first delivery id of its message
+    claimed_until: Mapped[datetime | None]
+    claim_token: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "item_id", name="uq_deliveries_subscription_item"),
+        # The dispatcher's claim: due rows by state and time.
+        Index("ix_deliveries_due", "state", "next_attempt_at"),
+        # The flood rule: a subscription's recent matches and its last message.
+        Index("ix_deliveries_subscription_created", "subscription_id", "created_at"),
+        Index("ix_deliveries_subscription_posted", "subscription_id", "posted_at"),
+        Index("ix_deliveries_batch", "batch_id"),
+    )
+
+
+class AlertTarget(Base):
+    """A place alerts go that the bot lost access to: paused until resumed, admins told once."""
+
+    __tablename__ = "alert_targets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str] = mapped_column(String(200))
+    paused_at: Mapped[datetime | None]
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    # The admin notice of the current pause: leased while being posted, then marked announced.
+    notice_claimed_until: Mapped[datetime | None]
+    announced_at: Mapped[datetime | None]
+    resumed_at: Mapped[datetime | None]
+
+    __table_args__ = (
+        UniqueConstraint("platform", "target_id", name="uq_alert_targets_platform_target"),
     )

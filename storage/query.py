@@ -21,7 +21,7 @@ builds the indexed documents.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
@@ -347,9 +347,12 @@ def parse_query(
     sources: Sequence[str] = (),
     since: str | None = None,
     until: str | None = None,
+    known_tags: Collection[str] | None = None,
 ) -> Query:
     """Parse a query typed by a user; the keyword filters (CLI flags) are ANDed to it.
 
+    With `known_tags` (the taxonomy's topic ids, plus any other tag the caller accepts), a
+    `tag:` naming anything else is refused: a mistyped topic would silently match nothing.
     Raises QuerySyntaxError (a BadInput) with a one-line message that says what to fix.
     """
     if len(text) > MAX_QUERY_CHARS:
@@ -382,13 +385,30 @@ def parse_query(
         if lexemes:
             raise QuerySyntaxError(f"nothing searchable in {text.strip()[:60]!r}: {EXAMPLE}")
         raise QuerySyntaxError(f"empty query: type what to search for, {EXAMPLE}")
-    return Query(
+    query = Query(
         include=tuple(dict.fromkeys(builder.include)),
         exclude=tuple(dict.fromkeys(builder.exclude)),
         since=builder.since,
         until=builder.until,
         text=text,
     )
+    if known_tags is not None:
+        check_tags(query, known_tags)
+    return query
+
+
+def query_atoms(query: Query) -> Iterator[Atom]:
+    """Every atom of the query, included (OR options too) or excluded."""
+    for clause in query.include:
+        yield from clause.options if isinstance(clause, AnyOf) else (clause,)
+    yield from query.exclude
+
+
+def check_tags(query: Query, known_tags: Collection[str]) -> None:
+    for atom in query_atoms(query):
+        if isinstance(atom, Tag) and atom.tag not in known_tags:
+            known = ", ".join(known_tags) or "none"
+            raise QuerySyntaxError(f"tag:{atom.tag} is not a topic (known: {known})")
 
 
 # --- back to text ------------------------------------------------------------------------------

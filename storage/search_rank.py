@@ -111,22 +111,44 @@ def rank(
 # --- snippets ----------------------------------------------------------------------------------
 
 
-def _spans(text: str, atoms: Sequence[TextAtom]) -> list[tuple[int, int]]:
-    """Character spans of `text` whose tokens the query asked for."""
-    wanted = {token for atom in atoms for token in atom.tokens}
-    spans: list[tuple[int, int]] = []
+def _token_spans(text: str) -> list[tuple[str, int, int]]:
+    """Every search token of `text` in order, with the characters it came from."""
+    found: list[tuple[str, int, int]] = []
     for run in runs(text):
-        if run.kind != "han":
-            if any(token in wanted for token in run.tokens):
-                spans.append((run.start, run.end))
+        if run.kind == "han" and run.end - run.start > 1:
+            # Overlapping bigrams: the i-th covers characters i and i+1 of the run.
+            found += [(t, run.start + i, run.start + i + 2) for i, t in enumerate(run.tokens)]
+        else:
+            found += [(token, run.start, run.end) for token in run.tokens]
+    return found
+
+
+def _spans(text: str, atoms: Sequence[TextAtom]) -> list[tuple[int, int]]:
+    """Character spans of `text` where a query term stands whole.
+
+    A term of several tokens (H-1B is `h` `1b`; a quoted phrase; 人才引进 as bigrams) is one span
+    from its first token to its last, and only where all of them stand together, as the search
+    matched it: "**H-1B**", never "**H**-**1B**" or a lone "H". A single Chinese character is
+    found inside longer words, as the search finds it.
+    """
+    tokens = _token_spans(text)
+    words = [token for token, _, _ in tokens]
+    spans: list[tuple[int, int]] = []
+    for atom in atoms:
+        wanted = atom.tokens
+        if not wanted:
             continue
-        for offset, char in enumerate(text[run.start : run.end]):
-            if han_char_token(char) in wanted:
-                spans.append((run.start + offset, run.start + offset + 1))
-        if run.end - run.start > 1:
-            for offset, token in enumerate(run.tokens):
-                if token in wanted:
-                    spans.append((run.start + offset, run.start + offset + 2))
+        if len(wanted) == 1 and is_han_token(wanted[0]) and not wanted[0].startswith("_u"):
+            for run in runs(text):
+                if run.kind == "han":
+                    for offset, char in enumerate(text[run.start : run.end]):
+                        if han_char_token(char) == wanted[0]:
+                            spans.append((run.start + offset, run.start + offset + 1))
+            continue
+        size = len(wanted)
+        for index in range(len(words) - size + 1):
+            if words[index] == wanted[0] and tuple(words[index : index + size]) == wanted:
+                spans.append((tokens[index][1], tokens[index + size - 1][2]))
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:

@@ -39,6 +39,10 @@ class StoreResult:
     new_items: int = 0
     updated_items: int = 0
     unchanged_items: int = 0
+    # What alert matching looks at: the items this store inserted, and the stored items it
+    # updated from not-an-alert to an alert.
+    new_ids: tuple[int, ...] = ()
+    newly_alert_ids: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

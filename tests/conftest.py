@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from fake_slack_api import FakeSlack
 from feed_server import FeedServer
 from sqlalchemy import create_engine, text
 
@@ -77,3 +78,19 @@ def feed_server() -> Iterator[FeedServer]:
     """A real HTTP server on 127.0.0.1 serving the documents a test registers (feed_server.py)."""
     with FeedServer() as server:
         yield server
+
+
+@pytest.fixture(autouse=True)
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every server a test talks to is on 127.0.0.1; slack_sdk honours HTTP(S)_PROXY but
+    ignores NO_PROXY, even for loopback, so the proxy variables go."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+async def slack() -> AsyncIterator[FakeSlack]:
+    """The fake Slack Web API (tests/fake_slack_api.py), started on 127.0.0.1."""
+    server = await FakeSlack().start()
+    yield server
+    await server.stop()

@@ -10,10 +10,14 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from bot.topics import topic_catalog
+from feeds.tagging.taxonomy import load_taxonomy
 from storage.types import NewItem, StoredItem
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)  # 08:00 in New York
 WINDOW_START = NOW - timedelta(days=1)
+# The digest sections of the default taxonomy, as the application core passes them.
+CATALOG = topic_catalog(load_taxonomy())
 
 
 def _stored(item_id: int, title: str, **extra: Any) -> StoredItem:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gzip
 import hashlib
 import threading
@@ -28,6 +29,13 @@ from email.utils import formatdate
 from types import TracebackType
 
 from aiohttp import web
+
+
+@functools.lru_cache(maxsize=4)
+def _gzip_bomb(size: int) -> bytes:
+    """Built once per size: compressing 200 MB takes about a second, which on a busy machine
+    ate into the client's timeout in the very test that checks the cap stops inflating."""
+    return gzip.compress(b"\0" * size, compresslevel=9)
 
 
 @dataclass
@@ -69,6 +77,12 @@ class FeedServer:
 
     def url(self, path: str) -> str:
         return f"http://{self.host}:{self.port}{path}"
+
+    def bomb_url(self, size: int) -> str:
+        """The URL of a gzip body that inflates to `size` bytes, compressed now, not during
+        the request (so the client's timeout measures the client, not the compression)."""
+        _gzip_bomb(size)
+        return self.url(f"/bomb?size={size}")
 
     # -- lifecycle -----------------------------------------------------------------------
     def start(self) -> FeedServer:
@@ -132,7 +146,7 @@ class FeedServer:
         if path == "/big":
             return await self._big(request, int(request.query["size"]))
         if path == "/bomb":
-            body = gzip.compress(b"\0" * int(request.query["size"]))
+            body = _gzip_bomb(int(request.query["size"]))
             return web.Response(
                 body=body, headers={"Content-Encoding": "gzip", "Content-Type": "text/xml"}
             )

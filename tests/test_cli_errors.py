@@ -16,6 +16,8 @@ from bot.cli import main
         (["run", "--poll-every", "0s"], "must be longer than zero"),
         (["nosuchcommand"], "invalid choice: 'nosuchcommand'"),
         (["search", "visa", "--limit", "many"], "invalid int value"),
+        (["search", "visa", "--typo"], "unrecognized arguments: --typo"),
+        (["feeds", "list", "extra"], "unrecognized arguments: extra"),
     ],
 )
 def test_usage_mistakes_are_one_line_with_exit_2(

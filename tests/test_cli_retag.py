@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.cli.retag import parse_since
+from bot.durations import parse_since
 from storage.db import Database
 from storage.errors import BadInput
 from storage.items import item_reasons, items_to_retag, load_items, store_items
@@ -152,14 +152,16 @@ def test_retag_rejects_a_bad_since(
     _database, config, _ids = archive
     assert main(_retag(config, "--since", "last tuesday")) == 2
     err = capsys.readouterr().err
-    assert "--since: 'last tuesday' is neither a duration" in err
+    assert "--since 'last tuesday': give a duration" in err
     assert err.count("\n") == 1
 
 
 def test_parse_since_accepts_durations_dates_and_datetimes() -> None:
     now = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
-    assert parse_since("7d", now) == datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
-    assert parse_since("2026-01-01", now) == datetime(2026, 1, 1, tzinfo=UTC)
-    assert parse_since("2026-01-01T08:00:00+01:00", now).hour == 8
-    with pytest.raises(BadInput):
-        parse_since("soon", now)
+    assert parse_since("7d", now=now) == datetime(2026, 3, 3, 12, 0, tzinfo=UTC)
+    assert parse_since("2026-01-01", now=now) == datetime(2026, 1, 1, tzinfo=UTC)
+    assert parse_since("2026-01-01T08:00:00+01:00", now=now).hour == 8
+    midnight_in_new_york = parse_since("2026-01-01", now=now, timezone="America/New_York")
+    assert midnight_in_new_york == datetime(2026, 1, 1, 5, 0, tzinfo=UTC)
+    with pytest.raises(BadInput, match="--since 'soon'"):
+        parse_since("soon", now=now)

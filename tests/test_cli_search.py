@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli import run_cli
 from search_corpus import store_corpus
 
 from bot.cli import main
@@ -74,6 +75,8 @@ def test_no_results_is_not_an_error(archive: Database, capsys: pytest.CaptureFix
         (["search", ""], "empty query"),
         (["search", "visa", "--since", "soon"], "cannot read the date"),
         (["search", "visa", "--limit", "0"], "--limit must be between"),
+        (["search", "visa", "--tag", "visa"], "tag:visa is not a topic (known: visa-policy"),
+        (["search", "H-1B tag:students"], "tag:students is not a topic"),
     ],
 )
 def test_bad_queries_exit_2_with_one_line(
@@ -85,3 +88,40 @@ def test_bad_queries_exit_2_with_one_line(
     assert err.err.startswith("talentbrief: error: ")
     assert message in err.err
     assert err.err.count("\n") == 1
+
+
+def test_a_query_that_starts_with_a_dash_is_a_query(
+    archive: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = run_cli(capsys, "search", "-opinion", "--tag", "visa-policy", "--json")
+    assert result.code == 0, result.err
+    assert result.json() and all("opinion" not in hit["title"].lower() for hit in result.json())
+    both = run_cli(capsys, "search", "H-1B", "-lottery", "--json")
+    assert both.code == 0 and all("lottery" not in hit["title"].lower() for hit in both.json())
+
+
+def test_verbose_works_after_the_subcommand_too(
+    archive: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(capsys, "search", "H-1B", "-v").code == 0
+    assert run_cli(capsys, "-v", "search", "H-1B").code == 0
+
+
+def test_topics_lists_every_id_with_what_it_covers(
+    archive: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = run_cli(capsys, "topics")
+    assert listing.code == 0
+    first = listing.out.splitlines()[0]
+    assert first.startswith("visa-policy ") and "who may enter, study, work or stay" in first
+    assert "alert" in listing.out
+    ids = [topic["id"] for topic in run_cli(capsys, "topics", "--json").json()]
+    assert ids == [
+        "visa-policy",
+        "talent-programs",
+        "returnees",
+        "research-security",
+        "export-controls",
+        "student-mobility",
+        "ai-talent",
+    ]

@@ -148,5 +148,6 @@ def test_a_bad_taxonomy_override_exits_2_naming_the_key(
     config.write_text('[taxonomy.topics.visa-policy]\ndrop_terms = ["no-such"]\n', "utf-8")
     assert main(["--config", str(config), "tag", "--eval", str(DEVSET)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("talentbrief: error: taxonomy.topics.visa-policy.drop_terms: ")
+    assert err.startswith("talentbrief: error: ") and err.count("\n") == 1
+    assert "talentbrief.toml: taxonomy.topics.visa-policy.drop_terms: " in err
     assert err.count("\n") == 1

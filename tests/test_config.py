@@ -6,9 +6,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from example_config import with_chat_channels
 
 from bot.cli import main
-from bot.config import builtin_defaults, load_config, parse_duration
+from bot.config import builtin_defaults, load_config
+from bot.durations import parse_duration
 from storage.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,7 +39,9 @@ def test_example_documents_every_key_of_every_section() -> None:
     for section in ("storage", "poll", "slack", "discord"):
         model = getattr(config, section)
         assert set(data[section]) == set(type(model).model_fields), section
-    channel_keys = set().union(*(set(channel) for channel in data["channels"]))
+    # The Slack and Discord channels are commented out so the example runs without tokens.
+    channels = tomllib.loads(with_chat_channels(text))["channels"]
+    channel_keys = set().union(*(set(channel) for channel in channels))
     assert channel_keys == set(type(config.channels[0]).model_fields)
 
 
@@ -82,11 +86,43 @@ def test_environment_picks_the_file_and_overrides_the_database(tmp_path: Path) -
         ("[[channels]]\nname = 'c'\ntimezone = 'Mars/Olympus'\n", "channels[0].timezone"),
         ("[[channels]]\nname = 'c'\nschedule = '25:00'\n", "channels[0].schedule"),
         ("[[channels]]\nname = 'c'\nschedule = '0 99 * * *'\n", "channels[0].schedule"),
-        ("[[channels]]\nname = 'c'\nplatform = 'slack'\n", "need a target"),
+        ("[[channels]]\nname = 'c'\nplatform = 'slack'\n", "needs a target"),
         ("[[channels]]\nname = 'c'\ndays = ['someday']\n", "channels[0].days"),
         ("[poll]\nconcurrency = 0\n", "poll.concurrency"),
         ("[[channels]]\nname = 'c'\nquery = 'visa title:x'\n", "channels[0].query: unknown field"),
         ("[storage\n", "not valid TOML"),
+        # Topic ids must be the taxonomy's: a typo would silently give empty digests.
+        (
+            "[[channels]]\nname = 'c'\ntopics = ['visa']\n",
+            "channels[0].topics: unknown topic 'visa' (known: visa-policy, talent-programs,",
+        ),
+        (
+            "[[sources]]\nname = 'a'\nurl = 'https://a.example/'\ntags = ['students']\n",
+            "sources[0].tags: unknown topic 'students'",
+        ),
+        (
+            "[[channels]]\nname = 'c'\nquery = 'tag:visa since:7d'\n",
+            "channels[0].query: tag:visa is not a topic (known: visa-policy",
+        ),
+        (
+            "[taxonomy.topics.ai-talent]\nenabled = false\n[[channels]]\nname = 'c'\n"
+            "topics = ['ai-talent']\n",
+            "channels[0].topics: unknown topic 'ai-talent'",
+        ),
+        ("[taxonomy.topics.visa-policy]\ncolour = 'red'\n", "taxonomy.topics.visa-policy.colour"),
+        (
+            "[[sources]]\nname = 'a'\nurl = 'https://a.example/'\ninterval = '10s'\n",
+            "sources[0]: interval: an interval of 10s is too short",
+        ),
+        (
+            "[[sources]]\nname = 'a'\nurl = 'https://a.example/'\ninterval = '9999999999999w'\n",
+            "sources[0].interval",
+        ),
+        (
+            "[[channels]]\nname = 'c'\nplatform = 'discord'\ntarget = '#general'\n",
+            "neither a channel id (digits) nor a webhook URL",
+        ),
+        ("[[channels]]\nname = 'c'\nplatform = 'slack'\ntarget = '#desk'\n", "not a channel id"),
     ],
 )
 def test_config_errors_name_the_key(tmp_path: Path, text: str, expected: str) -> None:
@@ -96,6 +132,22 @@ def test_config_errors_name_the_key(tmp_path: Path, text: str, expected: str) ->
     message = str(caught.value)
     assert expected in message
     assert "\n" not in message
+
+
+def test_a_topic_added_in_the_taxonomy_may_be_used(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path,
+        "[taxonomy.topics.biosecurity]\nlabel = 'Biosecurity'\nterms = ['select agent']\n"
+        "[[channels]]\nname = 'c'\ntopics = ['biosecurity']\nquery = 'tag:biosecurity'\n",
+    )
+    assert load_config(path, env={}).channels[0].topics == ("biosecurity",)
+
+
+def test_a_loopback_source_may_be_polled_every_few_seconds(tmp_path: Path) -> None:
+    path = _write(
+        tmp_path, "[[sources]]\nname = 'a'\nurl = 'http://127.0.0.1:8080/f'\ninterval = '5s'\n"
+    )
+    assert load_config(path, env={}).sources[0].interval == 5
 
 
 def test_missing_config_file_is_a_config_error(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from digest_db import store
@@ -14,7 +14,9 @@ from fake_chat import FakeDiscord, FakeSlack
 from sqlalchemy import func, select
 
 from bot.config import ChannelConfig, Config, DiscordConfig, SlackConfig
-from bot.digest_service import make_poster, post_due_digests
+from bot.core import Talentbrief
+from bot.digest_service import DigestOutcome, DigestService
+from bot.platforms import platform
 from storage.channels import get_channel
 from storage.db import Database
 from storage.digests import get_run, recent_runs
@@ -24,13 +26,6 @@ from storage.types import StoredItem
 
 ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "DISCORD_TOKEN": "discord-test-token"}
 WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/hook-token_1"
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlack]:
-    server = await FakeSlack().start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
@@ -56,6 +51,13 @@ def _config(
         slack=SlackConfig(api_base_url=slack.api if slack else "http://127.0.0.1:9/api/"),
         discord=DiscordConfig(api_base_url=discord.api if discord else "http://127.0.0.1:9"),
     )
+
+
+async def post_due_digests(
+    database: Database, config: Config, *, now: datetime, env: dict[str, str]
+) -> list[DigestOutcome]:
+    """What the scheduler's digest job does, through the application core."""
+    return await Talentbrief(config, database=database, env=env).post_due_digests(now=now)
 
 
 def _many(count: int) -> list[StoredItem]:
@@ -288,9 +290,9 @@ async def test_a_missing_token_is_bad_input_and_records_nothing(
 ) -> None:
     config = _config(slack)
     with pytest.raises(BadInput, match="SLACK_BOT_TOKEN"):
-        make_poster("slack", "C1", config, env={})
+        platform("slack").poster("C1", config, env={})
     with pytest.raises(BadInput, match="DISCORD_TOKEN"):
-        make_poster("discord", "987654321098765432", config, env={})
+        platform("discord").poster("987654321098765432", config, env={})
     store(database, fixed_items())
     [outcome] = await post_due_digests(database, config, now=NOW, env={})
     assert outcome.status == "failed"
@@ -316,7 +318,6 @@ async def test_a_process_killed_between_sending_and_recording_does_not_repost(
     database: Database, slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The process dies (no cleanup at all) right after Slack accepted the first message."""
-    from bot import digest_service
     from bot.adapters.slack import SlackPoster
 
     store(database, _many(120))
@@ -329,7 +330,7 @@ async def test_a_process_killed_between_sending_and_recording_does_not_repost(
 
     dying = DiesAfterSending(channel="C0123456789", token="xoxb-test", base_url=slack.api)
     with monkeypatch.context() as patch:
-        patch.setattr(digest_service, "make_poster", lambda *args, **kwargs: dying)
+        patch.setattr(DigestService, "poster", lambda *args, **kwargs: dying)
         with pytest.raises(asyncio.CancelledError):
             await post_due_digests(database, config, now=NOW, env=ENV)
     assert len(slack.messages) == 1

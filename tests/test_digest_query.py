@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from digest_db import store
-from digest_fixtures import NOW, fixed_items
+from digest_fixtures import CATALOG, NOW, fixed_items
 
 from bot.digest_build import compose
 from storage.channels import ChannelSpec
@@ -14,7 +14,15 @@ from storage.db import Database
 
 def _titles(database: Database, spec: ChannelSpec) -> set[str]:
     with database.session() as session:
-        built = compose(session, None, spec, now=NOW, period=None, since=NOW - timedelta(days=2))
+        built = compose(
+            session,
+            None,
+            spec,
+            now=NOW,
+            period=None,
+            since=NOW - timedelta(days=2),
+            catalog=CATALOG,
+        )
     return {entry.item.title for section in built.digest.sections for entry in section.entries}
 
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 import pytest
-from digest_fixtures import NOW, WINDOW_START, adversarial_items, fixed_items
+from digest_fixtures import CATALOG, NOW, WINDOW_START, adversarial_items, fixed_items
 from slack_sdk.models.blocks import Block
 
 from digests.compose import build_digest
@@ -37,6 +37,7 @@ def _fixed_digest() -> Digest:
         timezone="America/New_York",
         window_start=WINDOW_START,
         window_end=NOW,
+        catalog=CATALOG,
     )
 
 

@@ -87,7 +87,7 @@ async def test_declared_oversize_body_is_refused_before_reading(feed_server: Fee
 
 async def test_gzip_bomb_is_stopped_at_the_decoded_cap(feed_server: FeedServer) -> None:
     # 200 MB of zeros compress to ~200 KB, well under the cap; inflated they are far over it.
-    error = await _error(FetchRequest(feed_server.url("/bomb?size=200000000")))
+    error = await _error(FetchRequest(feed_server.bomb_url(200_000_000)))
     assert "cap" in str(error)
 
 

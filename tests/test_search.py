@@ -106,8 +106,7 @@ def test_hits_carry_what_the_cli_shows_with_a_highlighted_snippet(corpus: Databa
     assert hit.tags == ("visa-policy",)
     assert hit.alert is True
     assert hit.snippet == (
-        "The final rule raises the H-1B lottery **registration** **fee** for **employers** "
-        "from April."
+        "The final rule raises the H-1B lottery **registration fee** for **employers** from April."
     )
     assert 0 < hit.score <= 1
 

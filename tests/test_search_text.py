@@ -235,7 +235,7 @@ def test_search_columns_equal_the_two_documents_built_apart(
 def test_the_plpgsql_vector_equals_the_sql_one_it_replaced(
     postgres: Database, words: str, meta: str
 ) -> None:
-    migration = importlib.import_module("storage.migrations.versions.0004_ingest")
+    migration = importlib.import_module("storage.migrations.versions.0006_ingest")
     old = migration.SQL_VECTOR.replace("talentbrief_search_vector", "search_vector_0002")
     with postgres.engine.begin() as connection:
         connection.exec_driver_sql(old)

@@ -17,9 +17,20 @@ class PostingError(TalentbriefError):
     resume first looks for the part on the platform.
     """
 
-    def __init__(self, message: str, *, maybe_delivered: bool = True) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        maybe_delivered: bool = True,
+        target_lost: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.maybe_delivered = maybe_delivered
+        # The bot can no longer post there (channel gone, bot removed, token revoked): waiting
+        # will not help, an admin must act.
+        self.target_lost = target_lost
+        self.retry_after = retry_after  # the platform asked to wait this many seconds (a 429)
 
 
 @dataclass(frozen=True, slots=True)

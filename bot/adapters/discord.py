@@ -16,22 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from datetime import datetime
 from typing import Any
 
 import aiohttp
 
 from bot.adapters.base import Part, PostingError
+from bot.platforms import DISCORD_SNOWFLAKE, DISCORD_TOKEN_ENV, DISCORD_WEBHOOK
 from storage.errors import BadInput
 
-TOKEN_ENV = "DISCORD_TOKEN"
 MAX_ATTEMPTS = 5
 MAX_RETRY_AFTER = 60.0
-_WEBHOOK = re.compile(
-    r"^https://(?:(?:ptb|canary)\.)?discord(?:app)?\.com/api(?:/v\d+)?/webhooks/(\d{15,21})/([\w-]+)/?$"
-)
-_SNOWFLAKE = re.compile(r"^\d{15,21}$")
 
 
 def nonce(run_key: str, index: int) -> str:
@@ -51,17 +46,18 @@ class DiscordPoster:
         timeout: float = 30.0,
     ) -> None:
         base = base_url.rstrip("/")
-        webhook = _WEBHOOK.match(target.strip())
+        self.base = base
+        webhook = DISCORD_WEBHOOK.match(target.strip())
         if webhook:
             webhook_id, webhook_token = webhook.groups()
             self.url = f"{base}/webhooks/{webhook_id}/{webhook_token}?wait=true"
             self.headers: dict[str, str] = {}
             self.webhook = True
-        elif _SNOWFLAKE.match(target.strip()):
+        elif DISCORD_SNOWFLAKE.match(target.strip()):
             if not token:
                 raise BadInput(
-                    f"{TOKEN_ENV} is not set: export the Discord bot token to post to channel "
-                    f"{target}, or use a webhook URL as the target"
+                    f"{DISCORD_TOKEN_ENV} is not set: export the Discord bot token to post to "
+                    f"channel {target}, or use a webhook URL as the target"
                 )
             self.url = f"{base}/channels/{target.strip()}/messages"
             self.headers = {"Authorization": f"Bot {token}"}
@@ -118,6 +114,8 @@ class DiscordPoster:
                             f"Discord refused part {part.index}: HTTP {response.status} "
                             f"{text[:300]}",
                             maybe_delivered=response.status >= 500,
+                            # unauthorised, missing access, unknown channel: an admin must act
+                            target_lost=response.status in (401, 403, 404),
                         )
                     data = json.loads(text) if text else {}
             except aiohttp.ClientConnectorError as exc:
@@ -131,6 +129,30 @@ class DiscordPoster:
                 raise PostingError(f"Discord did not return a message id for part {part.index}")
             return str(message_id)
         raise PostingError(f"Discord kept failing part {part.index}: {last}")
+
+    async def open_dm(self, user_id: str) -> str:
+        """The id of the bot's direct-message channel with a user (POST /users/@me/channels)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        try:
+            async with self._session.post(
+                f"{self.base}/users/@me/channels",
+                headers=self.headers,
+                json={"recipient_id": user_id},
+            ) as response:
+                data = await response.json(content_type=None) if response.status < 300 else {}
+                if response.status >= 300 or not isinstance(data, dict) or "id" not in data:
+                    raise PostingError(
+                        f"Discord would not open a direct message with {user_id}: "
+                        f"HTTP {response.status}",
+                        maybe_delivered=False,
+                        target_lost=response.status in (401, 403, 404),
+                    )
+                return str(data["id"])
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise PostingError(
+                f"Discord unreachable: {type(exc).__name__}", maybe_delivered=False
+            ) from exc
 
     async def find_posted(self, part: Part, *, since: datetime) -> str | None:
         # Channel posts are deduplicated by their nonce; a webhook cannot be searched.

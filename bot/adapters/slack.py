@@ -15,29 +15,41 @@ from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-)
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.adapters.base import Part, PostingError
+from bot.platforms import SLACK_TOKEN_ENV
 from storage.errors import BadInput
 
 log = logging.getLogger(__name__)
 
-TOKEN_ENV = "SLACK_BOT_TOKEN"
 EVENT_TYPE = "talentbrief_digest_part"
+# Slack's answers that mean the bot cannot post to this target until someone changes something.
+TARGET_GONE = frozenset(
+    {
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_auth",
+        "token_revoked",
+        "account_inactive",
+        "missing_scope",
+        "user_not_found",
+        "user_disabled",
+        "cannot_dm_bot",
+        "restricted_action",
+    }
+)
 
 
 def slack_client(token: str, base_url: str) -> AsyncWebClient:
     return AsyncWebClient(
         token=token,
         base_url=base_url,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=3),
-        ],
+        # Only 429s are retried here: a connection that dropped after sending may have
+        # delivered the message, and resending chat.postMessage blindly would post it twice.
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=3)],
     )
 
 
@@ -46,7 +58,9 @@ class SlackPoster:
 
     def __init__(self, *, channel: str, token: str | None, base_url: str) -> None:
         if not token:
-            raise BadInput(f"{TOKEN_ENV} is not set: export the Slack bot token to post to Slack")
+            raise BadInput(
+                f"{SLACK_TOKEN_ENV} is not set: export the Slack bot token to post to Slack"
+            )
         if not channel:
             raise BadInput("a Slack channel needs a target (the channel id, e.g. C0123456789)")
         self.channel = channel
@@ -73,10 +87,13 @@ class SlackPoster:
             raise PostingError(
                 f"Slack refused part {part.index}: {_error(exc)}",
                 maybe_delivered=status >= 500 or status == 0,
+                target_lost=_error(exc) in TARGET_GONE,
+                retry_after=_retry_after(exc) if status == 429 else None,
             ) from exc
         except aiohttp.ClientConnectorError as exc:
             raise PostingError(f"Slack unreachable: {exc}", maybe_delivered=False) from exc
-        except (SlackClientError, OSError, TimeoutError) as exc:
+        except (SlackClientError, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            # It may have been delivered before the connection failed: looked up before a retry.
             raise PostingError(f"Slack unreachable: {type(exc).__name__}: {exc}") from exc
         return str(response["ts"])
 
@@ -136,6 +153,31 @@ class SlackPoster:
         session = getattr(self.client, "session", None)
         if session is not None:
             await session.close()
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = getattr(exc.response, "headers", None) or {}
+    try:
+        return float(headers.get("Retry-After") or headers.get("retry-after") or 1)
+    except (TypeError, ValueError):
+        return 1.0
+
+
+async def open_dm(client: AsyncWebClient, user: str) -> str:
+    """The id of the bot's direct-message channel with `user` (conversations.open)."""
+    try:
+        response = await client.conversations_open(users=user)
+    except SlackApiError as exc:
+        raise PostingError(
+            f"Slack would not open a direct message with {user}: {_error(exc)}",
+            maybe_delivered=False,
+            target_lost=_error(exc) in TARGET_GONE,
+        ) from exc
+    except (SlackClientError, OSError, TimeoutError) as exc:
+        raise PostingError(
+            f"Slack unreachable: {type(exc).__name__}", maybe_delivered=False
+        ) from exc
+    return str((response.get("channel") or {})["id"])
 
 
 def _error(exc: SlackApiError) -> str:

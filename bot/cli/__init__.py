@@ -1,8 +1,10 @@
-"""The `talentbrief` command line.
+"""The `talentbrief` command line: a thin front-end over the application core (`bot.core`).
 
 Each command lives in its own module exposing `register(subparsers)`; the handler it sets
-receives the parsed arguments and a `CliContext`. Machine-readable output goes to stdout alone;
-progress and logs go to stderr. Exit codes: 0 success, 1 runtime failure, 2 bad input.
+receives the parsed arguments and a `CliContext`, calls the core and prints the result. Command
+modules import what they need when they run, so `--help` starts fast. Machine-readable output
+goes to stdout alone; progress and logs go to stderr. Exit codes: 0 success, 1 runtime failure,
+2 bad input.
 """
 
 from __future__ import annotations
@@ -15,11 +17,38 @@ from typing import NoReturn
 
 from bot import PROJECT_LOGGERS, __version__
 from bot.cli import db as db_command
-from bot.cli import demo, digest, feeds, poll, retag, run, search, tag
+from bot.cli import (
+    demo,
+    digest,
+    doctor,
+    feeds,
+    poll,
+    retag,
+    run,
+    search,
+    subscriptions,
+    tag,
+    topics,
+)
 from bot.cli.context import CliContext
 from storage.errors import BadInput, TalentbriefError
 
-COMMANDS = (poll, feeds, tag, retag, search, digest, db_command, run, demo)
+COMMANDS = (
+    poll,
+    feeds,
+    tag,
+    retag,
+    search,
+    digest,
+    subscriptions,
+    topics,
+    db_command,
+    run,
+    doctor,
+    demo,
+)
+# Commands whose free text may begin with "-" (a query like -opinion is not an option).
+FREE_TEXT = {"search": "query"}
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +65,27 @@ def one_line(message: object) -> str:
     return " ".join(str(message).split())
 
 
+def _add_common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    # On every subcommand too, so `talentbrief run -v` works like `talentbrief -v run`;
+    # SUPPRESS keeps a subcommand from resetting what was given before it.
+    default = False if top else argparse.SUPPRESS
+    parser.add_argument(
+        "-v", "--verbose", action="store_true", default=default, help="log more to stderr"
+    )
+    parser.add_argument(
+        "--debug", action="store_true", default=default, help="show tracebacks of failures"
+    )
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> list[argparse.ArgumentParser]:
+    found = []
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in dict.fromkeys(action.choices.values()):
+                found += [child, *_subparsers(child)]
+    return found
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="talentbrief",
@@ -47,12 +97,35 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="PATH",
         help="config file (default: $TALENTBRIEF_CONFIG, else ./talentbrief.toml, else built-in)",
     )
-    parser.add_argument("-v", "--verbose", action="store_true", help="log more to stderr")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of failures")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _add_common_options(parser, top=True)
+    subparsers = parser.add_subparsers(
+        dest="command", metavar="COMMAND", required=True, parser_class=_Parser
+    )
     for module in COMMANDS:
         module.register(subparsers)
+    for child in _subparsers(parser):
+        _add_common_options(child, top=False)
     return parser
+
+
+def parse_arguments(
+    parser: argparse.ArgumentParser, argv: Sequence[str] | None
+) -> argparse.Namespace:
+    args, extras = parser.parse_known_args(argv)
+    field = FREE_TEXT.get(args.command)
+    if field is not None:
+        # `search -opinion`: argparse takes a query that starts with "-" for an unknown
+        # option; a single dash followed by text is query text (`--typo` stays an error).
+        text = [extra for extra in extras if extra[:1] == "-" and extra[1:2] not in ("-", "")]
+        extras = [extra for extra in extras if extra not in text]
+        given = getattr(args, field, None)
+        value = " ".join(part for part in (given, *text) if part is not None)
+        if given is None and not text:
+            parser.error(f"the following arguments are required: {field.upper()}")
+        setattr(args, field, value)
+    if extras:
+        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+    return args
 
 
 def _configure_logging(verbose: bool) -> None:
@@ -68,7 +141,7 @@ def _configure_logging(verbose: bool) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     _configure_logging(args.verbose)
     context = CliContext(config_path=args.config)
     try:

@@ -1,15 +1,18 @@
-"""What every command handler gets: the config and the database, opened on first use."""
+"""What every command handler gets: the application core, built on first use, and the streams."""
 
 from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from bot.config import Config, load_config
-from storage.db import Database, open_database
-from storage.sources import sync_config_sources
+if TYPE_CHECKING:
+    from bot.config import Config
+    from bot.core import Talentbrief
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -17,31 +20,38 @@ class CliContext:
     config_path: str | None = None
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    _config: Config | None = None
-    _database: Database | None = None
+    _core: Talentbrief | None = None
 
     @property
     def config(self) -> Config:
-        if self._config is None:
-            self._config = load_config(self.config_path)
-        return self._config
+        return self.core.config
 
-    def database(self, *, sync_sources: bool = True) -> Database:
-        """The migrated database, with the config's sources written into it."""
-        if self._database is None:
-            self._database = open_database(self.config.storage.url)
-            if sync_sources:
-                with self._database.session() as session:
-                    sync_config_sources(session, self.config.source_specs())
-        return self._database
+    @property
+    def core(self) -> Talentbrief:
+        """The core over the config file (read and validated on first use)."""
+        if self._core is None:
+            from bot.config import load_config
+            from bot.core import Talentbrief
+
+            self._core = Talentbrief(load_config(self.config_path), console=self.stdout)
+        return self._core
+
+    def run(self, work: Coroutine[Any, Any, T]) -> T:
+        """Run one of the core's coroutines to completion (commands are synchronous)."""
+        import asyncio  # not at the top: `--help` and pure-text commands never need it
+
+        return asyncio.run(work)
 
     def print_json(self, value: Any) -> None:
         json.dump(value, self.stdout, ensure_ascii=False, indent=2, default=str)
         self.stdout.write("\n")
 
+    def out(self, text: str = "") -> None:
+        print(text, file=self.stdout)
+
     def info(self, message: str) -> None:
         print(message, file=self.stderr)
 
     def close(self) -> None:
-        if self._database is not None:
-            self._database.dispose()
+        if self._core is not None:
+            self._core.close()

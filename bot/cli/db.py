@@ -6,8 +6,6 @@ import argparse
 from typing import Any
 
 from bot.cli.context import CliContext
-from storage.db import Database
-from storage.migrate import current_revision, head_revision
 
 
 def register(subparsers: Any) -> None:
@@ -20,25 +18,15 @@ def register(subparsers: Any) -> None:
 
 
 def handle_upgrade(args: argparse.Namespace, context: CliContext) -> int:
-    database = Database(context.config.storage.url)
-    try:
-        before = current_revision(database.engine)
-        database.upgrade()
-        after = current_revision(database.engine)
-    finally:
-        database.dispose()
-    if before == after:
-        context.info(f"{database.safe_url}: already at {after}")
+    status = context.core.upgrade_database()
+    if status.before == status.after:
+        context.info(f"{status.url}: already at {status.after}")
     else:
-        context.info(f"{database.safe_url}: upgraded {before or 'empty'} -> {after}")
+        context.info(f"{status.url}: upgraded {status.before or 'empty'} -> {status.after}")
     return 0
 
 
 def handle_current(args: argparse.Namespace, context: CliContext) -> int:
-    database = Database(context.config.storage.url)
-    try:
-        current = current_revision(database.engine)
-    finally:
-        database.dispose()
-    print(f"current: {current or 'empty'}\nhead:    {head_revision()}", file=context.stdout)
+    status = context.core.schema_status()
+    context.out(f"current: {status.before or 'empty'}\nhead:    {status.after}")
     return 0

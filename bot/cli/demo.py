@@ -1,37 +1,13 @@
-"""`talentbrief demo`: the whole ingestion path, offline, on sample feeds bundled with the package.
-
-The samples go through the same parse → normalise → tag → store path as polled feeds, into a
-demo SQLite file of their own (never the user's archive), and a short briefing is printed.
-"""
+"""`talentbrief demo`: ingest the bundled sample feeds offline and print a briefing."""
 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from bot.cli.context import CliContext
-from digests.compose import build_digest
-from digests.render.text import render_text
-from feeds.fetch import body_hash
-from feeds.ingest import items_from_body
-from feeds.samples import sample_sources
-from feeds.tagging import load_tagger
-from storage.db import open_database
-from storage.items import load_items, store_items
-from storage.models import Item
-from storage.sources import (
-    SourceSpec,
-    add_source,
-    get_source,
-    record_fetch_success,
-)
 
 DEMO_DATABASE = "talentbrief-demo.db"
-DEMO_MAX_ITEMS = 40  # every bundled sample story fits
 
 
 def register(subparsers: Any) -> None:
@@ -51,70 +27,19 @@ def register(subparsers: Any) -> None:
 
 
 def handle(args: argparse.Namespace, context: CliContext) -> int:
-    tagger = load_tagger(context.config.taxonomy)
-    path = Path(args.database).expanduser().resolve()
-    database = open_database(f"sqlite:///{path}")
-    now = datetime.now(UTC)
-    samples = sample_sources()
-    try:
-        stored = 0
-        for sample in samples:
-            items, _parsed = items_from_body(
-                sample.kind,
-                sample.body(),
-                {"content-type": sample.content_type},
-                feed_url=sample.url,
-                fetched_at=now,
-                tagger=tagger,
-                hints=sample.tags,
-            )
-            with database.session() as session:
-                source = get_source(session, sample.name) or add_source(
-                    session,
-                    SourceSpec(
-                        name=sample.name,
-                        url=sample.url,
-                        kind=sample.kind,
-                        hint_tags=sample.tags,
-                        origin="demo",
-                        priority=sample.priority,
-                    ),
-                )
-                result = store_items(session, source.id, items)
-                record_fetch_success(
-                    session,
-                    source.id,
-                    next_due_at=now,
-                    etag=None,
-                    last_modified=None,
-                    content_hash=body_hash(sample.body()),
-                    now=now,
-                )
-            stored += result.new_items
-        with database.session() as session:
-            ids = list(session.scalars(select(Item.id).order_by(Item.published_at.desc())))
-            items_read = load_items(session, ids)
-    finally:
-        database.dispose()
-    out = context.stdout
-    print(
-        f"talentbrief demo: {len(items_read)} items from {len(samples)} bundled sample sources "
-        f"({stored} new this run), stored in {path}\n",
-        file=out,
+    from bot.demo import run_demo
+    from digests.render.text import render_text
+
+    result = run_demo(args.database, context.core.tagger)
+    context.out(
+        f"talentbrief demo: {result.items} items from {result.sources} bundled sample sources "
+        f"({result.new_items} new this run), stored in {result.path}\n"
     )
-    # The same composition and text rendering a console channel's digest gets.
-    digest = build_digest(
-        items_read,
-        channel="demo",
-        max_items=DEMO_MAX_ITEMS,
-        window_start=min((item.published_at for item in items_read), default=now),
-        window_end=now,
-    )
-    out.write(render_text(digest))
-    print(file=out)
-    print(
-        "Next: copy config.example.toml to talentbrief.toml, then `talentbrief poll` and "
-        "`talentbrief feeds list`.",
-        file=out,
+    context.stdout.write(render_text(result.digest))
+    context.out()
+    context.out(
+        'Next (README, "After the demo"): `source .venv/bin/activate`, '
+        "`cp config.example.toml talentbrief.toml`, then `talentbrief doctor`, "
+        "`talentbrief poll` and `talentbrief digest --channel console`."
     )
     return 0

@@ -3,37 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import re
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CliContext
-from bot.config import parse_duration
-from feeds import federal_register
-from feeds.ingest import KINDS
-from feeds.opml import (
-    ExportedSource,
-    name_from_url,
-    read_opml,
-    specs_from_opml,
-    write_opml,
-)
+from bot.cli.text import iso, plural, table, when
 from storage.errors import BadInput
-from storage.models import Source
-from storage.sources import (
-    SourceSpec,
-    SourceStatus,
-    add_source,
-    get_source,
-    list_sources,
-    remove_source,
-)
 
-_TAG = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+if TYPE_CHECKING:
+    from storage.sources import SourceStatus
+
+KINDS = ("feed", "federal_register")
 
 
 def register(subparsers: Any) -> None:
@@ -44,7 +24,12 @@ def register(subparsers: Any) -> None:
     listing.add_argument("--json", action="store_true", help="print JSON on stdout")
     listing.set_defaults(handler=handle_list)
 
-    add = actions.add_parser("add", help="add a feed (RSS/Atom or a Federal Register search)")
+    add = actions.add_parser(
+        "add",
+        help="add a feed (RSS/Atom or a Federal Register search) after checking it answers",
+        description="Fetches URL once and adds it when it answers with a feed; with --force it "
+        "is added whatever the check says.",
+    )
     add.add_argument("url", metavar="URL")
     add.add_argument("--name", help="unique name (default: from the URL)")
     add.add_argument("--interval", default="30m", help="how often to poll it (default 30m)")
@@ -55,6 +40,9 @@ def register(subparsers: Any) -> None:
         help="feed or federal_register (default: federal_register for documents.json URLs)",
     )
     add.add_argument("--priority", type=int, default=0, help="rank among equals in digests")
+    add.add_argument(
+        "--force", action="store_true", help="add it even if it does not answer with a feed"
+    )
     add.set_defaults(handler=handle_add)
 
     remove = actions.add_parser("remove", help="stop polling a source (its items stay)")
@@ -70,13 +58,6 @@ def register(subparsers: Any) -> None:
     opml_out.set_defaults(handler=handle_export)
 
 
-def _when(moment: datetime | None) -> str | None:
-    if moment is None:
-        return None
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
 def _row(status: SourceStatus) -> dict[str, Any]:
     return {
         "name": status.name,
@@ -87,103 +68,75 @@ def _row(status: SourceStatus) -> dict[str, Any]:
         "status": status.status if status.enabled else "disabled",
         "interval_seconds": status.interval_seconds,
         "item_count": status.item_count,
-        "last_success_at": _when(status.last_success_at),
-        "last_attempt_at": _when(status.last_attempt_at),
-        "next_due_at": _when(status.next_due_at),
+        "last_success_at": iso(status.last_success_at),
+        "last_attempt_at": iso(status.last_attempt_at),
+        "next_due_at": iso(status.next_due_at),
         "consecutive_failures": status.consecutive_failures,
         "last_error": status.last_error,
     }
 
 
-def _short(moment: str | None) -> str:
-    return moment[:16].replace("T", " ") if moment else "never"
-
-
 def handle_list(args: argparse.Namespace, context: CliContext) -> int:
-    with context.database().session() as session:
-        rows = [_row(status) for status in list_sources(session)]
+    statuses = context.run(context.core.sources())
     if args.json:
-        context.print_json(rows)
+        context.print_json([_row(status) for status in statuses])
         return 0
-    out = context.stdout
-    if not rows:
-        print("No sources. Add one with `talentbrief feeds add URL`.", file=out)
+    if not statuses:
+        context.out("No sources. Add one with `talentbrief feeds add URL`.")
         return 0
-    width = min(40, max(len(row["name"]) for row in rows))
-    print(
-        f"{'NAME':<{width}}  {'STATUS':<8}  {'ITEMS':>6}  {'LAST SUCCESS':<16}  LAST ERROR",
-        file=out,
-    )
-    for row in rows:
-        error = (row["last_error"] or "").replace("\n", " ")
-        print(
-            f"{row['name'][:width]:<{width}}  {row['status']:<8}  {row['item_count']:>6}  "
-            f"{_short(row['last_success_at']):<16}  {error[:100]}",
-            file=out,
+    rows = [
+        [
+            status.name,
+            status.status if status.enabled else "disabled",
+            str(status.item_count),
+            when(status.last_success_at),
+            " ".join((status.last_error or "").split()),
+        ]
+        for status in statuses
+    ]
+    context.out(
+        table(
+            ["NAME", "STATUS", "ITEMS", "LAST SUCCESS", "LAST ERROR"],
+            rows,
+            right=[2],
+            max_widths=[None, None, None, None, 100],
         )
+    )
     return 0
 
 
-def _interval(text: str) -> int:
-    try:
-        return parse_duration(text)
-    except ValueError as exc:
-        raise BadInput(f"--interval: {exc}") from None
-
-
-def _tags(text: str) -> tuple[str, ...]:
-    tags = tuple(tag.strip().lower() for tag in text.split(",") if tag.strip())
-    for tag in tags:
-        if not _TAG.match(tag):
-            raise BadInput(f"--tags: {tag!r} is not a tag id (lower-case words joined by -)")
-    return tags
-
-
-def _guess_kind(url: str) -> str:
-    path = urlsplit(url).path
-    return "federal_register" if path.endswith("/documents.json") else "feed"
-
-
 def handle_add(args: argparse.Namespace, context: CliContext) -> int:
-    url = args.url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise BadInput(f"{url!r} is not an http(s) URL")
-    kind = args.kind or _guess_kind(url)
-    if kind == "federal_register":
-        try:
-            federal_register.request_url(url)
-        except ValueError as exc:
-            raise BadInput(str(exc)) from None
-    name = (args.name or name_from_url(url)).strip()
-    if not name or len(name) > 200:
-        raise BadInput("--name must be 1 to 200 characters")
-    spec = SourceSpec(
-        name=name,
-        url=url,
-        kind=kind,
-        interval_seconds=_interval(args.interval),
-        hint_tags=_tags(args.tags),
-        origin="cli",
-        priority=args.priority,
+    tags = [tag.strip().lower() for tag in args.tags.split(",") if tag.strip()]
+    added = context.run(
+        context.core.add_source(
+            args.url,
+            name=args.name,
+            interval=args.interval,
+            tags=tags,
+            kind=args.kind,
+            priority=args.priority,
+            origin="cli",
+            force=args.force,
+        )
     )
-    with context.database().session() as session:
-        add_source(session, spec)
-    print(f"Added {name!r} ({kind}, every {args.interval}).", file=context.stdout)
+    every = f"every {args.interval}"
+    if added.check is not None:
+        found = f"{plural(added.check.entries, 'entry', 'entries')}"
+        title = f" {added.check.title!r}" if added.check.title else ""
+        context.out(
+            f"Added {added.name!r} ({added.kind}, {every}): the feed{title} answered in "
+            f"{added.check.seconds:.1f} s with {found}."
+        )
+    else:
+        context.out(f"Added {added.name!r} ({added.kind}, {every}) without a check.")
+    if added.problem:
+        context.info(f"talentbrief feeds add: added with --force although {added.problem}")
     return 0
 
 
 def handle_remove(args: argparse.Namespace, context: CliContext) -> int:
-    with context.database().session() as session:
-        source = get_source(session, args.name)
-        configured = {spec.name for spec in context.config.source_specs()}
-        if source is not None and source.origin == "config" and args.name in configured:
-            where = context.config.path or "the built-in defaults"
-            raise BadInput(
-                f"{args.name!r} comes from {where}; remove it there (or set enabled = false)"
-            )
-        remove_source(session, args.name)
-    print(f"Removed {args.name!r}; its items stay in the archive.", file=context.stdout)
+    context.run(context.core.remove_source(args.name))
+    context.out(f"Removed {args.name!r}; its items stay in the archive.")
     return 0
 
 
@@ -193,38 +146,19 @@ def handle_import(args: argparse.Namespace, context: CliContext) -> int:
         data = path.read_bytes()
     except OSError as exc:
         raise BadInput(f"cannot read {str(path)!r}: {exc.strerror or exc}") from None
-    feeds = read_opml(data)
-    interval = _interval(args.interval)
-    with context.database().session() as session:
-        names = set(session.scalars(select(Source.name)))
-        urls = set(session.scalars(select(Source.url)))
-        specs, skipped = specs_from_opml(
-            feeds, taken_names=names, taken_urls=urls, default_interval=interval
-        )
-        for spec in specs:
-            add_source(session, spec)
-    for reason in skipped:
+    result = context.run(context.core.import_opml(data, interval=args.interval))
+    for reason in result.skipped:
         context.info(f"skipped {reason}")
-    print(
-        f"Imported {len(specs)} feeds from {path.name}; skipped {len(skipped)}.",
-        file=context.stdout,
+    for note in result.notes:
+        context.info(f"note: {note}")
+    context.out(
+        f"Imported {plural(len(result.added), 'feed')} from {path.name}; "
+        f"skipped {len(result.skipped)}."
     )
     return 0
 
 
 def handle_export(args: argparse.Namespace, context: CliContext) -> int:
-    with context.database().session() as session:
-        sources = [
-            ExportedSource(
-                name=source.name,
-                url=source.url,
-                kind=source.kind,
-                interval_seconds=source.interval_seconds,
-                tags=tuple(source.hint_tags or ()),
-                enabled=source.enabled,
-            )
-            for source in session.scalars(select(Source).order_by(Source.name))
-        ]
-    data = write_opml(sources, title="talentbrief sources", when=datetime.now(UTC))
+    data = context.run(context.core.export_opml())
     context.stdout.write(data.decode("utf-8"))
     return 0

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
-from typing import Any
-
-from tqdm import tqdm
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CliContext
-from bot.config import PollConfig
-from feeds.fetch import FetchSettings
-from feeds.poll import PollProgress, PollReport, poll_sources
-from feeds.tagging import load_tagger
+
+if TYPE_CHECKING:
+    from tqdm import tqdm
+
+    from feeds.poll import PollProgress, PollReport
 
 
 def register(subparsers: Any) -> None:
@@ -26,22 +24,7 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(handler=handle)
 
 
-def fetch_settings(poll: PollConfig) -> FetchSettings:
-    """The `[poll]` config section as the fetcher's settings."""
-    return FetchSettings(
-        concurrency=poll.concurrency,
-        per_host=poll.per_host,
-        connect_timeout=float(poll.connect_timeout),
-        timeout=float(poll.timeout),
-        max_bytes=poll.max_bytes,
-        failing_after=poll.failing_after,
-        max_backoff=float(poll.max_backoff),
-        max_entries=poll.max_entries,
-        user_agent=poll.user_agent,
-    )
-
-
-class _ProgressBar:
+class ProgressBar:
     """tqdm on stderr, created once the number of claimed sources is known."""
 
     def __init__(self, context: CliContext) -> None:
@@ -50,6 +33,8 @@ class _ProgressBar:
 
     def __call__(self, update: PollProgress) -> None:
         if self.bar is None:
+            from tqdm import tqdm
+
             self.bar = tqdm(
                 total=update.total, file=self.context.stderr, unit="feed", desc="polling"
             )
@@ -63,29 +48,20 @@ class _ProgressBar:
 
 
 def print_summary(report: PollReport, context: CliContext) -> None:
-    out = context.stdout
-    print(
+    context.out(
         f"Polled {report.sources} sources in {report.seconds:.1f} s: {report.fetched} fetched, "
         f"{report.not_modified} not modified, {len(report.failed)} failed"
         + (f", {report.deferred} deferred" if report.deferred else "")
-        + f"; {report.new_items} new items, {report.updated_items} updated.",
-        file=out,
+        + f"; {report.new_items} new items, {report.updated_items} updated."
     )
     for failure in report.failed:
-        print(f"  failed  {failure.source}: {failure.error}", file=out)
+        context.out(f"  failed  {failure.source}: {failure.error}")
 
 
 def handle(args: argparse.Namespace, context: CliContext) -> int:
-    config = context.config
-    tagger = load_tagger(config.taxonomy)
-    database = context.database()
-    bar = _ProgressBar(context)
+    bar = ProgressBar(context)
     try:
-        report = asyncio.run(
-            poll_sources(
-                database, fetch_settings(config.poll), tagger, due_only=False, progress=bar
-            )
-        )
+        report = context.run(context.core.poll(due_only=False, progress=bar))
     finally:
         bar.close()
     if report.sources == 0:

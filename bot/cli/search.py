@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CliContext
-from storage.errors import BadInput
-from storage.query import parse_query
-from storage.search import search_items
-from storage.types import SearchHit
 
-MAX_LIMIT = 200
+if TYPE_CHECKING:
+    from storage.types import SearchHit
 
 
 def register(subparsers: Any) -> None:
@@ -20,14 +17,19 @@ def register(subparsers: Any) -> None:
         help="search the archive",
         description=(
             'Search stored items. QUERY: words (all must match), "exact phrases", a OR b, '
-            "-excluded, tag:ID, source:NAME, since:7d, until:2026-03-31, alert:yes, lang:zh."
+            "-excluded, tag:ID, source:NAME, since:7d, until:2026-03-31, alert:yes, lang:zh. "
+            "A query that starts with - (-opinion) is read as a query, not an option."
         ),
     )
-    parser.add_argument("query", metavar="QUERY", help="e.g. 'H-1B \"lottery rule\" since:7d'")
+    # Optional for argparse only: a query such as -opinion arrives as an "unknown option" and
+    # the CLI's main puts it back (see FREE_TEXT there).
+    parser.add_argument(
+        "query", nargs="?", metavar="QUERY", help="e.g. 'H-1B \"lottery rule\" since:7d'"
+    )
     parser.add_argument("--since", metavar="WHEN", help="published on or after: 7d, 2026-01-01")
     parser.add_argument("--until", metavar="WHEN", help="published on or before: 2026-03-31")
     parser.add_argument(
-        "--tag", action="append", default=[], metavar="ID", help="require a tag (repeatable)"
+        "--tag", action="append", default=[], metavar="ID", help="require a topic (repeatable)"
     )
     parser.add_argument("--source", action="append", default=[], metavar="NAME")
     parser.add_argument("--limit", type=int, default=10, metavar="N", help="results (default 10)")
@@ -49,11 +51,16 @@ def hit_json(hit: SearchHit) -> dict[str, Any]:
     }
 
 
-def _readable(hit: SearchHit) -> str:
+def readable(hit: SearchHit) -> str:
     flags = " [ALERT]" if hit.alert else ""
     meta = " · ".join(
         part
-        for part in (hit.source or "", hit.published.date().isoformat(), ", ".join(hit.tags))
+        for part in (
+            f"#{hit.id}",
+            hit.source or "",
+            hit.published.date().isoformat(),
+            ", ".join(hit.tags),
+        )
         if part
     )
     lines = [f"{hit.title}{flags}", f"  {meta}"]
@@ -65,19 +72,21 @@ def _readable(hit: SearchHit) -> str:
 
 
 def handle(args: argparse.Namespace, context: CliContext) -> int:
-    if not 1 <= args.limit <= MAX_LIMIT:
-        raise BadInput(f"--limit must be between 1 and {MAX_LIMIT}")
-    query = parse_query(
+    from bot.core import MAX_SEARCH_RESULTS
+    from storage.errors import BadInput
+
+    if not 1 <= args.limit <= MAX_SEARCH_RESULTS:
+        raise BadInput(f"--limit must be between 1 and {MAX_SEARCH_RESULTS}")
+    core = context.core
+    query = core.parse_query(
         args.query, tags=args.tag, sources=args.source, since=args.since, until=args.until
     )
-    database = context.database()
-    with database.session() as session:
-        hits = search_items(session, query, limit=args.limit)
+    hits = context.run(core.search(query, limit=args.limit))
     if args.json:
         context.print_json([hit_json(hit) for hit in hits])
         return 0
     if not hits:
-        print(f"No items match {args.query!r}.", file=context.stdout)
+        context.out(f"No items match {args.query!r}.")
         return 0
-    print("\n\n".join(_readable(hit) for hit in hits), file=context.stdout)
+    context.out("\n\n".join(readable(hit) for hit in hits))
     return 0

@@ -16,12 +16,14 @@ import json
 import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot.cli.context import CliContext
-from feeds.tagging import Tagger, load_tagger
-from feeds.tagging.evaluate import Evaluation, Example, evaluate
 from storage.errors import BadInput
+
+if TYPE_CHECKING:
+    from feeds.tagging import Tagger
+    from feeds.tagging.evaluate import Evaluation, Example
 
 
 def register(subparsers: Any) -> None:
@@ -93,6 +95,8 @@ def _example(
     *,
     labelled: bool,
 ) -> Example:
+    from feeds.tagging.evaluate import Example
+
     hints = _string_list(record, "hints", number)
     if hints is None:
         hints = source_hints.get(_text(record, "source", number), ())
@@ -176,8 +180,10 @@ def format_evaluation(evaluation: Evaluation) -> str:
 
 
 def handle(args: argparse.Namespace, context: CliContext) -> int:
+    from feeds.tagging.evaluate import evaluate
+
     config = context.config
-    tagger = load_tagger(config.taxonomy)
+    tagger = context.core.tagger
     source_hints = {source.name: source.tags for source in config.sources}
     stdin: TextIO = sys.stdin
     if args.eval is not None:

@@ -23,10 +23,7 @@ from digests.render.entry import entry_text
 CONTENT = 2000
 EMBEDS_PER_MESSAGE = 10
 EMBED_TITLE = 256
-EMBED_DESCRIPTION = 4096
 EMBED_FOOTER = 2048
-EMBED_AUTHOR = 256
-MESSAGE_EMBED_CHARS = 6000
 MESSAGE_BUDGET = 5800  # leave room under 6,000
 URL_MAX = 1500
 NO_MENTIONS: dict[str, Any] = {"parse": []}

@@ -7,8 +7,8 @@
   SQL function that cannot be inlined it was planned again on every call — 0.6 ms of the 1.2 ms
   that storing one item took through its trigger; PL/pgSQL keeps its plans.
 
-Revision ID: 0004_ingest
-Revises: 0003_digests
+Revision ID: 0006_ingest
+Revises: 0005_source_health
 """
 
 from collections.abc import Sequence
@@ -16,8 +16,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0004_ingest"
-down_revision: str | None = "0003_digests"
+revision: str = "0006_ingest"
+down_revision: str | None = "0005_source_health"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Chat commands written once over the application core, for every platform."""

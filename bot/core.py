@@ -1,0 +1,465 @@
+"""The application core: one object, built from the config, behind every front-end.
+
+`Talentbrief` owns the database, the tagger and the settings, and exposes each action the CLI,
+the scheduler and chat perform as an async method returning plain dataclasses. Database work
+runs in worker threads, never on the event loop (chat clients share that loop). Front-ends
+parse their input, call one method and render the result; none of them holds an action of its
+own. The model is lemon24/reader's `Reader`.
+
+    core = Talentbrief(load_config())
+    hits = asyncio.run(core.search("H-1B since:7d"))
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from typing import Any, TextIO, TypeVar
+
+from sqlalchemy.orm import Session
+
+from bot import archive
+from bot import sources as source_actions
+from bot.alerts.actions import AlertActions
+from bot.archive import ItemExplanation, RetagSummary
+from bot.config import Config
+from bot.digest_build import compose
+from bot.digest_service import DigestOutcome, DigestService
+from bot.doctor import DoctorReport, diagnose
+from bot.durations import parse_duration, parse_since
+from bot.platforms import platform
+from bot.sources import AddedSource, FeedCheckFailed, OpmlImport
+from bot.topics import TopicInfo, check_topics, topic_catalog, topic_infos
+from digests.model import Digest, TopicCatalog
+from digests.schedule import current_period, next_slot
+from feeds.guard import AddressGuard
+from feeds.poll import PollProgress, PollReport, poll_sources
+from feeds.tagging import Tagger, load_tagger
+from feeds.tagging.taxonomy import Taxonomy
+from storage.channels import ChannelSpec, StoredChannel, get_channel, sync_config_channels
+from storage.db import Database, open_database
+from storage.errors import BadInput
+from storage.migrate import current_revision, head_revision
+from storage.query import Query, parse_query
+from storage.sources import (
+    SourceSpec,
+    SourceStatus,
+    earliest_due_at,
+    list_sources,
+    source_clash,
+    sync_config_sources,
+)
+from storage.types import SearchHit
+
+T = TypeVar("T")
+MAX_SEARCH_RESULTS = 200
+PREVIEW_CHANNEL = "preview"
+
+
+@dataclass(frozen=True, slots=True)
+class SchemaStatus:
+    url: str  # the database, password hidden
+    before: str | None  # the applied revision (None: an empty database)
+    after: str | None  # after an upgrade; for a status, the newest revision there is
+
+
+@dataclass(frozen=True, slots=True)
+class DigestPreview:
+    """A channel's next digest, built but not recorded or posted."""
+
+    channel: ChannelSpec
+    digest: Digest
+    next_post: datetime | None  # the next scheduled post, in the channel's time zone
+    would_post: bool  # False when it is empty and the channel does not post empty digests
+
+
+class Talentbrief:
+    """Every action of talentbrief, over one database, tagger and config."""
+
+    def __init__(
+        self,
+        config: Config,
+        *,
+        database: Database | None = None,
+        env: Mapping[str, str] | None = None,
+        console: TextIO | None = None,
+        guard: AddressGuard | None = None,
+    ) -> None:
+        self.config = config
+        self.env: Mapping[str, str] = os.environ if env is None else env
+        self.console = console
+        # The address policy for chat-added sources; tests allow their loopback servers.
+        self.guard = guard
+        self._database = database
+        self._owns_database = database is None
+        self._sources_synced = False
+        self._open_lock = threading.Lock()
+
+    # --- what the core owns ---------------------------------------------------------------
+
+    @property
+    def tagger(self) -> Tagger:
+        return load_tagger(self.config.taxonomy)  # compiled once per distinct overrides
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self.tagger.taxonomy
+
+    @property
+    def topic_ids(self) -> tuple[str, ...]:
+        return self.taxonomy.topic_ids()
+
+    @cached_property
+    def alerts(self) -> AlertActions:
+        """Subscriptions and the admin channel (bot/alerts/actions.py)."""
+        return AlertActions(self)
+
+    @property
+    def catalog(self) -> TopicCatalog:
+        return topic_catalog(self.taxonomy)
+
+    def database(self, *, sync_sources: bool = True) -> Database:
+        """The migrated database, the config's sources written into it (blocking: call it in a
+        worker thread from async code, or use `open`)."""
+        with self._open_lock:
+            if self._database is None:
+                self._database = open_database(self.config.storage.url)
+            if sync_sources and not self._sources_synced:
+                with self._database.session() as session:
+                    sync_config_sources(session, self.config.source_specs())
+                self._sources_synced = True
+            return self._database
+
+    async def open(self) -> Database:
+        return await asyncio.to_thread(self.database)
+
+    async def _db(self, work: Callable[..., T], *args: Any, sync_sources: bool = True) -> T:
+        """Run `work(session, *args)` in a worker thread, in one transaction."""
+
+        def run() -> T:
+            with self.database(sync_sources=sync_sources).session() as session:
+                return work(session, *args)
+
+        return await asyncio.to_thread(run)
+
+    async def in_session(self, work: Callable[..., T], *args: Any) -> T:
+        """`work(session, *args)` in a worker thread, in one transaction (for the services)."""
+        return await self._db(work, *args)
+
+    def close(self) -> None:
+        if self._database is not None and self._owns_database:
+            self._database.dispose()
+            self._database = None
+
+    def upgrade_database(self) -> SchemaStatus:
+        """Apply every pending migration (every other action also does, on first use)."""
+        database = Database(self.config.storage.url)
+        try:
+            before = current_revision(database.engine)
+            database.upgrade()
+            return SchemaStatus(database.safe_url, before, current_revision(database.engine))
+        finally:
+            database.dispose()
+
+    def schema_status(self) -> SchemaStatus:
+        database = Database(self.config.storage.url)
+        try:
+            return SchemaStatus(
+                database.safe_url, current_revision(database.engine), head_revision()
+            )
+        finally:
+            database.dispose()
+
+    async def doctor(self, *, now: datetime | None = None) -> DoctorReport:
+        """Check, changing nothing: the database, tokens, channels, schedules and sources."""
+        return await diagnose(self.config, env=self.env, guard=self.guard, now=now)
+
+    # --- topics -----------------------------------------------------------------------------
+
+    def topics(self) -> list[TopicInfo]:
+        return topic_infos(self.taxonomy)
+
+    def check_topics(self, ids: Sequence[str], where: str) -> tuple[str, ...]:
+        check_topics(ids, self.topic_ids, where)
+        return tuple(ids)
+
+    # --- sources ----------------------------------------------------------------------------
+
+    async def add_source(
+        self,
+        url: str,
+        *,
+        name: str | None = None,
+        interval: str | int = "30m",
+        tags: Sequence[str] = (),
+        kind: str | None = None,
+        priority: int = 0,
+        origin: str = "cli",
+        check: bool = True,
+        force: bool = False,
+    ) -> AddedSource:
+        """Add a source after one fetch shows it answers with a feed.
+
+        Sources from chat (origin "chat") are fetched through the address guard, then and at
+        every poll. With `force`, a source whose check fails is added anyway (the reason is in
+        the result).
+        """
+        url = source_actions.source_url(url)
+        chosen_kind = source_actions.check_kind(kind, url)
+        try:
+            seconds = parse_duration(interval)
+        except ValueError as exc:
+            raise BadInput(f"interval: {exc}") from None
+        spec = SourceSpec(
+            name=source_actions.source_name(name, url),
+            url=url,
+            kind=chosen_kind,
+            interval_seconds=source_actions.check_interval(url, seconds),
+            hint_tags=self.check_topics(tuple(tags), "tags"),
+            origin=origin,
+            priority=priority,
+        )
+        await self._db(_refuse_taken, spec)  # before spending a fetch on it
+        checked, problem = None, None
+        if check:
+            try:
+                checked = await source_actions.check_feed(
+                    url,
+                    chosen_kind,
+                    source_actions.fetch_settings(self.config.poll),
+                    guarded=origin == "chat",
+                    guard=self.guard,
+                )
+            except FeedCheckFailed as exc:
+                if not force:
+                    raise
+                problem = str(exc)
+        await self._db(source_actions.store_new_source, spec)
+        return AddedSource(
+            spec.name, url, spec.kind, spec.interval_seconds, spec.hint_tags, checked, problem
+        )
+
+    async def remove_source(self, name: str) -> None:
+        await self._db(source_actions.remove_named_source, self.config, name)
+
+    async def sources(self) -> list[SourceStatus]:
+        return await self._db(list_sources)
+
+    async def import_opml(self, data: bytes, *, interval: str | int = "30m") -> OpmlImport:
+        try:
+            seconds = parse_duration(interval)
+        except ValueError as exc:
+            raise BadInput(f"interval: {exc}") from None
+        return await self._db(
+            lambda session: source_actions.import_opml(
+                session, data, interval_seconds=seconds, known_topics=self.topic_ids
+            )
+        )
+
+    async def export_opml(self) -> bytes:
+        return await self._db(source_actions.export_opml)
+
+    # --- polling ----------------------------------------------------------------------------
+
+    async def poll(
+        self, *, due_only: bool = True, progress: Callable[[PollProgress], None] | None = None
+    ) -> PollReport:
+        database = await self.open()
+        return await poll_sources(
+            database,
+            source_actions.fetch_settings(self.config.poll),
+            self.tagger,
+            due_only=due_only,
+            progress=progress,
+            guard=self.guard,
+        )
+
+    async def next_poll_due(self) -> datetime | None:
+        """When the next source falls due; None when no source is enabled."""
+        return await self._db(earliest_due_at)
+
+    # --- the archive --------------------------------------------------------------------------
+
+    def parse_query(
+        self,
+        text: str,
+        *,
+        tags: Sequence[str] = (),
+        sources: Sequence[str] = (),
+        since: str | None = None,
+        until: str | None = None,
+        now: datetime | None = None,
+    ) -> Query:
+        """A query in the search grammar, with every `tag:` checked against the taxonomy."""
+        return parse_query(
+            text,
+            now=now,
+            tags=tags,
+            sources=sources,
+            since=since,
+            until=until,
+            known_tags=self.topic_ids,
+        )
+
+    async def search(
+        self,
+        query: str | Query,
+        *,
+        limit: int = 10,
+        now: datetime | None = None,
+        marks: tuple[str, str] = ("**", "**"),
+    ) -> list[SearchHit]:
+        """The best items for a query; `marks` go around the matched words of each snippet."""
+        if not 1 <= limit <= MAX_SEARCH_RESULTS:
+            raise BadInput(f"limit must be between 1 and {MAX_SEARCH_RESULTS}")
+        parsed = self.parse_query(query, now=now) if isinstance(query, str) else query
+        return await self._db(
+            lambda s: archive.search(s, parsed, limit=limit, now=now, marks=marks)
+        )
+
+    async def latest(self, topic: str | None = None, *, limit: int = 10) -> list[SearchHit]:
+        if topic is not None:
+            self.check_topics([topic], "topic")
+        return await self._db(
+            lambda s: archive.latest(s, topic=topic, limit=limit, known_topics=self.topic_ids)
+        )
+
+    async def explain(self, item_id: int) -> ItemExplanation:
+        return await self._db(archive.explain, item_id)
+
+    async def count_to_retag(self, since: datetime | None = None) -> int:
+        database = await self.open()
+        return await asyncio.to_thread(archive.count_to_retag, database, since)
+
+    async def retag(
+        self,
+        *,
+        since: datetime | None = None,
+        batch_size: int = 500,
+        progress: Callable[[int], object] | None = None,
+    ) -> RetagSummary:
+        if batch_size < 1:
+            raise BadInput("batch size must be at least 1")
+        database = await self.open()
+        return await asyncio.to_thread(
+            archive.retag_archive,
+            database,
+            self.tagger,
+            since=since,
+            batch_size=batch_size,
+            progress=progress,
+        )
+
+    # --- digests ------------------------------------------------------------------------------
+
+    def _digests(self, database: Database) -> DigestService:
+        return DigestService(
+            database, self.config, self.catalog, env=self.env, console=self.console
+        )
+
+    async def channel(self, name: str) -> tuple[ChannelSpec, StoredChannel | None]:
+        """A channel's settings (the config file first, then channels added from chat)."""
+        stored = await self._db(get_channel, name, sync_sources=False)
+        for channel in self.config.channels:
+            if channel.name == name:
+                return channel.spec(), stored
+        if stored is not None:
+            return stored.spec, stored
+        known = sorted({c.name for c in self.config.channels})
+        raise BadInput(f"no channel named {name!r} (known: {', '.join(known) or 'none'})")
+
+    def channel_for_target(self, platform_name: str, target: str) -> str | None:
+        """The configured digest channel posting to `target` on that platform, if any."""
+        for channel in self.config.channels:
+            if channel.platform == platform_name and channel.target.strip() == target:
+                return channel.name
+        return None
+
+    async def preview_digest(
+        self,
+        channel: str | None = None,
+        *,
+        topic: str | None = None,
+        since: str | datetime | None = None,
+        now: datetime | None = None,
+    ) -> DigestPreview:
+        """What a channel's next digest would contain; without a channel, every topic (or
+        `topic`) since `since` (default: a day). Nothing is recorded."""
+        now = now or datetime.now(UTC)
+        if channel is None:
+            spec = ChannelSpec(
+                name=PREVIEW_CHANNEL,
+                topics=self.check_topics([topic], "topic") if topic else (),
+                post_empty=True,
+            )
+            stored = None
+            since = since or "1d"
+        else:
+            spec, stored = await self.channel(channel)
+        if isinstance(since, str):
+            since = parse_since(since, now=now, timezone=spec.timezone)
+        period = current_period(spec.schedule, spec.timezone, spec.days, now, weekly=spec.weekly)
+        built = await self._db(
+            lambda s: compose(
+                s, stored, spec, now=now, period=period, since=since, catalog=self.catalog,
+                with_chart=False,
+            ),
+            sync_sources=False,
+        )  # fmt: skip
+        return DigestPreview(
+            channel=spec,
+            digest=built.digest,
+            next_post=next_slot(spec.schedule, spec.timezone, spec.days, now),
+            would_post=bool(built.parts),
+        )
+
+    async def post_digest(
+        self, channel: str, *, since: str | None = None, now: datetime | None = None
+    ) -> list[DigestOutcome]:
+        """Post a channel's current period now (once: a posted period is not posted again)."""
+        now = now or datetime.now(UTC)
+        database = await self.open()
+        stored = await self._db(_synced_channel, self.config, channel)
+        if stored is None or not stored.spec.enabled:
+            known = ", ".join(sorted(c.name for c in self.config.channels)) or "none"
+            raise BadInput(f"no enabled channel named {channel!r} (known: {known})")
+        spec = stored.spec
+        # A missing token or a bad target fails here, before anything is built or recorded.
+        await (
+            platform(spec.platform)
+            .poster(spec.target, self.config, env=self.env, console=self.console)
+            .aclose()
+        )
+        moment = parse_since(since, now=now, timezone=spec.timezone) if since else None
+        return await self._digests(database).post_channel(stored, now=now, since=moment)
+
+    async def post_due_digests(
+        self, channels: Sequence[str] | None = None, *, now: datetime | None = None
+    ) -> list[DigestOutcome]:
+        database = await self.open()
+        return await self._digests(database).post_due(channels=channels, now=now)
+
+    async def check_channels(self) -> None:
+        """Refuse to start when a channel could never post (a missing token, a bad target)."""
+        for channel in self.config.channels:
+            poster = platform(channel.platform).poster(
+                channel.target, self.config, env=self.env, console=self.console
+            )
+            await poster.aclose()
+
+
+def _refuse_taken(session: Session, spec: SourceSpec) -> None:
+    clash = source_clash(session, spec)
+    if clash is not None:
+        raise BadInput(clash)
+
+
+def _synced_channel(session: Session, config: Config, name: str) -> StoredChannel | None:
+    sync_config_channels(session, config.channel_specs())
+    session.flush()
+    return get_channel(session, name)
