@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.items import refresh_statistics, store_items
+from storage.dedup import refresh_statistics
+from storage.items import store_items
 from storage.outbox import enqueue_matches, first_poll
 from storage.sources import FetchState, defer_source, record_fetch_failure, record_fetch_states
 from storage.types import NewItem, StoreResult

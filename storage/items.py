@@ -15,22 +15,18 @@ from typing import Any, cast
 from sqlalchemy import (
     Connection,
     Table,
-    Text,
-    any_,
-    bindparam,
     delete,
     func,
     insert,
     select,
-    text,
     true,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.dedup import existing_ids
 from storage.models import Item, ItemSource, ItemTag, Source
 from storage.search_text import retag_search_meta, search_columns
 from storage.types import NewItem, RetagRow, StoredItem, StoreResult
@@ -57,23 +53,6 @@ def _now() -> datetime:
 def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
     for start in range(0, len(values), size):
         yield values[start : start + size]
-
-
-def _lookups(column: Any) -> dict[str, Any]:
-    """The duplicate lookup by `column`, per dialect, with SQL text that never changes.
-
-    PostgreSQL gets `= ANY(array)`: one statement whatever the batch size, which psycopg
-    prepares after a few runs, and which the planner answers from the column's index.
-    """
-    query = select(column, _ITEMS.c.id, _ITEMS.c.content_hash)
-    return {
-        "postgresql": query.where(column == any_(bindparam("values", type_=ARRAY(Text)))),
-        "sqlite": query.where(column.in_(bindparam("values", expanding=True))),
-    }
-
-
-BY_KEY = _lookups(_ITEMS.c.key)
-BY_CANONICAL_URL = _lookups(_ITEMS.c.canonical_url)
 
 
 def _insert_ignoring_conflicts(connection: Connection, table: Table) -> Any:
@@ -116,34 +95,6 @@ def _item_row(item: NewItem, source_id: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _existing_ids(connection: Connection, batch: Sequence[NewItem]) -> dict[str, tuple[int, str]]:
-    """Map each batch key to (item id, stored content hash) for items already stored.
-
-    An item matches by its key, or else by canonical URL (the same story from another source;
-    the oldest item with that URL wins).
-    """
-    dialect = connection.dialect.name
-    found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks([item.key for item in batch]):
-        for key, item_id, stored_hash in connection.execute(BY_KEY[dialect], {"values": chunk}):
-            found[key] = (item_id, stored_hash)
-    by_url = {
-        item.canonical_url: item.key
-        for item in batch
-        if item.key not in found and item.canonical_url
-    }
-    oldest: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(list(by_url)):
-        for url, item_id, stored_hash in connection.execute(
-            BY_CANONICAL_URL[dialect], {"values": chunk}
-        ):
-            if url not in oldest or item_id < oldest[url][0]:
-                oldest[url] = (item_id, stored_hash)
-    for url, match in oldest.items():
-        found.setdefault(by_url[url], match)
-    return found
-
-
 def _replace_tags(
     connection: Connection,
     tags_by_item: Mapping[int, Mapping[str, float]],
@@ -179,7 +130,7 @@ def store_items(
         return StoreResult()
     connection = session.connection()
     now = _now()
-    existing = _existing_ids(connection, list(first_by_key.values()))
+    existing = existing_ids(connection, list(first_by_key.values()))
     to_tag = [
         item
         for key, item in first_by_key.items()
@@ -202,7 +153,7 @@ def store_items(
         # Another process may have stored some of these keys a moment ago.
         raced = [item for item in fresh if item.key not in new_ids]
         if raced:
-            existing.update(_existing_ids(connection, raced))
+            existing.update(existing_ids(connection, raced))
 
     changed: dict[int, NewItem] = {}
     for item in batch:
@@ -243,19 +194,6 @@ def store_items(
         new_ids=tuple(sorted(new_ids.values())),
         newly_alert_ids=newly_alert,
     )
-
-
-def refresh_statistics(session: Session) -> None:
-    """Bring the planner's statistics up to date after a large batch of new items.
-
-    PostgreSQL's autovacuum analyses a table at most once a minute; during a long first poll the
-    duplicate lookups were planned for the table as it was when empty (sequential scans).
-    """
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        connection.execute(text("ANALYZE items, item_sources, item_tags"))
-    else:
-        connection.execute(text("PRAGMA optimize"))
 
 
 def _became_alerts(session: Session, changed: Mapping[int, NewItem]) -> tuple[int, ...]:

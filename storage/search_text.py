@@ -28,7 +28,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -36,6 +36,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Item
+from storage.search_periods import FIRST_DAY, LAST_DAY, day_tokens, range_tokens, utc_day
+
+# The period helpers moved to search_periods stay importable from here.
+__all__ = [
+    "EVERY_ITEM", "FIRST_DAY", "LAST_DAY", "MAX_META_TOKENS", "MAX_OCCURRENCES", "MAX_RUN",
+    "MAX_TEXT_TOKENS", "MAX_TITLE_TOKENS", "SEPARATOR", "Run", "alert_token", "day_tokens",
+    "document_meta", "document_text", "guess_language", "han_char_token", "han_characters",
+    "is_han_token", "language_code", "language_token", "normalize", "range_tokens",
+    "replace_tag_tokens", "retag_search_meta", "runs", "search_columns", "stem", "tag_token",
+    "tokenize", "utc_day",
+]  # fmt: skip
 
 SEPARATOR = "_"  # between title and summary tokens
 EVERY_ITEM = "_i"  # a meta token every item has (a positive anchor for exclusion-only matches)
@@ -48,9 +59,6 @@ MAX_TEXT_TOKENS = 8000
 MAX_META_TOKENS = 4000
 MAX_OCCURRENCES = 256
 
-# Years outside this range are clamped for the period tokens.
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2199, 12, 31)
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 # In ASCII text the only alphanumerics are these, and there are no symbols (So) or combining
@@ -347,64 +355,6 @@ def guess_language(language: str | None, text: str) -> str | None:
     if letters and sum(_is_han(c) for c in letters) * 2 >= len(letters):
         return "zh"
     return None
-
-
-def _clamp(day: date) -> date:
-    return min(max(day, FIRST_DAY), LAST_DAY)
-
-
-def day_tokens(day: date) -> list[str]:
-    """The published day and every period containing it: century, decade, year, month."""
-    day = _clamp(day)
-    return [
-        f"_c{day.year // 100}",
-        f"_e{day.year // 10}",
-        f"_y{day.year}",
-        f"_m{day.year}{day.month:02d}",
-        f"_d{day.year}{day.month:02d}{day.day:02d}",
-    ]
-
-
-def _month_end(day: date) -> date:
-    following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return following - timedelta(days=1)
-
-
-def range_tokens(since: date | None, until: date | None) -> list[str]:
-    """The fewest period tokens whose union is exactly the days since…until (inclusive)."""
-    first = _clamp(since or FIRST_DAY)
-    last = _clamp(until or LAST_DAY)
-    tokens: list[str] = []
-    day = first
-    while day <= last:
-        periods = (
-            (day.month == 1 and day.day == 1 and day.year % 100 == 0, 100, "c"),
-            (day.month == 1 and day.day == 1 and day.year % 10 == 0, 10, "e"),
-            (day.month == 1 and day.day == 1, 1, "y"),
-        )
-        for aligned, years, kind in periods:
-            end = date(day.year + years - 1, 12, 31) if aligned else None
-            if end is not None and end <= last:
-                tokens.append(f"_{kind}{day.year // years}")
-                day = end + timedelta(days=1)
-                break
-        else:
-            end = _month_end(day)
-            if day.day == 1 and end <= last:
-                tokens.append(f"_m{day.year}{day.month:02d}")
-                day = end + timedelta(days=1)
-            else:
-                tokens.append(f"_d{day.year}{day.month:02d}{day.day:02d}")
-                day += timedelta(days=1)
-        if day > LAST_DAY:
-            break
-    return tokens
-
-
-def utc_day(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        return moment.date()  # stored naive values are UTC
-    return moment.astimezone(UTC).date()
 
 
 def document_meta(

@@ -10,15 +10,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from storage.db import Database
-from storage.items import (
-    BY_CANONICAL_URL,
-    BY_KEY,
-    Tag,
-    count_items,
-    load_items,
-    refresh_statistics,
-    store_items,
-)
+from storage.dedup import BY_CANONICAL_URL, BY_KEY, refresh_statistics
+from storage.items import Tag, count_items, load_items, store_items
 from storage.sources import SourceSpec, add_source
 from storage.types import NewItem
 
