@@ -300,8 +300,38 @@ def steady(host: str, config: Path, reader_db: Path | None, runs: int, feeds: in
     return rows
 
 
+def _lean_poll_main(config_path: str) -> None:
+    """`talentbrief poll --json` through feeds/ and storage/ alone: the config, the database
+    (migrated, sources synced), one cycle with a tagger built only if a feed changed. What the
+    command costs once the CLI imports no more than the command uses."""
+    import asyncio
+
+    from bot.config import load_config
+    from bot.sources import fetch_settings
+    from feeds.poll import poll_sources
+    from storage.db import open_database
+    from storage.sources import sync_config_sources
+
+    config = load_config(config_path)
+    database = open_database(config.storage.url)
+    with database.session() as session:
+        sync_config_sources(session, config.source_specs())
+
+    def tagger() -> Any:
+        from feeds.tagging import load_tagger
+
+        return load_tagger(config.taxonomy)
+
+    settings = fetch_settings(config.poll)
+    report = asyncio.run(poll_sources(database, settings, tagger, due_only=False))
+    print(json.dumps(report.as_dict()))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    if args[:1] == ["lean-poll"]:
+        _lean_poll_main(args[1])
+        return 0
     if args[:1] == ["reader-setup"]:
         _reader_setup_main(args[1], args[2], int(args[3]))
         return 0
