@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import codecs
 import io
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -44,6 +45,8 @@ from feeds.parse_fast_rules import (
     require_leaf,
     stable_base,
 )
+
+log = logging.getLogger(__name__)
 
 ATOM_FEED = "{http://www.w3.org/2005/Atom}feed"
 _XML_DECLARATION_ENCODING = re.compile(rb"^<\?.*encoding=['\"](.*?)['\"].*\?>")
@@ -92,6 +95,9 @@ def parse_fast(body: bytes, headers: Mapping[str, str], max_entries: int) -> Fas
             return None
         return _Document(data, headers, max_entries).parse()
     except (Unsupported, etree.LxmlError, ValueError, UnicodeError):
+        return None
+    except Exception:  # a bug here must not cost a feed that feedparser can read
+        log.warning("the fast parse path failed; feedparser parses this feed", exc_info=True)
         return None
 
 
