@@ -7,11 +7,13 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from digests.cluster import explain_clusters
+from digests.select import Window, select_items
 from feeds.tagging import Tagger, TagResult
 from storage.db import Database
 from storage.errors import BadInput
@@ -21,6 +23,7 @@ from storage.search import search_items
 from storage.types import RetagRow, SearchHit, StoredItem
 
 LATEST_WINDOW_DAYS = 14
+CLUSTER_WINDOW = timedelta(days=3)  # tellings of one event within this of each other
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +34,8 @@ class ItemExplanation:
     topics: tuple[tuple[str, float], ...]  # (topic id, score), best first
     alert: bool
     reasons: dict[str, tuple[str, ...]]  # topic id or "alert" → the rules that fired
+    # The other tellings of the same event it was grouped with in digests, and why.
+    joined: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass
@@ -77,7 +82,21 @@ def explain(session: Session, item_id: int) -> ItemExplanation:
         topics=tuple(sorted(item.tags.items(), key=lambda pair: (-pair[1], pair[0]))),
         alert=item.alert,
         reasons=dict(item.reasons),
+        joined=_joined(session, item),
     )
+
+
+def _joined(session: Session, item: StoredItem) -> tuple[dict[str, Any], ...]:
+    """The story `item` belongs to among the items first seen within the clustering window
+    around it: the other tellings and every join's reason (empty when it stands alone)."""
+    window = Window(
+        start=item.first_seen_at - CLUSTER_WINDOW, end=item.first_seen_at + CLUSTER_WINDOW
+    )
+    neighbours = select_items(session, window=window, topics=(), allowed_ids=None)
+    for cluster in explain_clusters(neighbours):
+        if any(member["id"] == item.id for member in cluster["items"]):
+            return (cluster,)
+    return ()
 
 
 def _same_scores(old: dict[str, float] | Any, new: dict[str, float] | Any) -> bool:

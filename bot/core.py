@@ -35,6 +35,7 @@ from bot.durations import parse_duration, parse_since
 from bot.platforms import platform
 from bot.sources import AddedSource, FeedCheckFailed, OpmlImport
 from bot.topics import TopicInfo, check_topics, topic_catalog, topic_infos
+from digests.cluster import explain_clusters
 from digests.model import Digest, TopicCatalog
 from digests.schedule import current_period, next_slot
 from feeds.guard import AddressGuard
@@ -76,6 +77,8 @@ class DigestPreview:
     digest: Digest
     next_post: datetime | None  # the next scheduled post, in the channel's time zone
     would_post: bool  # False when it is empty and the channel does not post empty digests
+    # Why tellings were grouped into one story (digests.cluster.explain_clusters), as data.
+    clusters: tuple[dict[str, Any], ...] = ()
 
 
 class Talentbrief:
@@ -387,6 +390,7 @@ class Talentbrief:
         topic: str | None = None,
         since: str | datetime | None = None,
         now: datetime | None = None,
+        explain: bool = False,
     ) -> DigestPreview:
         """What a channel's next digest would contain; without a channel, every topic (or
         `topic`) since `since` (default: a day). Nothing is recorded."""
@@ -416,6 +420,9 @@ class Talentbrief:
             digest=built.digest,
             next_post=next_slot(spec.schedule, spec.timezone, spec.days, now),
             would_post=bool(built.parts),
+            clusters=(
+                tuple(explain_clusters(built.items, earlier=built.earlier)) if explain else ()
+            ),
         )
 
     async def post_digest(

@@ -18,11 +18,12 @@ from digests import charts
 from digests.compose import build_digest
 from digests.model import Digest, TopicCatalog
 from digests.schedule import Period, previous_slot
-from digests.select import Window, select_items, selection_window
+from digests.select import Window, select_items, selection_window, shown_items
 from storage.channels import ChannelSpec, StoredChannel
 from storage.digests import weekly_topic_counts
 from storage.query import parse_query
 from storage.search import matching_item_ids
+from storage.types import StoredItem
 
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -33,6 +34,8 @@ class Built:
     window: Window
     parts: list[dict[str, Any]]
     chart_png: bytes | None
+    items: tuple[StoredItem, ...] = ()  # what was selected (for explaining the clusters)
+    earlier: tuple[StoredItem, ...] = ()  # tellings the channel showed in earlier digests
 
 
 def query_item_ids(session: Session, spec: ChannelSpec, window: Window) -> set[int] | None:
@@ -88,6 +91,7 @@ def compose(
     )
     allowed = query_item_ids(session, spec, window)
     items = select_items(session, window=window, topics=spec.topics, allowed_ids=allowed)
+    earlier = shown_items(session, None if channel is None else channel.id, window=window)
     weekly = period is not None and period.weekly
     digest = build_digest(
         items,
@@ -99,9 +103,10 @@ def compose(
         window_end=window.end,
         weekly=weekly,
         catalog=catalog,
+        earlier=earlier,
     )
     if digest.is_empty and not spec.post_empty:
-        return Built(digest=digest, window=window, parts=[], chart_png=None)
+        return Built(digest, window, [], None, tuple(items), tuple(earlier))
     parts = render_parts(digest, spec.platform)
     chart_png = None
     render_chart = platform(spec.platform).render_chart
@@ -115,4 +120,4 @@ def compose(
             catalog=catalog,
         )
         parts.append({"kind": "chart", "body": render_chart(digest, chart_filename(period.key))})
-    return Built(digest=digest, window=window, parts=parts, chart_png=chart_png)
+    return Built(digest, window, parts, chart_png, tuple(items), tuple(earlier))

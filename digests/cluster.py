@@ -1,97 +1,79 @@
-"""Near-duplicate clustering: the same story from several outlets becomes one entry.
+"""Clustering: every telling of one event (outlets, agencies, law firms, Chinese-language media)
+becomes one digest entry, and a new stage of an event stays its own entry.
 
-Storage already merges items that share a canonical URL. This groups *different* items whose
-titles (or, for syndicated copy, summaries) are near-duplicates and that were published within
-72 hours of each other. Similarity is rapidfuzz's; the work is kept small by blocking: each
-item is compared only with items that share two of its rarest words (of the title, or of the
-summary), so 5,000 items cost a few thousand comparisons instead of twelve million. Linked pairs
-are merged with union-find.
+Storage already merges items that share a canonical URL. This groups *different* items that
+report the same event, whatever their wording or language: digests/events/ reads each item's
+salient features (concepts of a bilingual lexicon of the field, numbers, names, rare words) and
+its stage (proposed, final, withdrawn, charged, convicted, …), links items whose weighted
+features overlap enough within a few days and whose stages agree, and groups the links. Every
+join keeps its reason, which `explain_clusters` returns as plain data.
+
+Items already shown in an earlier digest of the channel (`earlier`) take part in the grouping,
+so a new telling of an event shown yesterday lands in that event's cluster and is marked as a
+repeat; a new stage of it forms a cluster of its own.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+import gc
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
-from itertools import combinations
+from typing import Any
 
-from rapidfuzz import fuzz
-
+from digests.events.face import AUTHORITY_NAMES, authority, face_order
+from digests.events.features import Telling, read_telling, read_tellings
+from digests.events.lexicon import load_lexicon
+from digests.events.link import Link, group, strongest_shared
 from storage.types import StoredItem
 
-WINDOW = timedelta(hours=72)
-TITLE_SORT_THRESHOLD = 80.0  # same words, about the same order
-TITLE_SET_THRESHOLD = 92.0  # one title's words contained in the other's ...
-MIN_SET_TOKENS = 4  # ... when the shorter one has at least this many words
-SUMMARY_THRESHOLD = 90.0
-MIN_SUMMARY_CHARS = 100
-BLOCK_KEYS = 3  # rarest title words per item used for blocking (and 2 summary words)
-MAX_BLOCK = 60  # a "rare" word shared by more items than this is not a useful block
 
-_WORD = re.compile(r"\w+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
-# "Headline - Outlet" / "Headline | Outlet", as aggregators write them.
-_OUTLET_SUFFIX = re.compile(r"\s[-–—|]\s[^-–—|]{1,40}$")
-_STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "in",
-        "into",
-        "is",
-        "it",
-        "its",
-        "new",
-        "of",
-        "on",
-        "or",
-        "over",
-        "says",
-        "than",
-        "that",
-        "the",
-        "their",
-        "this",
-        "to",
-        "under",
-        "up",
-        "was",
-        "were",
-        "will",
-        "with",
-        "after",
-        "about",
-        "amid",
-    ]
-)
+@dataclass(frozen=True, slots=True)
+class Join:
+    """Why two items were put together."""
+
+    first: int  # item ids
+    second: int
+    score: float  # weighted overlap (cosine), 0–1
+    evidence: float  # weight of what they share, before rarity
+    shared: tuple[str, ...]  # what they share, strongest first, as shown to people
+    stage: str | None  # the event stage both report (None: neither names one)
+    # Joined to the event's tellings together (`score` is against all of them; `second` is
+    # the closest one), not to one telling alone.
+    whole: bool = False
+
+    def as_data(self) -> dict[str, Any]:
+        return {
+            "items": [self.first, self.second],
+            "score": self.score,
+            "evidence": self.evidence,
+            "shared": list(self.shared),
+            "stage": self.stage,
+            "with_the_whole_event": self.whole,
+        }
 
 
 @dataclass(frozen=True, slots=True)
 class Cluster:
-    """Items telling one story; the representative comes first."""
+    """The tellings of one event: the lead (most authoritative) first."""
 
     items: tuple[StoredItem, ...]
+    joins: tuple[Join, ...] = ()
+    earlier: tuple[StoredItem, ...] = ()  # tellings already shown in an earlier digest
+    stage: str | None = None
 
     @property
     def representative(self) -> StoredItem:
         return self.items[0]
 
     @property
+    def others(self) -> tuple[StoredItem, ...]:
+        return self.items[1:]
+
+    @property
     def also(self) -> tuple[str, ...]:
-        """Every other outlet that carried the story, in the order they carried it."""
+        """Every other outlet that carried the event, in face order."""
         primary = self.representative.source
         seen: list[str] = []
         for item in self.items:
@@ -100,137 +82,146 @@ class Cluster:
                     seen.append(name)
         return tuple(seen)
 
+    @property
+    def alert(self) -> bool:
+        return any(item.alert for item in self.items)
 
-@dataclass(slots=True)
-class _Prepared:
-    item: StoredItem
-    title: str
-    title_tokens: list[str]
-    summary: str
-    summary_tokens: list[str]
-
-
-def _tokens(text: str) -> list[str]:
-    text = (text if text.isascii() else unicodedata.normalize("NFKC", text)).casefold()
-    words = _WORD.findall(text)
-    if not _CJK.search(text):
-        return [word for word in words if len(word) > 1 and word not in _STOPWORDS]
-    tokens: list[str] = []
-    for word in words:
-        if _CJK.search(word):
-            # CJK has no spaces: character bigrams stand in for words.
-            tokens.extend(word[i : i + 2] for i in range(max(1, len(word) - 1)))
-        elif len(word) > 1 and word not in _STOPWORDS:
-            tokens.append(word)
-    return tokens
+    @property
+    def shown_before(self) -> bool:
+        return bool(self.earlier)
 
 
-def _prepare(item: StoredItem) -> _Prepared:
-    title_tokens = _tokens(_OUTLET_SUFFIX.sub("", item.title))
-    # Syndicated copies share their opening: the first 300 characters are enough to tell.
-    summary_tokens = _tokens(item.summary[:300]) if len(item.summary) >= MIN_SUMMARY_CHARS else []
-    return _Prepared(
-        item=item,
-        title=" ".join(title_tokens),
-        title_tokens=title_tokens,
-        summary=" ".join(summary_tokens),
-        summary_tokens=summary_tokens,
+def _label(feature: str) -> str:
+    kind, value = feature[:2], feature[2:]
+    if kind == "c:":
+        return load_lexicon().concept_label.get(value, value)
+    if kind in ("n:", "~:") and value.isdigit():
+        return ("≈" if kind == "~:" else "") + f"{int(value):,}"
+    return value
+
+
+def _join(link: Link, tellings: Sequence[Telling], limit: int = 8) -> Join:
+    items = [tellings[link.first].item, tellings[link.second].item]
+    stages = {stage for stage in (tellings[link.first].stage, tellings[link.second].stage) if stage}
+    labels: list[str] = []
+    for feature in strongest_shared(link, tellings):
+        label = _label(feature)
+        if label not in labels:
+            labels.append(label)
+    return Join(
+        first=items[0].id,
+        second=items[1].id,
+        score=link.score,
+        evidence=link.evidence,
+        shared=tuple(labels[:limit]),
+        stage=min(stages) if len(stages) == 1 else None,
+        whole=link.whole,
     )
 
 
-def _same_story(a: _Prepared, b: _Prepared) -> bool:
-    if abs(a.item.published_at - b.item.published_at) > WINDOW:
-        return False
-    if a.title and b.title:
-        if fuzz.token_sort_ratio(a.title, b.title, score_cutoff=TITLE_SORT_THRESHOLD):
-            return True
-        if min(len(set(a.title_tokens)), len(set(b.title_tokens))) >= MIN_SET_TOKENS and (
-            fuzz.token_set_ratio(a.title, b.title, score_cutoff=TITLE_SET_THRESHOLD)
-        ):
-            return True
-    return bool(
-        a.summary and b.summary and fuzz.ratio(a.summary, b.summary, score_cutoff=SUMMARY_THRESHOLD)
-    )
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Grouping (and ranking) allocate many small containers while thousands of tellings are
+    alive, and none of them form reference cycles: Python's cyclic collector would walk them
+    again and again (a quarter of the time at 5,000 items). It is switched back on after."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
-def _rarest(tokens: list[str], frequency: Counter[str], count: int) -> list[str]:
-    # Two C-level sorts (alphabetical, then stable by frequency) instead of a Python key.
-    return sorted(sorted(set(tokens)), key=frequency.__getitem__)[:count]
-
-
-def _candidate_pairs(prepared: Sequence[_Prepared]) -> list[tuple[int, int]]:
-    """Pairs of items worth comparing: they share at least two of their rarest words (or one,
-    when an item has only one), within blocks small enough to mean something.
-
-    Items are blocked by *pairs* of their rare words, so two items sharing two rare words meet
-    in one small block, without counting co-occurrences over large single-word blocks.
-    """
-    title_df: Counter[str] = Counter()
-    summary_df: Counter[str] = Counter()
-    for entry in prepared:
-        title_df.update(set(entry.title_tokens))
-        summary_df.update(set(entry.summary_tokens))
-    singles: defaultdict[str, list[int]] = defaultdict(list)
-    doubles: defaultdict[tuple[str, str], list[int]] = defaultdict(list)
-    few_keys: list[bool] = []
-    for index, entry in enumerate(prepared):
-        title_keys = _rarest(entry.title_tokens, title_df, BLOCK_KEYS)
-        summary_keys = ["\x00" + t for t in _rarest(entry.summary_tokens, summary_df, 2)]
-        # Titles meet titles and summaries meet summaries.
-        for keys in (title_keys, summary_keys):
-            for key in keys:
-                singles[key].append(index)
-            for double in combinations(keys, 2):
-                doubles[double].append(index)
-        few_keys.append(len(title_keys) < 2 and len(summary_keys) < 2)
-    pairs: set[tuple[int, int]] = set()
-    for members in doubles.values():
-        if 1 < len(members) <= MAX_BLOCK:
-            pairs.update(combinations(members, 2))
-    for members in singles.values():
-        if 1 < len(members) <= MAX_BLOCK:
-            for lone in (m for m in members if few_keys[m]):
-                pairs.update((min(lone, m), max(lone, m)) for m in members if m != lone)
-    # Titles with the same words (in any order) are always compared, however common the words.
-    same_words: defaultdict[tuple[str, ...], list[int]] = defaultdict(list)
-    for index, entry in enumerate(prepared):
-        if entry.title_tokens:
-            same_words[tuple(sorted(set(entry.title_tokens)))].append(index)
-    for members in same_words.values():
-        pairs.update(combinations(members, 2))
-    return sorted(pairs)
-
-
-def _find(parent: list[int], index: int) -> int:
-    while parent[index] != index:
-        parent[index] = parent[parent[index]]
-        index = parent[index]
-    return index
-
-
-def _representative_order(item: StoredItem) -> tuple[bool, int, bool, float, int]:
-    # The alert version first, then the most authoritative outlet, then one with a summary to
-    # show, then the earliest report.
-    return (
-        not item.alert,
-        -item.source_priority,
-        not item.summary,
-        item.published_at.timestamp(),
-        item.id,
-    )
-
-
-def cluster_items(items: Sequence[StoredItem]) -> list[Cluster]:
-    """Group near-duplicate items; clusters come in the order of their first item."""
-    prepared = [_prepare(item) for item in items]
-    parent = list(range(len(prepared)))
-    for first, second in _candidate_pairs(prepared):
-        root_a, root_b = _find(parent, first), _find(parent, second)
-        if root_a != root_b and _same_story(prepared[first], prepared[second]):
-            parent[max(root_a, root_b)] = min(root_a, root_b)
-    groups: dict[int, list[StoredItem]] = {}
-    for index, entry in enumerate(prepared):
-        groups.setdefault(_find(parent, index), []).append(entry.item)
-    return [
-        Cluster(items=tuple(sorted(group, key=_representative_order))) for group in groups.values()
+def _grouped(
+    items: Sequence[StoredItem], earlier: Sequence[StoredItem]
+) -> tuple[list[Telling], list[tuple[list[int], list[Link]]]]:
+    """The tellings of `items` then `earlier`, and the groups (telling indices and links)
+    that hold at least one of `items`."""
+    new_ids = {item.id for item in items}
+    everything = [*items, *(item for item in earlier if item.id not in new_ids)]
+    with collector_paused():
+        tellings = read_tellings(everything)
+        groups, links = group(tellings)
+    root: dict[int, int] = {}
+    for number, members in enumerate(groups):
+        for index in members:
+            root[index] = number
+    links_of: dict[int, list[Link]] = {}
+    for link in links:
+        links_of.setdefault(root[link.first], []).append(link)
+    kept = [
+        (members, links_of.get(number, []))
+        for number, members in enumerate(groups)
+        if members[0] < len(items)  # a group of earlier items only has nothing new
     ]
+    return tellings, kept
+
+
+def cluster_items(
+    items: Sequence[StoredItem], *, earlier: Sequence[StoredItem] = ()
+) -> list[Cluster]:
+    """Group the tellings of each event; clusters come in the order of their first item.
+
+    `earlier`: items shown in earlier digests of the channel; a cluster that takes one in is
+    a repeat (`shown_before`), and holds only the new items in `items`.
+    """
+    clusters = []
+    count = len(items)
+    order = load_lexicon().stage_order
+    tellings, groups = _grouped(items, earlier)
+    everything = [telling.item for telling in tellings]
+    for members, links in groups:
+        if len(members) == 1:
+            clusters.append(Cluster(items=(everything[members[0]],)))
+            continue
+        new = sorted((everything[i] for i in members if i < count), key=face_order)
+        # The lead's stage, else the one its tellings name most (they are all compatible).
+        named = Counter(tellings[i].stage for i in members if tellings[i].stage)
+        lead = next(tellings[i] for i in members if everything[i] is new[0])
+        clusters.append(
+            Cluster(
+                items=tuple(new),
+                joins=tuple(_join(link, tellings) for link in links),
+                earlier=tuple(everything[i] for i in members if i >= count),
+                stage=lead.stage
+                or (min(named, key=lambda s: (-named[s], order.index(s))) if named else None),
+            )
+        )
+    return clusters
+
+
+def explain_clusters(
+    items: Sequence[StoredItem], *, earlier: Sequence[StoredItem] = ()
+) -> list[dict[str, Any]]:
+    """Why items were grouped, as plain data (for `digest --explain` and `/brief why`): every
+    cluster of more than one telling, or with tellings shown before, with its members in face
+    order (the lead first), each member's authority and stage, and every join's reason."""
+    result = []
+    for cluster in cluster_items(items, earlier=earlier):
+        if len(cluster.items) < 2 and not cluster.earlier:
+            continue
+        result.append(
+            {
+                "lead": cluster.representative.id,
+                "alert": cluster.alert,
+                "stage": cluster.stage,
+                "items": [_member(item) for item in cluster.items],
+                "shown_before": [_member(item) for item in cluster.earlier],
+                "joins": [join.as_data() for join in cluster.joins],
+            }
+        )
+    return result
+
+
+def _member(item: StoredItem) -> dict[str, Any]:
+    telling = read_telling(item)
+    return {
+        "id": item.id,
+        "title": item.title,
+        "source": item.source,
+        "url": item.url,
+        "authority": AUTHORITY_NAMES[authority(item)],
+        "stage": telling.stage,
+        "stage_word": telling.stage_word,
+    }

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from digests.cluster import cluster_items
+from digests.cluster import cluster_items, collector_paused
 from digests.model import ALERTS, OTHER, Digest, Entry, Section, TopicCatalog
 from digests.rank import primary_topic, rank_entries
 from digests.render.common import format_day, format_moment
@@ -33,27 +33,34 @@ def build_digest(
     window_end: datetime,
     weekly: bool = False,
     catalog: TopicCatalog | None = None,
+    earlier: Sequence[StoredItem] = (),
 ) -> Digest:
     """Cluster, rank and lay out `items`; sections follow the catalog's order (the taxonomy's)
-    unless the channel names its `topics`."""
+    unless the channel names its `topics`. `earlier`: items shown in the channel's earlier
+    digests; an event among them is not shown again because another outlet wrote it up since
+    (a new stage of it is)."""
     catalog = catalog or TopicCatalog()
     zone = ZoneInfo(timezone)
-    entries = [
-        Entry(
-            item=cluster.representative,
-            also=cluster.also,
-            item_ids=tuple(item.id for item in cluster.items),
-        )
-        for cluster in cluster_items(items)
-    ]
-    ranked = rank_entries(entries, topics)
+    with collector_paused():
+        clusters = cluster_items(items, earlier=earlier)
+        entries = [
+            Entry(
+                item=cluster.representative,
+                also=cluster.also,
+                item_ids=tuple(item.id for item in cluster.items),
+                others=cluster.others,
+            )
+            for cluster in clusters
+            if not cluster.shown_before
+        ]
+        ranked = rank_entries(entries, topics)
     omitted = len(ranked) - min(len(ranked), max_items)
     shown = [
-        replace(e, topic=primary_topic(e.item, topics, catalog.order)) for e in ranked[:max_items]
+        replace(e, topic=primary_topic(e.tags, topics, catalog.order)) for e in ranked[:max_items]
     ]
     by_section: dict[str, list[Entry]] = {}
     for entry in shown:
-        key = ALERTS if entry.item.alert else (entry.topic or OTHER)
+        key = ALERTS if entry.alert else (entry.topic or OTHER)
         by_section.setdefault(key, []).append(entry)
     sections = tuple(
         Section(key=key, title=catalog.title(key), entries=tuple(by_section[key]))
@@ -82,4 +89,5 @@ def build_digest(
         window_end=window_end,
         omitted=omitted,
         weekly=weekly,
+        repeated=len(clusters) - len(entries),
     )

@@ -32,16 +32,46 @@ class TopicCatalog:
 
 @dataclass(frozen=True, slots=True)
 class Entry:
-    """One story: the cluster's representative item, and the other outlets that ran it."""
+    """One story: its lead telling (the most authoritative), the other outlets that ran it,
+    and their own tellings (`others`, in the order they are listed)."""
 
     item: StoredItem
     also: tuple[str, ...] = ()
     item_ids: tuple[int, ...] = ()
     topic: str | None = None
+    others: tuple[StoredItem, ...] = ()
 
     @property
     def outlets(self) -> int:
         return 1 + len(self.also)
+
+    @property
+    def alert(self) -> bool:
+        """A story is an alert when any of its tellings is."""
+        return self.item.alert or any(other.alert for other in self.others)
+
+    @property
+    def tags(self) -> Mapping[str, float]:
+        """Every tag of any telling, at its best score."""
+        if not self.others:
+            return self.item.tags
+        merged = dict(self.item.tags)
+        for other in self.others:
+            for tag, score in other.tags.items():
+                if score > merged.get(tag, 0.0):
+                    merged[tag] = score
+        return merged
+
+    @property
+    def also_links(self) -> tuple[tuple[str, str | None], ...]:
+        """(outlet, url) for each name in `also`: the outlet's own telling where there is one,
+        else the lead's (storage keeps one item for copies of the same URL)."""
+        urls: dict[str, str | None] = {}
+        for other in self.others:
+            for name in (other.source, *other.sources):
+                if name:
+                    urls.setdefault(name, other.url)
+        return tuple((name, urls.get(name, self.item.url)) for name in self.also)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +92,7 @@ class Digest:
     window_end: datetime
     omitted: int = 0  # stories beyond the channel's max_items, counted in the footer
     weekly: bool = False
+    repeated: int = 0  # stories left out because an earlier digest already showed them
 
     @property
     def entries(self) -> list[Entry]:
@@ -81,5 +112,8 @@ class Digest:
         if self.omitted:
             more = "story" if self.omitted == 1 else "stories"
             parts.append(f"{self.omitted} more {more} not shown (max items reached)")
+        if self.repeated:
+            again = "story" if self.repeated == 1 else "stories"
+            parts.append(f"{self.repeated} {again} from earlier digests not repeated")
         parts.append("talentbrief")
         return " · ".join(parts)

@@ -1,38 +1,37 @@
 """Ranking: policy alerts first, then tag score, cluster size, source priority and recency.
 
-The tag score is compared at one decimal so that near-equal scores fall through to the later
-criteria (a story five outlets ran beats one whose tagger score is 0.02 higher).
+A story's alert flag and tags are its tellings' together (an event is an alert when any
+telling is). The tag score is compared at one decimal so that near-equal scores fall through to
+the later criteria (a story five outlets ran beats one whose tagger score is 0.02 higher).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from digests.model import Entry
-from storage.types import StoredItem
 
 ALERT_TAG = "alert"
 
 
-def tag_score(item: StoredItem, topics: Sequence[str] = ()) -> float:
-    """The item's best score among the channel's topics (or among all its topics)."""
+def tag_score(tags: Mapping[str, float], topics: Sequence[str] = ()) -> float:
+    """The best score among the channel's topics (or among all the topics)."""
     scores = [
-        score
-        for tag, score in item.tags.items()
-        if tag != ALERT_TAG and (not topics or tag in topics)
+        score for tag, score in tags.items() if tag != ALERT_TAG and (not topics or tag in topics)
     ]
     return max(scores, default=0.0)
 
 
 def primary_topic(
-    item: StoredItem, topics: Sequence[str] = (), order: Sequence[str] = ()
+    tags: Mapping[str, float], topics: Sequence[str] = (), order: Sequence[str] = ()
 ) -> str | None:
-    """The section an entry goes in: its best-scoring topic, ties broken by section order
-    (the channel's topics, else the taxonomy's `order`)."""
+    """The section an entry goes in: its best-scoring topic (`tags`: the entry's, all its
+    tellings'), ties broken by section order (the channel's topics, else the taxonomy's
+    `order`)."""
     order = list(topics or order)
     candidates = [
         (score, tag)
-        for tag, score in item.tags.items()
+        for tag, score in tags.items()
         if tag != ALERT_TAG and (not topics or tag in topics)
     ]
     if not candidates:
@@ -47,8 +46,8 @@ def primary_topic(
 def rank_key(entry: Entry, topics: Sequence[str] = ()) -> tuple[bool, float, int, int, float, int]:
     item = entry.item
     return (
-        not item.alert,
-        -round(tag_score(item, topics), 1),
+        not entry.alert,
+        -round(tag_score(entry.tags, topics), 1),
         -entry.outlets,
         -item.source_priority,
         -item.published_at.timestamp(),

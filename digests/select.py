@@ -6,6 +6,9 @@ is caught up once by the next one, and nothing falls between two digests. A chan
 first digest looks back to its previous scheduled slot (24 hours for a daily channel).
 
 Items published long before the window (a new feed's backlog) are left out: `STALE_AFTER`.
+
+`shown_items` reads what the channel's earlier digests showed over the last `SHOWN_LOOKBACK`,
+so that an event already shown is not shown again because another outlet wrote it up since.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from sqlalchemy.orm import Session
 from storage.digests import (
     first_window_start,
     item_ids_first_seen_between,
+    item_ids_shown,
     last_done_run,
 )
 from storage.items import load_items
@@ -26,6 +30,8 @@ from storage.types import StoredItem
 
 FIRST_RUN_LOOKBACK = timedelta(hours=24)
 STALE_AFTER = timedelta(days=7)
+# As far back as two tellings of one event are still joined (digests.events.link).
+SHOWN_LOOKBACK = timedelta(days=5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,4 +106,13 @@ def select_items(
     )
     if allowed_ids is not None:
         ids = [item_id for item_id in ids if item_id in allowed_ids]
+    return load_items(session, ids)
+
+
+def shown_items(session: Session, channel_id: int | None, *, window: Window) -> list[StoredItem]:
+    """Items the channel's earlier digests showed (posted, wholly or in part) that are recent
+    enough to be another telling's event: `build_digest(..., earlier=…)`."""
+    if channel_id is None:
+        return []
+    ids = item_ids_shown(session, channel_id, since=window.start - SHOWN_LOOKBACK)
     return load_items(session, ids)

@@ -325,6 +325,21 @@ def item_ids_first_seen_between(
     return list(session.scalars(query.order_by(Item.first_seen_at, Item.id)))
 
 
+def item_ids_shown(session: Session, channel_id: int, *, since: datetime) -> list[int]:
+    """Items the channel has already shown: those of its digests of which at least one part
+    was posted and whose window ended after `since`, oldest digest first, each item once."""
+    rows = session.scalars(
+        select(DigestRun.item_ids)
+        .where(
+            DigestRun.channel_id == channel_id,
+            DigestRun.posted_parts > 0,
+            DigestRun.window_end > _utc(since),
+        )
+        .order_by(DigestRun.window_end, DigestRun.id)
+    )
+    return list(dict.fromkeys(item_id for item_ids in rows for item_id in item_ids or ()))
+
+
 def first_window_start(session: Session, channel_id: int) -> datetime | None:
     """Where the channel's earliest run (of any state) started selecting."""
     start = session.scalar(

@@ -105,3 +105,19 @@ def test_unknown_channel_and_missing_token_exit_2(
     assert main(["digest", "--channel", "desk", "--since", "yesterday-ish"]) == 2
     assert "--since" in capsys.readouterr().err
     assert _counts(url)["digest_runs"] == 0
+
+
+def test_explain_says_why_tellings_were_grouped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _setup(tmp_path, monkeypatch)
+    assert main(["digest", "--channel", "desk", "--since", "1d", "--explain"]) == 0
+    err = capsys.readouterr().err
+    assert "story led by #" in err and "Westlake" in err
+    assert " ~ #" in err and "share " in err
+    assert (
+        main(["digest", "--channel", "desk", "--since", "1d", "--format", "json", "--explain"]) == 0
+    )
+    data = json.loads(capsys.readouterr().out)
+    [story] = [c for c in data["clusters"] if "Westlake" in c["items"][0]["title"]]
+    assert len(story["items"]) == 3 and story["joins"]

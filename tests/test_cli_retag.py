@@ -165,3 +165,45 @@ def test_parse_since_accepts_durations_dates_and_datetimes() -> None:
     assert midnight_in_new_york == datetime(2026, 1, 1, 5, 0, tzinfo=UTC)
     with pytest.raises(BadInput, match="--since 'soon'"):
         parse_since("soon", now=now)
+
+
+def test_retag_brings_items_tagged_by_older_rules_up_to_date(
+    database: Database,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Issue 9 generalised the rules: items stored before then carry what the older rules
+    said (here: nothing, the issue-3 rules' verdict on both headlines) until retag."""
+    config = tmp_path / "talentbrief.toml"
+    config.write_text(CONFIG, "utf-8")
+    monkeypatch.setenv("TALENTBRIEF_DATABASE_URL", database.url)
+    monkeypatch.delenv("TALENTBRIEF_CONFIG", raising=False)
+    case = "Appeals court overturns conviction of chemist in China-ties case"
+    move = "Caltech chemist relocates her group to Shenzhen"
+    with database.session() as session:
+        wire = add_source(session, SourceSpec("Wire", "https://wire.example/feed"))
+        store_items(
+            session,
+            wire.id,
+            [
+                NewItem(key="case", title=case, published_at=RECENT),
+                NewItem(key="move", title=move, published_at=RECENT),
+            ],
+        )
+    with database.session() as session:
+        before = {
+            row.title: row for row in load_items(session, [r.id for r in items_to_retag(session)])
+        }
+    assert before[case].tags == {} and before[move].tags == {}
+
+    assert main(_retag(config)) == 0
+    assert json.loads(capsys.readouterr().out)["changed"] == 2
+    with database.session() as session:
+        after = {
+            item.title: item for item in load_items(session, [before[case].id, before[move].id])
+        }
+    assert set(after[case].tags) == {"research-security"} and after[case].alert is True
+    assert 'action: "overturn"' in after[case].reasons["alert"]
+    assert set(after[move].tags) == {"returnees"}
+    assert after[move].reasons["returnees"] == ('context: "relocate" + "Shenzhen" + "chemist"',)

@@ -99,6 +99,10 @@ def test_eval_prints_a_table(capsys: pytest.CaptureFixture[str]) -> None:
     for topic in ("visa-policy", "ai-talent", "export-controls"):
         assert any(line.startswith(topic) for line in out.splitlines())
     assert "macro-F1" in out and "alert precision" in out and "alert recall" in out
+    # the topic confusion: one row per labelled topic, one column per tagged one
+    table = out.split("topic confusion", 1)[1].splitlines()
+    assert any(line.startswith("visa-policy") for line in table)
+    assert any(line.startswith("(none)") for line in table)
 
 
 def test_eval_json_has_the_documented_keys(
@@ -118,6 +122,10 @@ def test_eval_json_has_the_documented_keys(
     assert {"precision", "recall", "f1", "support"} <= set(visa)
     assert report["confusions"]["missed"] == {"visa-policy": {"student-mobility": 1}}
     assert report["confusions"]["spurious"] == {"student-mobility": {"visa-policy": 1}}
+    assert report["confusions"]["matrix"]["visa-policy"] == {
+        "visa-policy": 1,
+        "student-mobility": 1,
+    }
     assert report["worst_misses"][0]["title"] == "Open Doors: Chinese students fall"
 
 

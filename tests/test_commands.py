@@ -118,3 +118,10 @@ async def test_more_than_ten_commands_a_minute_are_slowed_down(database: Databas
     assert not (await layer.run_text(ADA, "topics")).error  # per user
     now[0] = 61.0
     assert not (await layer.run_text(BEN, "topics")).error
+
+
+async def test_why_names_the_other_tellings_of_the_same_story(layer: CommandLayer) -> None:
+    hits = (await layer.run_text(BEN, "search Westlake")).items
+    reply = await layer.run_text(BEN, f"why {hits[0].id}")
+    [joined] = [value for label, value in reply.fields if label.startswith("same story")]
+    assert joined.count("#") >= 2 and "Westlake" in joined

@@ -81,7 +81,7 @@ def test_filter_items_by_window_topics_ids_and_staleness() -> None:
     assert filter_items(backlog, window=window) == []
 
 
-def test_near_duplicates_within_72_hours_cluster_and_name_the_other_outlets() -> None:
+def test_retellings_within_days_cluster_and_name_the_other_outlets() -> None:
     items = fixed_items()
     clusters = cluster_items(items)
     assert len(clusters) == len(items) - 2
@@ -89,7 +89,7 @@ def test_near_duplicates_within_72_hours_cluster_and_name_the_other_outlets() ->
     assert {i.id for i in story.items} == {3, 4, 5}
     assert story.also == ("Science news", "Google News: China talent and visas")
     late = replace(
-        items[3], id=99, key="late", published_at=items[2].published_at + timedelta(days=4)
+        items[3], id=99, key="late", published_at=items[2].published_at + timedelta(days=6)
     )
     assert all(len(c.items) == 1 for c in cluster_items([items[2], late]))
     chinese = replace(items[10], id=98, key="zh2", source="Other", summary="")

@@ -1,8 +1,11 @@
-"""The development set: its shape, and the targets the tagger must meet on it.
+"""The labelled sets: their shape, and the figures the tagger must keep on them.
 
 tests/data/tagger_devset.jsonl is what the rules were tuned on. tests/data/tagger_heldout.jsonl
-was written before any rule and is only reported (README, `talentbrief tag --eval`), never
-tuned on; its shape is checked here, its score is not.
+(issue 3) and tests/data/tagger_heldout2.jsonl (issue 9) were written before the rules they
+test and never tuned on (TAGGER_SETS.md; bench/RESULTS.md tells how often the second was
+scored). Their figures are pinned here only as floors against regression, at what the rules
+reach, not as targets to tune towards: the issue-9 targets on tagger_heldout2 (macro-F1 ≥
+0.90, alert precision ≥ 0.90, alert recall ≥ 0.85, every topic's recall ≥ 0.80) are not met.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from feeds.tagging.evaluate import Example, evaluate
 DATA = Path(__file__).parent / "data"
 DEVSET = DATA / "tagger_devset.jsonl"
 HELDOUT = DATA / "tagger_heldout.jsonl"
+# Written for issue 9 before any rule changed for it; never tuned on (TAGGER_SETS.md).
+HELDOUT2 = DATA / "tagger_heldout2.jsonl"
 TOPICS = {
     "visa-policy",
     "talent-programs",
@@ -51,8 +56,13 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
     ]
 
 
-@pytest.mark.parametrize(("path", "minimum"), [(DEVSET, 200), (HELDOUT, 60)])
-def test_labelled_sets_are_well_formed(path: Path, minimum: int) -> None:
+@pytest.mark.parametrize(
+    ("path", "minimum", "negative_share", "chinese_share"),
+    [(DEVSET, 400, 0.3, 1 / 6), (HELDOUT, 60, 1 / 3, 1 / 6), (HELDOUT2, 400, 0.15, 0.15)],
+)
+def test_labelled_sets_are_well_formed(
+    path: Path, minimum: int, negative_share: float, chinese_share: float
+) -> None:
     rows = _rows(path)
     assert len(rows) >= minimum
     titles = [row["title"] for row in rows]
@@ -64,9 +74,9 @@ def test_labelled_sets_are_well_formed(path: Path, minimum: int) -> None:
         assert isinstance(row["alert"], bool), row
         assert not row["alert"] or row["tags"], f"an alert needs a topic: {row['title']}"
     negatives = [row for row in rows if not row["tags"]]
-    assert len(negatives) * 3 >= len(rows), "at least a third hard negatives"
+    assert len(negatives) >= negative_share * len(rows), "hard negatives"
     chinese = [row for row in rows if CHINESE.search(row["title"])]
-    assert len(chinese) * 6 >= len(rows), "a good share in Chinese"
+    assert len(chinese) >= chinese_share * len(rows), "a good share in Chinese"
     assert any(TRADITIONAL_ONLY.search(row["title"]) for row in chinese), "some traditional"
     assert {tag for row in rows for tag in row["tags"]} == TOPICS
 
@@ -74,15 +84,34 @@ def test_labelled_sets_are_well_formed(path: Path, minimum: int) -> None:
 def test_the_sets_do_not_share_headlines() -> None:
     dev = {row["title"] for row in _rows(DEVSET)}
     held = {row["title"] for row in _rows(HELDOUT)}
+    held2 = {row["title"] for row in _rows(HELDOUT2)}
     assert dev.isdisjoint(held)
+    assert dev.isdisjoint(held2)
+    assert held.isdisjoint(held2)
 
 
 def test_devset_meets_the_targets() -> None:
     evaluation = evaluate(load_tagger(), _examples(_rows(DEVSET)))
     report = json.dumps(evaluation.as_json()["per_tag"], indent=1)
-    assert evaluation.macro_f1 >= 0.90, report
-    assert evaluation.alert_precision >= 0.90
-    assert evaluation.alert_recall >= 0.80
+    assert evaluation.macro_f1 >= 0.97, report
+    assert evaluation.alert_precision >= 0.95
+    assert evaluation.alert_recall >= 0.93
+    assert min(score.recall for score in evaluation.per_tag.values()) >= 0.95, report
+
+
+@pytest.mark.parametrize(
+    ("path", "macro_f1", "alert_precision", "alert_recall", "topic_recall"),
+    [(HELDOUT, 0.95, 0.90, 0.94, 0.77), (HELDOUT2, 0.87, 0.87, 0.69, 0.59)],
+)
+def test_heldout_figures_do_not_fall(
+    path: Path, macro_f1: float, alert_precision: float, alert_recall: float, topic_recall: float
+) -> None:
+    evaluation = evaluate(load_tagger(), _examples(_rows(path)))
+    report = json.dumps(evaluation.as_json()["per_tag"], indent=1)
+    assert evaluation.macro_f1 >= macro_f1, report
+    assert evaluation.alert_precision >= alert_precision
+    assert evaluation.alert_recall >= alert_recall
+    assert min(score.recall for score in evaluation.per_tag.values()) >= topic_recall, report
 
 
 def test_evaluation_counts_and_confusions() -> None:
@@ -100,5 +129,14 @@ def test_evaluation_counts_and_confusions() -> None:
     assert (mobility.support, mobility.predicted, mobility.precision) == (0, 1, 0.0)
     assert evaluation.missed == {"visa-policy": {"student-mobility": 1}}
     assert evaluation.spurious == {"student-mobility": {"visa-policy": 1}}
+    # rows: labelled; columns: tagged. Two visa-policy hits, one visa-policy item tagged
+    # student-mobility instead, one negative left untagged.
+    assert evaluation.matrix == {
+        "visa-policy": {"visa-policy": 2, "student-mobility": 1},
+        "(none)": {"(none)": 1},
+    }
+    names, rows = evaluation.confusion_table()
+    assert names[-1] == "(none)" and "visa-policy" in names
+    assert dict(rows)["visa-policy"][names.index("student-mobility")] == 1
     assert (evaluation.alert_precision, evaluation.alert_recall) == (1.0, 1.0)
     assert evaluation.worst[0].title == "Open Doors: Chinese students fall"

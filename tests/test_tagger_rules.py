@@ -146,8 +146,8 @@ def test_hints_nudge_but_do_not_force(tagger: Tagger) -> None:
 def test_alert_needs_a_government_actor_or_instrument_and_an_action(tagger: Tagger) -> None:
     signed = tagger.tag("President signs proclamation restricting H-1B entry")
     assert signed.alert is True
-    # Verbs are listed in their base form too ("NIH to require"), so "signs" is reported as
-    # the term it folds to.
+    # Verbs are listed as lemmas (`sign~`); the reason names the form that was found, an -s
+    # form folding into the base form like a plural.
     assert signed.reasons["alert"] == (
         'actor: "President"',
         'instrument: "proclamation"',
@@ -194,7 +194,7 @@ def test_federal_register_document_type_nudges_the_alert(tagger: Tagger) -> None
     assert tagger.tag(title).alert is False
     as_rule = tagger.tag(title, doc_type="Rule")
     assert as_rule.alert is True
-    assert as_rule.reasons["alert"] == ("doc type: Rule",)
+    assert as_rule.reasons["alert"] == ("doc type: Rule", 'instrument: "requirement"')
     assert tagger.tag(title, doc_type="Notice").alert is False
     # the type is evidence, not a verdict: an out-of-scope rule is no alert
     assert tagger.tag("Safety Zone; Potomac River", doc_type="Rule").alert is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.cli.context import CliContext
@@ -42,6 +43,12 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--post", action="store_true", help="post it through the channel's platform, once"
     )
+    parser.add_argument(
+        "--explain",
+        action="store_true",
+        help="also say why tellings were grouped into one story (on stderr; in --format json, "
+        "as a clusters key)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -54,7 +61,9 @@ def handle(args: argparse.Namespace, context: CliContext) -> int:
     from digests.render.data import digest_to_data
     from digests.render.text import render_markdown, render_text
 
-    preview = context.run(context.core.preview_digest(args.channel, since=args.since))
+    preview = context.run(
+        context.core.preview_digest(args.channel, since=args.since, explain=args.explain)
+    )
     digest, spec = preview.digest, preview.channel
     chosen = args.format or platform(spec.platform).preview_format
     if chosen == "text":
@@ -66,7 +75,13 @@ def handle(args: argparse.Namespace, context: CliContext) -> int:
     elif chosen == "discord":
         context.print_json(discord_render.render_discord(digest))
     else:
-        context.print_json(digest_to_data(digest))
+        data = digest_to_data(digest)
+        if args.explain:
+            data["clusters"] = list(preview.clusters)
+        context.print_json(data)
+    if args.explain and chosen != "json":
+        for line in explanation_lines(preview.clusters):
+            context.info(line)
     notes = [f"{len(digest.entries)} entries from {len(digest.item_ids)} items"]
     if not preview.would_post:
         notes.append("nothing new: the channel would not post this digest")
@@ -85,3 +100,22 @@ def _post(args: argparse.Namespace, context: CliContext) -> int:
     for outcome in outcomes:
         context.info(f"talentbrief digest: {outcome.describe()}")
     return 1 if any(outcome.failed for outcome in outcomes) else 0
+
+
+def explanation_lines(clusters: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each story of several tellings: the lead, the others, and what joined them."""
+    lines = []
+    for cluster in clusters:
+        members = {member["id"]: member for member in cluster["items"]}
+        lead = members[cluster["lead"]]
+        lines.append(f"story led by #{lead['id']} ({lead['source']}): {lead['title']}")
+        for join in cluster["joins"]:
+            first, second = (members.get(i, {"source": "?"}) for i in join["items"])
+            shared = ", ".join(join["shared"][:6]) or "their wording"
+            lines.append(
+                f"  #{join['items'][0]} {first['source']} ~ #{join['items'][1]} "
+                f"{second['source']}: share {shared} (score {join['score']:.2f})"
+            )
+        for member in cluster["shown_before"]:
+            lines.append(f"  shown in an earlier digest: #{member['id']} {member['title']}")
+    return lines or ["no story was told by more than one outlet"]

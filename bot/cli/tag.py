@@ -160,6 +160,12 @@ def format_evaluation(evaluation: Evaluation) -> str:
         f"alert recall      {_percent(evaluation.alert_recall)}   "
         f"({evaluation.alert_support} labelled)",
     ]
+    names, rows = evaluation.confusion_table()
+    short = [name[:9] for name in names]
+    lines += ["", "topic confusion (rows: labelled; columns: tagged; counts of items):"]
+    lines.append(f"{'':<20}" + "".join(f"{name:>10}" for name in short))
+    for gold, counts in rows:
+        lines.append(f"{gold:<20}" + "".join(f"{count:>10}" for count in counts))
     if evaluation.missed or evaluation.spurious:
         lines += ["", "confusions (gold tag missed → predicted instead; predicted wrongly ← gold):"]
         for tag, instead in evaluation.missed.items():

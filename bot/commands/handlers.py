@@ -101,6 +101,18 @@ async def why(core: Talentbrief, caller: Caller, item: str) -> Reply:
     ]
     if explained.alert:
         fields.append(("alert", "; ".join(explained.reasons.get("alert", ())) or "—"))
+    for cluster in explained.joined:
+        others = [m for m in cluster["items"] if m["id"] != explained.item.id]
+        shared = list(
+            dict.fromkeys(word for join in cluster["joins"] for word in join.get("shared", ()))
+        )[:6]
+        fields.append(
+            (
+                f"same story in digests as {len(others)} other telling(s)",
+                "; ".join(f"#{m['id']} {m['source']}: {m['title']}" for m in others[:5])
+                + (f" (shared: {', '.join(shared)})" if shared else ""),
+            )
+        )
     lines = () if fields else ("The tagger found no topic in this item.",)
     return Reply(
         title=f"Why item {explained.item.id} is tagged as it is",

@@ -30,11 +30,14 @@ def digest_to_data(digest: Digest) -> dict[str, Any]:
                         "url": entry.item.url,
                         "source": entry.item.source,
                         "also": list(entry.also),
+                        "also_links": [
+                            {"source": name, "url": url} for name, url in entry.also_links
+                        ],
                         "published_at": entry.item.published_at.isoformat(),
                         "date": text.date,
                         "summary": text.summary,
-                        "tags": dict(entry.item.tags),
-                        "alert": entry.item.alert,
+                        "tags": dict(entry.tags),
+                        "alert": entry.alert,
                         "doc_type": entry.item.doc_type,
                         "effective_on": _iso(entry.item.effective_on),
                         "comments_close_on": _iso(entry.item.comments_close_on),

@@ -2,7 +2,9 @@
 
 Limits (Discord's, with margins): content ≤ 2,000; ≤ 10 embeds and ≤ 6,000 embed characters
 per message; embed title ≤ 256, description ≤ 4,096, footer ≤ 2,048, author ≤ 256. The story's
-link is the embed's own `url`, so feed text never builds link markup.
+link is the embed's own `url`; the other outlets' tellings are masked links whose labels are
+escaped feed text (brackets included) and whose URLs went through `safe_url` (no parentheses,
+brackets or spaces), so feed text cannot shape a link.
 
 Feed text is escaped: inline markdown characters (and line-start markers such as `#`, `-`, `>`,
 `1.`) get a backslash (Discord renders `\\x` as a literal x), `[`/`]` are escaped (no masked
@@ -57,11 +59,16 @@ def embed_chars(embed: dict[str, Any]) -> int:
     return total
 
 
+def _link(label: str, url: str | None) -> str | None:
+    safe = safe_url(url, max_length=URL_MAX)
+    return f"[{label}]({safe})" if safe else None
+
+
 def entry_embed(
     entry: Entry, section_title: str, section_key: str, timezone: str
 ) -> dict[str, Any]:
     text = entry_text(entry, timezone)
-    lines = [fit(text.meta, 400, escape)]
+    lines = [text.linked_meta(escape, _link, 500)]
     if text.rule_dates:
         lines.append(f"**{escape(text.rule_dates)}**")
     if text.summary:

@@ -48,12 +48,17 @@ def _context(text: str) -> dict[str, Any]:
     return {"type": "context", "elements": [_mrkdwn(fit(text, CONTEXT_TEXT, escape))]}
 
 
+def _link(label: str, url: str | None) -> str | None:
+    safe = safe_url(url, max_length=URL_MAX)
+    return f"<{safe.replace('&', '&amp;')}|{label}>" if safe else None
+
+
 def entry_block(entry: Entry, timezone: str) -> dict[str, Any]:
     text = entry_text(entry, timezone)
     title = fit(text.title, 300, escape)
     url = safe_url(text.url, max_length=URL_MAX)
     lines = [f"*<{url.replace('&', '&amp;')}|{title}>*" if url else f"*{title}*"]
-    lines.append(fit(text.meta, 400, escape))
+    lines.append(text.linked_meta(escape, _link, 600))
     if text.rule_dates:
         lines.append(escape(text.rule_dates))
     if text.summary:

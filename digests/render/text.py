@@ -48,8 +48,17 @@ def render_text(digest: Digest) -> str:
             url = safe_url(text.url, max_length=4000)
             if url:
                 lines.append(f"  {url}")
+            for name, also_url in zip(text.also, text.also_urls, strict=True):
+                linked = safe_url(also_url, max_length=4000)
+                if linked and linked != url:
+                    lines.append(f"  + {fit(name, 80)}: {linked}")
     lines += ["", digest.footer]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_link(label: str, url: str | None) -> str | None:
+    safe = safe_url(url, max_length=4000)
+    return f"[{label}](<{safe}>)" if safe else None
 
 
 def render_markdown(digest: Digest) -> str:
@@ -62,7 +71,7 @@ def render_markdown(digest: Digest) -> str:
             url = safe_url(text.url, max_length=4000)
             # Two trailing spaces: a hard line break before the entry's details.
             lines.append(f"- **[{title}](<{url}>)**  " if url else f"- **{title}**  ")
-            details = [fit(text.meta, META_MAX, escape_markdown)]
+            details = [text.linked_meta(escape_markdown, _markdown_link, META_MAX)]
             if text.rule_dates:
                 details.append(f"**{escape_markdown(text.rule_dates)}**")
             if text.summary:

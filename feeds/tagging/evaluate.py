@@ -62,7 +62,21 @@ class Evaluation:
     # spurious[predicted tag][the item's gold tags, or "(none)" for a negative]
     missed: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     spurious: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    # matrix[labelled tag, or "(none)" for negatives][tagged]: on the diagonal, the items
+    # labelled with a tag and tagged with it; off it, the items labelled with the row's tag,
+    # not the column's, that were tagged with the column's (the topics confused with it); in
+    # the "(none)" column, the items labelled with the row's tag that got no tag at all.
+    matrix: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     worst: tuple[Miss, ...] = ()
+
+    def confusion_table(self) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
+        """The matrix as (column names, rows of (row name, counts)), every tag in both."""
+        names = (*self.per_tag, NONE)
+        rows = tuple(
+            (gold, tuple(self.matrix.get(gold, {}).get(predicted, 0) for predicted in names))
+            for gold in names
+        )
+        return names, rows
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -85,6 +99,7 @@ class Evaluation:
             "confusions": {
                 "missed": {k: dict(v) for k, v in self.missed.items()},
                 "spurious": {k: dict(v) for k, v in self.spurious.items()},
+                "matrix": {k: dict(v) for k, v in self.matrix.items()},
             },
             "worst_misses": [
                 {
@@ -121,6 +136,7 @@ def evaluate(
     hits: Counter[str] = Counter()
     missed: dict[str, Counter[str]] = {}
     spurious: dict[str, Counter[str]] = {}
+    matrix: dict[str, Counter[str]] = {}
     alert_tp = alert_gold = alert_predicted = 0
     misses: list[Miss] = []
     total = 0
@@ -142,6 +158,10 @@ def evaluate(
             missed.setdefault(tag, Counter()).update(sorted(predicted - gold) or [NONE])
         for tag in predicted - gold:
             spurious.setdefault(tag, Counter()).update(sorted(gold) or [NONE])
+        wrong = predicted - gold
+        for tag in gold or {NONE}:
+            row = matrix.setdefault(tag, Counter())
+            row.update(wrong | ({tag} & predicted) if predicted else {NONE})
         alert_gold += example.alert
         alert_predicted += result.alert
         alert_tp += example.alert and result.alert
@@ -179,5 +199,6 @@ def evaluate(
         alert_predicted=alert_predicted,
         missed={k: dict(v.most_common()) for k, v in sorted(missed.items())},
         spurious={k: dict(v.most_common()) for k, v in sorted(spurious.items())},
+        matrix={k: dict(sorted(v.items())) for k, v in sorted(matrix.items())},
         worst=tuple(misses[:worst]),
     )

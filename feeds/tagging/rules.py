@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from functools import cache
+from itertools import accumulate, compress
 from typing import Any
 
 import opencc
@@ -25,6 +26,7 @@ from feeds.tagging.taxonomy import is_exact, term_key
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
+_WORDS_AND_GAPS = re.compile(r"([A-Za-z0-9]+)")
 _END = ""  # the trie key under which a node stores the term that ends there
 # opencc configurations whose output forms we also match; Taiwan writes 計畫 where the mainland
 # and Hong Kong write 計劃, which no character-level conversion produces.
@@ -121,12 +123,11 @@ class _WordTrie:
         return found
 
     def scan(self, words: list[str], starts: list[int], hits: Hits) -> None:
-        root = self.root
         count = len(words)
-        for index in range(count):
-            node = root.get(words[index])
-            if node is None:
-                continue
+        nodes = list(map(self.root.get, words))
+        # Most words start no term: compress skips them without a Python-level step.
+        for index in compress(range(count), nodes):
+            node = nodes[index]
             start = starts[index]
             following = index
             while node is not None:
@@ -215,12 +216,12 @@ class TermMatcher:
     def find(self, text: str) -> Hits:
         """Each term key found in `text` → the positions where it starts."""
         hits: Hits = {}
-        words: list[str] = []
-        starts: list[int] = []
-        for word in _WORD.finditer(text):
-            words.append(word.group())
-            starts.append(word.start())
+        # Words and separators alternate; the running sum of their lengths gives each word's
+        # start without a Python-level step per word.
+        parts = _WORDS_AND_GAPS.split(text)
+        words = parts[1::2]
         if words:
+            starts = list(accumulate(map(len, parts)))[0::2]
             self._exact.scan(words, starts, hits)
             lower_words = _WORD.findall(text.lower()) if text.isascii() else []
             if len(lower_words) != len(words):  # non-ASCII letters can lower-case into ASCII
@@ -247,3 +248,7 @@ class TermMatcher:
 
     def display(self, key: str) -> str:
         return self._display.get(key, key)
+
+    def term_keys(self) -> Iterable[str]:
+        """Every term key the matcher can report."""
+        return self._display.keys()

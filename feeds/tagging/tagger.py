@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
+from feeds.tagging.alert import AlertRules, combine, first, places
+from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
 from feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
 
@@ -23,12 +25,6 @@ WEAK_IN_TITLE = 0.3
 WEAK_IN_SUMMARY = 0.25
 RULE_SUMMARY_FACTOR = 0.9  # a rule whose anchor term is only in the summary
 HINT = 0.3
-ACTION_IN_TITLE = 0.8
-# Summaries narrate background ("…after the 2020 proclamation barred…"): an action found only
-# there is not enough alone, but is with a Federal Register document type or an enforcement act.
-ACTION_IN_SUMMARY = 0.45
-HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
-HEDGE_IN_SUMMARY = 0.8
 MAX_TERM_REASONS = 3
 
 
@@ -42,21 +38,31 @@ class TagResult:
     alert_score: float = 0.0
 
 
-def _combine(weights: Iterable[float]) -> float:
-    missing = 1.0
-    for weight in weights:
-        missing *= 1.0 - weight
-    return round(1.0 - missing, 4)
-
-
 @dataclass(frozen=True, slots=True)
 class _CompiledRule:
-    anchors: tuple[str, ...]
+    anchors: Mapping[str, int]  # term key -> place, for reasons
     anchor_set: frozenset[str]
-    groups: tuple[tuple[str, ...], ...]
+    groups: tuple[Mapping[str, int], ...]
     group_sets: tuple[frozenset[str], ...]
     weight: float
     near: int | None
+    after: bool
+
+
+class _Found:
+    """What one text holds for one topic, gathered in one pass over its terms. (A plain
+    class: made several times per item, and a dataclass's default factories cost more.)"""
+
+    __slots__ = ("anchored", "excluded", "strong", "weak")
+
+    def __init__(self) -> None:
+        self.strong: list[str] = []
+        self.weak: list[str] = []
+        self.excluded = False
+        self.anchored: set[int] = set()  # rule numbers
+
+
+STRONG, WEAK, EXCLUDE, ANCHOR = range(4)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,15 +78,21 @@ class _CompiledTopic:
     rules: tuple[_CompiledRule, ...]
     # every term that can give the topic evidence: a text with none of them skips the topic
     triggers: frozenset[str]
+    # a strong or weak term's place in the taxonomy: reasons follow the taxonomy's order
+    order: Mapping[str, int]
 
 
-def _near(hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int) -> bool:
-    """Some anchor term and some group term start within `distance` characters."""
+def _near(
+    hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int, after: bool
+) -> bool:
+    """Some anchor term and some group term start within `distance` characters (with `after`,
+    the group term after the anchor)."""
     anchor_starts = [p for key in anchors.intersection(hits) for p in hits[key]]
     if not anchor_starts:
         return False
+    low = 1 if after else -distance
     return any(
-        abs(a - g) <= distance
+        low <= g - a <= distance
         for key in group.intersection(hits)
         for g in hits[key]
         for a in anchor_starts
@@ -97,12 +109,13 @@ def _compile_topic(
         groups = tuple(keys(group) for group in rule.groups)
         rules.append(
             _CompiledRule(
-                anchors=anchors,
+                anchors=places(anchors),
                 anchor_set=frozenset(anchors),
-                groups=groups,
+                groups=tuple(places(g) for g in groups),
                 group_sets=tuple(frozenset(g) for g in groups),
                 weight=rule.weight,
                 near=rule.near,
+                after=rule.after,
             )
         )
     return _CompiledTopic(
@@ -116,15 +129,8 @@ def _compile_topic(
         exclude_set=frozenset(exclude),
         rules=tuple(rules),
         triggers=frozenset((*terms, *weak, *(k for rule in rules for k in rule.anchors))),
+        order={key: index for index, key in enumerate(dict.fromkeys((*terms, *weak)))},
     )
-
-
-def _first(ordered: tuple[str, ...], found: set[str] | frozenset[str]) -> str:
-    """The first term of `ordered` that matched: reasons follow the taxonomy's order."""
-    matched = found.intersection(ordered) if len(found) < len(ordered) else found
-    if len(matched) == 1:
-        return next(iter(matched))
-    return next(term for term in ordered if term in matched)
 
 
 class Tagger:
@@ -137,8 +143,12 @@ class Tagger:
             *alert.actors,
             *alert.instruments,
             *alert.actions,
+            *alert.effects,
+            *alert.non_actors,
             *alert.acts,
             *alert.hedges,
+            *alert.questions,
+            *alert.explainers,
         ]
         for topic in taxonomy.topics:
             every_term += [*topic.terms, *topic.weak, *topic.exclude]
@@ -146,113 +156,124 @@ class Tagger:
                 every_term += rule.terms
                 for group in rule.groups:
                     every_term += group
-        self._matcher = TermMatcher(every_term)
+        self._matcher = TermMatcher(expand_all(every_term))
+        display = self._matcher.display
+        self._quoted = {key: f'"{display(key)}"' for key in self._matcher.term_keys()}
         self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
-        self._actors = self._keys(alert.actors)
-        self._instruments = self._keys(alert.instruments)
-        self._actions = self._keys(alert.actions)
-        self._acts = self._keys(alert.acts)
-        self._act_set = frozenset(self._acts)
-        self._actor_set = frozenset(self._actors)
-        self._instrument_set = frozenset(self._instruments)
-        self._action_set = frozenset(self._actions)
-        self._hedge_set = frozenset(self._keys(alert.hedges))
-        self._doc_types = {name.casefold(): (name, w) for name, w in alert.doc_types.items()}
-        self._alert_threshold = alert.threshold
+        self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
+        # term key -> (topic number, STRONG/WEAK/EXCLUDE/ANCHOR, rule number or -1)
+        index: dict[str, set[tuple[int, int, int]]] = {}
+        for number, compiled in enumerate(self._topics):
+            for kind, keys in ((STRONG, compiled.terms), (WEAK, compiled.weak)):
+                for key in keys:
+                    index.setdefault(key, set()).add((number, kind, -1))
+            for key in compiled.exclude:
+                index.setdefault(key, set()).add((number, EXCLUDE, -1))
+            for rule_number, compiled_rule in enumerate(compiled.rules):
+                for key in compiled_rule.anchors:
+                    index.setdefault(key, set()).add((number, ANCHOR, rule_number))
+        self._index = {key: tuple(sorted(entries)) for key, entries in index.items()}
+        self._alert = AlertRules.compile(alert, self._keys)
 
     def _keys(self, terms: Iterable[str]) -> tuple[str, ...]:
+        """Terms as matcher keys, a `~` term standing for all its forms."""
         canonical = self._matcher.canonical
-        return tuple(dict.fromkeys(canonical(term_key(term)) for term in terms))
+        return tuple(dict.fromkeys(canonical(term_key(term)) for term in expand_all(list(terms))))
 
     @property
     def topic_ids(self) -> tuple[str, ...]:
         return self.taxonomy.topic_ids()
 
     def _quote(self, key: str) -> str:
-        return f'"{self._matcher.display(key)}"'
+        quoted = self._quoted.get(key)
+        return quoted if quoted is not None else f'"{self._matcher.display(key)}"'
 
-    def _topic_evidence(
+    def _gather(self, found: set[str]) -> dict[int, _Found]:
+        """One pass over the terms found sorts them by what they are to which topic."""
+        held: dict[int, _Found] = {}
+        index = self._index
+        for key in found:
+            for number, kind, rule in index.get(key, ()):
+                evidence = held.get(number)
+                if evidence is None:
+                    evidence = held[number] = _Found()
+                if kind == ANCHOR:
+                    evidence.anchored.add(rule)
+                elif kind == STRONG:
+                    evidence.strong.append(key)
+                elif kind == WEAK:
+                    evidence.weak.append(key)
+                else:
+                    evidence.excluded = True
+        return held
+
+    def _topic_score(
         self,
         topic: _CompiledTopic,
         in_title: Hits,
         in_summary: Hits,
         found: set[str],
+        *,
         hints: frozenset[str],
-    ) -> tuple[float, list[str]]:
+        held: _Found,
+    ) -> tuple[float, list[_CompiledRule]]:
+        """The topic's score, and the context rules that applied (for its reasons)."""
         weights: list[float] = []
-        reasons: list[str] = []
-        strong = topic.term_set.intersection(found)
+        applied: list[_CompiledRule] = []
+        strong = held.strong
         if strong:
-            for key in [k for k in topic.terms if k in strong]:
+            ordered = sorted(strong, key=topic.order.__getitem__) if len(strong) > 1 else strong
+            for key in ordered:
                 weights.append(STRONG_IN_TITLE if key in in_title else STRONG_IN_SUMMARY)
-                if len(reasons) < MAX_TERM_REASONS:
-                    reasons.append(f"term {self._quote(key)}")
-        if not topic.exclude_set.isdisjoint(found):
+        if held.excluded:
             # Exclusions silence the weaker evidence; a strong term still speaks.
-            return _combine(weights), reasons
-        if not topic.weak_set.isdisjoint(found):
-            for key in [k for k in topic.weak if k in found]:
+            return combine(weights), applied
+        weak = held.weak
+        if weak:
+            for key in sorted(weak, key=topic.order.__getitem__) if len(weak) > 1 else weak:
                 weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
-                reasons.append(f"weak term {self._quote(key)}")
-        for rule in topic.rules:
-            if rule.anchor_set.isdisjoint(found):
-                continue
+        for index in sorted(held.anchored) if len(held.anchored) > 1 else held.anchored:
+            rule = topic.rules[index]
             if any(group.isdisjoint(found) for group in rule.group_sets):
                 continue
             if rule.near is not None and not (
-                _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near)
-                or _near(in_summary, rule.anchor_set, rule.group_sets[0], rule.near)
+                _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
+                or _near(in_summary, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
             ):
                 continue
-            anchor = _first(rule.anchors, found)
             in_head = not rule.anchor_set.isdisjoint(in_title)
             weights.append(rule.weight if in_head else rule.weight * RULE_SUMMARY_FACTOR)
-            parts = [anchor] + [_first(group, found) for group in rule.groups]
-            reasons.append("context: " + " + ".join(self._quote(p) for p in parts))
+            applied.append(rule)
         if topic.id in hints:
             weights.append(HINT)
-            reasons.append(f"hint: {topic.id}")
-        return _combine(weights), reasons
+        return combine(weights), applied
 
-    def _alert(
-        self, in_title: Hits, found: set[str], doc_type: str | None, question: bool
-    ) -> tuple[float, list[str]]:
-        reasons: list[str] = []
-        weights: list[float] = []
-        grounded = False  # a government actor or instrument is named
-        doc = self._doc_types.get(doc_type.casefold()) if doc_type else None
-        if doc is not None:
-            weights.append(doc[1])
-            reasons.append(f"doc type: {doc[0]}")
-            grounded = doc[1] >= self._alert_threshold
-        actors = self._actor_set.intersection(found)
-        instruments = self._instrument_set.intersection(found)
-        if actors:
-            reasons.append(f"actor: {self._quote(_first(self._actors, actors))}")
-        if instruments:
-            reasons.append(f"instrument: {self._quote(_first(self._instruments, instruments))}")
-        grounded = grounded or bool(actors or instruments)
-        acts = self._act_set.intersection(found)
-        if acts:  # "sentenced", "indicted": the actor is implied by the act
-            grounded = True
-            title_acts = acts.intersection(in_title)
-            weights.append(ACTION_IN_TITLE if title_acts else ACTION_IN_SUMMARY)
-            reasons.append(f"act: {self._quote(_first(self._acts, title_acts or acts))}")
-        actions = self._action_set.intersection(found)
-        if actions:
-            title_actions = actions.intersection(in_title)
-            best = title_actions or actions
-            weights.append(ACTION_IN_TITLE if title_actions else ACTION_IN_SUMMARY)
-            reasons.append(f"action: {self._quote(_first(self._actions, best))}")
-        if not grounded:
-            return 0.0, reasons
-        score = _combine(weights)
-        hedges = self._hedge_set.intersection(found)
-        if question or hedges.intersection(in_title):  # "Will the H-1B fee survive?"
-            score *= HEDGE_IN_TITLE
-        elif hedges:
-            score *= HEDGE_IN_SUMMARY
-        return round(score, 4), reasons
+    def _topic_reasons(
+        self,
+        topic: _CompiledTopic,
+        found: set[str],
+        *,
+        hints: frozenset[str],
+        held: _Found,
+        applied: list[_CompiledRule],
+    ) -> tuple[str, ...]:
+        """Why a tagged topic was tagged, in the order of the evidence."""
+        quote = self._quote
+        order = topic.order.__getitem__
+        reasons = [f"term {quote(key)}" for key in sorted(held.strong, key=order)]
+        del reasons[MAX_TERM_REASONS:]
+        if not held.excluded:
+            reasons += [f"weak term {quote(key)}" for key in sorted(held.weak, key=order)]
+            for rule in applied:
+                parts = [first(rule.anchors, rule.anchor_set.intersection(found))]
+                parts += [
+                    first(places, group.intersection(found))
+                    for places, group in zip(rule.groups, rule.group_sets, strict=True)
+                ]
+                reasons.append("context: " + " + ".join(quote(part) for part in parts))
+        if topic.id in hints:
+            reasons.append(f"hint: {topic.id}")
+        return tuple(reasons)
 
     def tag(
         self,
@@ -270,24 +291,32 @@ class Tagger:
         tags: dict[str, float] = {}
         scores: dict[str, float] = {}
         reasons: dict[str, tuple[str, ...]] = {}
-        for topic in self._topics:
-            if topic.triggers.isdisjoint(found) and topic.id not in hint_set:
-                continue
-            score, why = self._topic_evidence(topic, in_title, in_summary, found, hint_set)
+        held = self._gather(found)
+        for number, topic in enumerate(self._topics):
+            evidence = held.get(number)
+            if evidence is None:
+                if topic.id not in hint_set:
+                    continue
+                evidence = _Found()
+            score, applied = self._topic_score(
+                topic, in_title, in_summary, found, hints=hint_set, held=evidence
+            )
             if score <= 0:
                 continue
             scores[topic.id] = score
             if score >= topic.threshold:
                 tags[topic.id] = score
-                reasons[topic.id] = tuple(why)
+                reasons[topic.id] = self._topic_reasons(
+                    topic, found, hints=hint_set, held=evidence, applied=applied
+                )
         alert_score = 0.0
         alert = False
         if tags:
             question = "?" in title or "？" in title
-            alert_score, why = self._alert(in_title, found, doc_type, question)
-            alert = alert_score >= self._alert_threshold
+            alert_score, grounds = self._alert.judge(in_title, found, doc_type, question)
+            alert = alert_score >= self._alert.threshold
             if alert:
-                reasons[ALERT] = tuple(why)
+                reasons[ALERT] = self._alert.reasons(grounds, self._quote)
         return TagResult(
             tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
         )

@@ -23,6 +23,10 @@ _TOPIC_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 _MAX_TERM = 120
 
 
+# `revoke~`: the word and its inflections (feeds/tagging/inflect.py); only on a Latin word.
+_MARKED_WORD = re.compile(r"[A-Za-z][A-Za-z-]*~")
+
+
 def _clean_term(value: Any) -> str:
     if not isinstance(value, str):
         raise ValueError(f"{value!r} is not a string")
@@ -31,6 +35,9 @@ def _clean_term(value: Any) -> str:
         raise ValueError("a term cannot be empty")
     if len(term) > _MAX_TERM:
         raise ValueError(f"{term[:30]!r}… is longer than {_MAX_TERM} characters")
+    for word in term.split(" "):
+        if "~" in word and not _MARKED_WORD.fullmatch(word):
+            raise ValueError(f"{term!r}: '~' goes at the end of an English word (revoke~)")
     return term
 
 
@@ -63,6 +70,9 @@ class RuleSpec(_Spec):
     # title or summary ("returned to … Tsinghua", not "returned" in one sentence and "China"
     # in another).
     near: Annotated[int, Field(ge=1, le=1000)] | None = None
+    # With `near`: the first group must come after the term ("joins Tsinghua", "leaves Harvard
+    # for …"), not before it ("students from China … join a US lab").
+    after: bool = False
 
 
 class TopicSpec(_Spec):
@@ -81,7 +91,11 @@ class AlertSpec(_Spec):
     instruments: Terms = ()
     actions: Terms = ()
     acts: Terms = ()
+    effects: Terms = ()
+    non_actors: Terms = ()
     hedges: Terms = ()
+    questions: Terms = ()
+    explainers: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -116,12 +130,20 @@ class AlertOverride(_Spec):
     add_instruments: Terms = ()
     add_actions: Terms = ()
     add_acts: Terms = ()
+    add_effects: Terms = ()
+    add_non_actors: Terms = ()
     add_hedges: Terms = ()
+    add_questions: Terms = ()
+    add_explainers: Terms = ()
     drop_actors: Terms = ()
     drop_instruments: Terms = ()
     drop_actions: Terms = ()
     drop_acts: Terms = ()
+    drop_effects: Terms = ()
+    drop_non_actors: Terms = ()
     drop_hedges: Terms = ()
+    drop_questions: Terms = ()
+    drop_explainers: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -140,6 +162,7 @@ class Rule:
     groups: tuple[tuple[str, ...], ...]
     weight: float
     near: int | None = None
+    after: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +233,7 @@ def _unique(terms: tuple[str, ...] | list[str]) -> tuple[str, ...]:
 def _base_key(term: str) -> str:
     """A term's key without a plural ending: dropping "visa" drops "visas" too, since the
     matcher treats them as one term."""
-    key = term_key(term)
+    key = term_key(term).replace("~", "")
     for ending in ("es", "s"):
         if key.endswith(ending) and len(key) > len(ending) + 2:
             return key[: -len(ending)]
@@ -255,17 +278,31 @@ def _override_topic(base: TopicSpec, change: TopicOverride, path: str, topic_id:
     )
 
 
+_ALERT_LISTS = (
+    "actors",
+    "instruments",
+    "actions",
+    "acts",
+    "effects",
+    "non_actors",
+    "hedges",
+    "questions",
+    "explainers",
+)
+
+
 def _override_alert(base: AlertSpec, change: AlertOverride) -> AlertSpec:
     lists: dict[str, tuple[str, ...]] = {}
-    for name in ("actors", "instruments", "actions", "acts", "hedges"):
+    for name in _ALERT_LISTS:
         current: tuple[str, ...] = getattr(base, name)
         removed: tuple[str, ...] = getattr(change, f"drop_{name}")
-        known = {term_key(term) for term in current}
+        known = {term_key(term) for term in current} | {_base_key(term) for term in current}
         for term in removed:
             if term_key(term) not in known:
                 raise _fail(f"taxonomy.alert.drop_{name}", f"{term!r} is not one of the {name}")
         added: tuple[str, ...] = getattr(change, f"add_{name}")
-        lists[name] = _unique(_drop((*current, *added), {term_key(t) for t in removed}))
+        dropped = {term_key(t) for t in removed} | {_base_key(t) for t in removed}
+        lists[name] = _unique(_drop((*current, *added), dropped))
     return AlertSpec(
         threshold=change.threshold if change.threshold is not None else base.threshold,
         doc_types={**base.doc_types, **change.doc_types},
@@ -332,6 +369,7 @@ def build_taxonomy(spec: TaxonomySpec) -> Taxonomy:
                     groups=tuple(_expand(g, spec.groups, f"{path}.with") for g in rule.with_),
                     weight=rule.weight,
                     near=rule.near,
+                    after=rule.after,
                 )
             )
         topics.append(

@@ -1,0 +1,197 @@
+"""The alert flag: does an in-scope item report a concrete new or changed government action?
+
+Evidence (vocabulary in taxonomy.toml's [alert] table):
+- grounding: a government actor or an instrument must be named (a Federal Register document
+  type of weight ≥ the threshold grounds too; so does an act of a court or prosecutor);
+- an action ("revokes", "adds", "takes effect") or an act ("sentenced", "indicted") weighs
+  0.8 in the title, 0.45 only in the summary; an effect told through the people a rule binds
+  ("must now", "can no longer", "will need") counts as an action; an explainer of a rule in
+  the title ("what employers need to know", "FAQ") weighs 0.45;
+- a title whose verb has a non-government subject before it and no government actor before
+  it ("Tech companies cut H-1B filings", "University suspends exchange") reports that
+  subject's decision: its active verbs do not count (effects and acts still do);
+- hedges veto in the title and weaken in the summary; question words and modals veto in the
+  title unless an explainer or proposal word is there too; so does a question mark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from feeds.tagging.rules import Hits
+from feeds.tagging.taxonomy import AlertSpec
+
+# One piece of alert evidence: its kind, its vocabulary's places (None for a document type or
+# an explainer, reported as found), and the terms that matched.
+Ground = tuple[str, Mapping[str, int] | None, frozenset[str] | set[str]]
+
+ACTION_IN_TITLE = 0.8
+# Summaries narrate background ("…after the 2020 proclamation barred…"): an action found only
+# there is not enough alone, but is with a Federal Register document type or an enforcement act.
+ACTION_IN_SUMMARY = 0.45
+EXPLAINER_IN_TITLE = 0.45
+HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
+HEDGE_IN_SUMMARY = 0.8
+
+
+def combine(weights: Iterable[float]) -> float:
+    """Independent evidence: 1 - Π(1 - weight)."""
+    missing = 1.0
+    for weight in weights:
+        missing *= 1.0 - weight
+    return round(1.0 - missing, 4)
+
+
+def first(ordered: Mapping[str, int], matched: set[str] | frozenset[str]) -> str:
+    """Of the terms that matched (all of them in `ordered`, term -> its place in the
+    taxonomy), the one that comes first: reasons follow the taxonomy's order."""
+    if len(matched) == 1:
+        return next(iter(matched))
+    return min(matched, key=ordered.__getitem__)
+
+
+def places(keys: Iterable[str]) -> dict[str, int]:
+    """Each key's first place in `keys`."""
+    result: dict[str, int] = {}
+    for key in keys:
+        result.setdefault(key, len(result))
+    return result
+
+
+def _earliest(hits: Hits, keys: Iterable[str]) -> int | None:
+    starts = [start for key in keys for start in hits.get(key, ())]
+    return min(starts) if starts else None
+
+
+@dataclass(frozen=True, slots=True)
+class AlertRules:
+    """The [alert] vocabulary as matcher keys, ready to judge one item."""
+
+    threshold: float
+    actors: Mapping[str, int]  # key -> place in the taxonomy, for reasons
+    instruments: Mapping[str, int]
+    acts: Mapping[str, int]
+    actions: Mapping[str, int]
+    actor_set: frozenset[str]  # the same as sets, for matching
+    instrument_set: frozenset[str]
+    act_set: frozenset[str]
+    action_set: frozenset[str]
+    effects: frozenset[str]
+    non_actors: frozenset[str]
+    hedges: frozenset[str]
+    questions: frozenset[str]
+    explainers: frozenset[str]
+    doc_types: Mapping[str, tuple[str, float]]
+
+    @classmethod
+    def compile(
+        cls, spec: AlertSpec, keys: Callable[[Iterable[str]], tuple[str, ...]]
+    ) -> AlertRules:
+        acts = keys(spec.acts)
+        effects = frozenset(keys(spec.effects)) - set(acts)
+        # A word that is an act ("charged") counts once, as the act.
+        actions = tuple(k for k in keys((*spec.actions, *spec.effects)) if k not in acts)
+        actors, instruments = keys(spec.actors), keys(spec.instruments)
+        return cls(
+            threshold=spec.threshold,
+            actors=places(actors),
+            instruments=places(instruments),
+            acts=places(acts),
+            actions=places(actions),
+            actor_set=frozenset(actors),
+            instrument_set=frozenset(instruments),
+            act_set=frozenset(acts),
+            action_set=frozenset(actions),
+            effects=effects,
+            non_actors=frozenset(keys(spec.non_actors)),
+            hedges=frozenset(keys(spec.hedges)),
+            questions=frozenset(keys(spec.questions)),
+            explainers=frozenset(keys(spec.explainers)),
+            doc_types={name.casefold(): (name, w) for name, w in spec.doc_types.items()},
+        )
+
+    def hedged_title(self, in_title: Hits, question: bool) -> bool:
+        """Analysis, opinion or a question, not news ("Will the H-1B fee survive?")."""
+        if question or not self.hedges.isdisjoint(in_title):
+            return True
+        # "What the fee means for labs" is analysis; "What employers need to know about the
+        # final rule" explains news, and "would … under a proposal" describes one.
+        return not self.questions.isdisjoint(in_title) and self.explainers.isdisjoint(in_title)
+
+    def _others_decision(self, in_title: Hits, title_actions: set[str]) -> bool:
+        """The title's active verb belongs to a non-government subject named before it."""
+        active = title_actions - self.effects
+        if not active or self.non_actors.isdisjoint(in_title):
+            return False
+        verb = _earliest(in_title, active)
+        subject = _earliest(in_title, self.non_actors.intersection(in_title))
+        if verb is None or subject is None or subject > verb:
+            return False
+        actor = _earliest(in_title, self.actor_set.intersection(in_title))
+        return actor is None or actor > verb
+
+    def judge(
+        self, in_title: Hits, found: set[str], doc_type: str | None, question: bool
+    ) -> tuple[float, list[Ground]]:
+        """The alert score and its evidence, (kind, its terms' places, what matched), which
+        `reasons` turns into words (only an alert needs them)."""
+        evidence: list[Ground] = []
+        weights: list[float] = []
+        grounded = False  # a government actor or instrument is named
+        doc = self.doc_types.get(doc_type.casefold()) if doc_type else None
+        if doc is not None:
+            weights.append(doc[1])
+            evidence.append(("doc type", None, {doc[0]}))
+            grounded = doc[1] >= self.threshold
+        actors = self.actor_set.intersection(found)
+        instruments = self.instrument_set.intersection(found)
+        if actors:
+            evidence.append(("actor", self.actors, actors))
+        if instruments:
+            evidence.append(("instrument", self.instruments, instruments))
+        actions = set(self.action_set.intersection(found))
+        # One word is not both the instrument and the action: "after US export ban" names a
+        # ban, it does not report one.
+        grounded = grounded or bool(actors or (instruments - actions))
+        acts = self.act_set.intersection(found)
+        if acts:  # "sentenced", "indicted": the actor is implied by the act
+            grounded = True
+            title_acts = acts.intersection(in_title)
+            weights.append(ACTION_IN_TITLE if title_acts else ACTION_IN_SUMMARY)
+            evidence.append(("act", self.acts, title_acts or acts))
+        if actions:
+            title_actions = actions.intersection(in_title)
+            if title_actions and self._others_decision(in_title, title_actions):
+                actions -= title_actions - self.effects
+                title_actions &= self.effects
+            if actions:
+                weights.append(ACTION_IN_TITLE if title_actions else ACTION_IN_SUMMARY)
+                evidence.append(("action", self.actions, title_actions or actions))
+        explainers = self.explainers.intersection(in_title)
+        if explainers:
+            weights.append(EXPLAINER_IN_TITLE)
+            evidence.append(("explainer", None, {min(explainers)}))
+        if not grounded:
+            return 0.0, evidence
+        score = combine(weights)
+        if self.hedged_title(in_title, question):
+            score *= HEDGE_IN_TITLE
+        elif not self.hedges.isdisjoint(found):
+            score *= HEDGE_IN_SUMMARY
+        return round(score, 4), evidence
+
+    @staticmethod
+    def reasons(
+        evidence: list[Ground],
+        quote: Callable[[str], str],
+    ) -> tuple[str, ...]:
+        """`doc type: Rule`, `actor: "State Department"`, `action: "revokes"`, …"""
+        said = []
+        for kind, ordered, matched in evidence:
+            if ordered is None:  # a document type, or an explainer: one item
+                value = next(iter(matched))
+                said.append(f"{kind}: {value}" if kind == "doc type" else f"{kind}: {quote(value)}")
+            else:
+                said.append(f"{kind}: {quote(first(ordered, matched))}")
+        return tuple(said)
