@@ -232,6 +232,7 @@ class PollConfig(_Section):
     max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
     failing_after: int = Field(default=3, ge=1)
     max_backoff: Seconds = 6 * 3600
+    max_entries: int = Field(default=1000, ge=1, le=100_000)
     user_agent: str = "talentbrief/0.1 (+https://github.com/talentbrief/talentbrief; feed reader)"
 
 

@@ -78,6 +78,7 @@ def fetch_settings(poll: PollConfig) -> FetchSettings:
         max_bytes=poll.max_bytes,
         failing_after=poll.failing_after,
         max_backoff=float(poll.max_backoff),
+        max_entries=poll.max_entries,
         user_agent=poll.user_agent,
     )
 

@@ -47,6 +47,12 @@ class ParsedFeed:
     language: str | None = None
     format: str = ""  # feedparser's version (rss20, atom10, rss10, …) or "federal_register"
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    total_entries: int = 0  # entries in the document; more than len(entries) when capped
+
+    @property
+    def entries_cut(self) -> int:
+        """Entries beyond the cap that were not kept."""
+        return max(0, self.total_entries - len(self.entries))
 
 
 def clip(text: str | None, limit: int) -> str | None:
