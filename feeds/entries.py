@@ -7,6 +7,9 @@ from datetime import date, datetime
 
 from storage.errors import TalentbriefError
 
+# What a source can be: an RSS/Atom feed, or a Federal Register documents.json search.
+KINDS = ("feed", "federal_register")
+
 # Caps on what one entry may carry, so a hostile or broken feed cannot bloat the archive.
 MAX_ENTRIES = 1000
 MAX_TITLE = 1000

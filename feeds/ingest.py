@@ -17,8 +17,6 @@ from feeds.parse import parse_feed
 from feeds.tagging import Tagger
 from storage.types import NewItem
 
-KINDS = ("feed", "federal_register")
-
 
 def parse_body(
     kind: str,

@@ -8,12 +8,11 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CliContext
 from bot.cli.text import iso, plural, table, when
+from feeds.entries import KINDS
 from storage.errors import BadInput
 
 if TYPE_CHECKING:
     from storage.sources import SourceStatus
-
-KINDS = ("feed", "federal_register")
 
 
 def register(subparsers: Any) -> None:
