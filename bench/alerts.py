@@ -157,32 +157,39 @@ async def latency(folder: Path, publications: int, database_url: str) -> list[fl
 
 
 def _fill(database_url: str, deliveries: int) -> None:
-    """One stored item and `deliveries` subscriptions matching it, each to its own channel."""
+    """One stored item and `deliveries` subscriptions matching it, each to its own channel
+    (inserted in one statement: what is measured is the dispatcher, not subscribing)."""
+    from sqlalchemy import insert
+
     from storage.db import open_database
     from storage.items import store_items
+    from storage.models import Subscription
     from storage.outbox import enqueue_matches
     from storage.sources import SourceSpec, add_source
-    from storage.subscriptions import Owner, SubscriptionSpec, create_subscription
     from storage.types import NewItem
 
     database = open_database(database_url)
     now = datetime.now(UTC)
+    rows = [
+        {
+            "owner_platform": "cli",
+            "owner_id": f"bench{number}",
+            "target_kind": "channel",
+            "target_platform": "slack",
+            "target_id": f"C{number:08d}",
+            "query": "visa",
+            "enabled": True,
+            "created_at": now,
+        }
+        for number in range(deliveries)
+    ]
     with database.session() as session:
-        for number in range(deliveries):
-            spec = SubscriptionSpec(
-                Owner("cli", "bench"), "channel", "slack", f"C{number:08d}", "visa"
-            )
-            create_subscription(session, spec, max_per_owner=None, now=now)
+        session.execute(insert(Subscription), rows)
         source = add_source(session, SourceSpec(name="Bench", url="https://bench.example/feed"))
-        result = store_items(
-            session,
-            source.id,
-            [
-                NewItem(
-                    key="bench-1", title="State Department pauses visa interviews", published_at=now
-                )
-            ],
+        item = NewItem(
+            key="bench-1", title="State Department pauses visa interviews", published_at=now
         )
+        result = store_items(session, source.id, [item])
         enqueue_matches(session, result.new_ids, now=now)
     database.dispose()
 

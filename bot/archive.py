@@ -8,19 +8,19 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
-from digests.cluster import explain_clusters
-from digests.select import Window, select_items
-from feeds.tagging import Tagger, TagResult
 from storage.db import Database
 from storage.errors import BadInput
 from storage.items import count_items_to_retag, items_to_retag, load_items, retag_items
 from storage.query import Query, parse_query
 from storage.search import search_items
 from storage.types import RetagRow, SearchHit, StoredItem
+
+if TYPE_CHECKING:
+    from feeds.tagging import Tagger, TagResult
 
 LATEST_WINDOW_DAYS = 14
 CLUSTER_WINDOW = timedelta(days=3)  # tellings of one event within this of each other
@@ -89,6 +89,9 @@ def explain(session: Session, item_id: int) -> ItemExplanation:
 def _joined(session: Session, item: StoredItem) -> tuple[dict[str, Any], ...]:
     """The story `item` belongs to among the items first seen within the clustering window
     around it: the other tellings and every join's reason (empty when it stands alone)."""
+    from digests.cluster import explain_clusters  # the clusterer loads only for `why`
+    from digests.select import Window, select_items
+
     window = Window(
         start=item.first_seen_at - CLUSTER_WINDOW, end=item.first_seen_at + CLUSTER_WINDOW
     )

@@ -270,6 +270,7 @@ class PollConfig(_Section):
     max_bytes: int = Field(default=15 * 1024 * 1024, ge=1024, le=MAX_BODY_BYTES)
     failing_after: int = Field(default=3, ge=1, le=1000)
     max_backoff: Annotated[Seconds, Field(le=MAX_BACKOFF)] = 6 * 3600
+    max_entries: int = Field(default=1000, ge=1, le=100_000)
     user_agent: str = Field(
         default="talentbrief/0.1 (+https://github.com/talentbrief/talentbrief; feed reader)",
         min_length=1,

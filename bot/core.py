@@ -19,35 +19,26 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from sqlalchemy.orm import Session
 
 from bot import archive
 from bot import sources as source_actions
-from bot.alerts.actions import AlertActions
 from bot.archive import ItemExplanation, RetagSummary
 from bot.config import PRIORITY, Config
 from bot.digest_build import compose
-from bot.digest_posting import DigestOutcome
-from bot.digest_service import DigestService
-from bot.doctor import DoctorReport, diagnose
 from bot.durations import parse_duration, parse_since
 from bot.platforms import platform
 from bot.sources import AddedSource, FeedCheckFailed, OpmlImport
 from bot.topics import TopicInfo, check_topics, topic_catalog, topic_infos
-from digests.cluster import explain_clusters
 from digests.model import Digest, TopicCatalog
 from digests.schedule import current_period, next_slot
-from feeds.guard import AddressGuard
-from feeds.poll import PollProgress, PollReport, poll_sources
-from feeds.tagging import Tagger, load_tagger
-from feeds.tagging.taxonomy import Taxonomy
+from feeds.tagging.taxonomy import Taxonomy, load_taxonomy
 from storage.channels import ChannelSpec, StoredChannel, get_channel, sync_config_channels
 from storage.db import Database, open_database
 from storage.errors import BadInput
 from storage.locks import CONFIG_SYNC
-from storage.migrate import current_revision, head_revision
 from storage.query import Query, parse_query
 from storage.sources import (
     SourceSpec,
@@ -58,6 +49,15 @@ from storage.sources import (
     sync_config_sources,
 )
 from storage.types import SearchHit
+
+if TYPE_CHECKING:
+    from bot.alerts.actions import AlertActions
+    from bot.digest_posting import DigestOutcome
+    from bot.digest_service import DigestService
+    from bot.doctor import DoctorReport
+    from feeds.guard import AddressGuard
+    from feeds.poll import PollProgress, PollReport
+    from feeds.tagging import Tagger
 
 T = TypeVar("T")
 MAX_SEARCH_RESULTS = 200
@@ -109,11 +109,14 @@ class Talentbrief:
 
     @property
     def tagger(self) -> Tagger:
+        from feeds.tagging import load_tagger
+
         return load_tagger(self.config.taxonomy)  # compiled once per distinct overrides
 
-    @property
+    @cached_property
     def taxonomy(self) -> Taxonomy:
-        return self.tagger.taxonomy
+        """The topics (with `[taxonomy]` applied); reading it does not compile the tagger."""
+        return load_taxonomy(self.config.taxonomy)
 
     @property
     def topic_ids(self) -> tuple[str, ...]:
@@ -122,6 +125,8 @@ class Talentbrief:
     @cached_property
     def alerts(self) -> AlertActions:
         """Subscriptions and the admin channel (bot/alerts/actions.py)."""
+        from bot.alerts.actions import AlertActions
+
         return AlertActions(self)
 
     @property
@@ -170,6 +175,8 @@ class Talentbrief:
 
     def upgrade_database(self) -> SchemaStatus:
         """Apply every pending migration (every other action also does, on first use)."""
+        from storage.migrate import current_revision
+
         database = Database(self.config.storage.url)
         try:
             before = current_revision(database.engine)
@@ -179,6 +186,8 @@ class Talentbrief:
             database.dispose()
 
     def schema_status(self) -> SchemaStatus:
+        from storage.migrate import current_revision, head_revision
+
         database = Database(self.config.storage.url)
         try:
             return SchemaStatus(
@@ -189,6 +198,8 @@ class Talentbrief:
 
     async def doctor(self, *, now: datetime | None = None) -> DoctorReport:
         """Check, changing nothing: the database, tokens, channels, schedules and sources."""
+        from bot.doctor import diagnose
+
         return await diagnose(self.config, env=self.env, guard=self.guard, now=now)
 
     # --- topics -----------------------------------------------------------------------------
@@ -283,11 +294,15 @@ class Talentbrief:
     async def poll(
         self, *, due_only: bool = True, progress: Callable[[PollProgress], None] | None = None
     ) -> PollReport:
+        from feeds.poll import poll_sources
+
         database = await self.open()
         return await poll_sources(
             database,
             source_actions.fetch_settings(self.config.poll),
-            self.tagger,
+            # Compiling the tagger takes most of a second: a cycle where no feed changed
+            # (all 304s) never pays for it.
+            lambda: self.tagger,
             due_only=due_only,
             progress=progress,
             guard=self.guard,
@@ -373,6 +388,8 @@ class Talentbrief:
     # --- digests ------------------------------------------------------------------------------
 
     def _digests(self, database: Database) -> DigestService:
+        from bot.digest_service import DigestService
+
         return DigestService(
             database, self.config, self.catalog, env=self.env, console=self.console
         )
@@ -433,7 +450,7 @@ class Talentbrief:
             next_post=next_slot(spec.schedule, spec.timezone, spec.days, now),
             would_post=bool(built.parts),
             clusters=(
-                tuple(explain_clusters(built.items, earlier=built.earlier)) if explain else ()
+                tuple(_explain_clusters(built.items, earlier=built.earlier)) if explain else ()
             ),
         )
 
@@ -482,3 +499,9 @@ def _synced_channel(session: Session, config: Config, name: str) -> StoredChanne
     sync_config_channels(session, config.channel_specs())
     session.flush()
     return get_channel(session, name)
+
+
+def _explain_clusters(items: Sequence[Any], *, earlier: Sequence[Any]) -> list[dict[str, Any]]:
+    from digests.cluster import explain_clusters  # the clusterer loads for --explain only
+
+    return explain_clusters(items, earlier=earlier)

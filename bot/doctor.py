@@ -18,7 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
 from bot.config import DATABASE_ENV, Config
@@ -165,6 +164,8 @@ def check_database(url: str) -> tuple[Check, bool]:
 
 
 def _known_revisions() -> set[str]:
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 (only for a database behind)
+
     script = ScriptDirectory.from_config(alembic_config())
     return {revision.revision for revision in script.walk_revisions()}
 

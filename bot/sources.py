@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -16,10 +17,7 @@ from sqlalchemy.orm import Session
 from bot.config import Config, PollConfig
 from bot.durations import interval_problem
 from feeds import federal_register
-from feeds.entries import ParseError
-from feeds.fetch import FEED_ACCEPT, JSON_ACCEPT, Fetcher, FetchError, FetchRequest, FetchSettings
-from feeds.guard import AddressGuard, blocked_cause
-from feeds.ingest import KINDS, parse_body
+from feeds.entries import KINDS, ParseError
 from feeds.opml import ExportedSource, name_from_url, read_opml, specs_from_opml, write_opml
 from storage.errors import BadInput
 from storage.sources import (
@@ -32,6 +30,10 @@ from storage.sources import (
     source_names_and_urls,
 )
 from storage.urls import redact_text, redact_url, url_problem
+
+if TYPE_CHECKING:
+    from feeds.fetch import Fetcher, FetchSettings
+    from feeds.guard import AddressGuard
 
 MAX_NAME = 200
 
@@ -71,6 +73,8 @@ class FeedCheckFailed(BadInput):
 
 def fetch_settings(poll: PollConfig) -> FetchSettings:
     """The `[poll]` config section as the fetcher's settings."""
+    from feeds.fetch import FetchSettings  # aiohttp loads only for commands that fetch
+
     return FetchSettings(
         concurrency=poll.concurrency,
         per_host=poll.per_host,
@@ -79,6 +83,7 @@ def fetch_settings(poll: PollConfig) -> FetchSettings:
         max_bytes=poll.max_bytes,
         failing_after=poll.failing_after,
         max_backoff=float(poll.max_backoff),
+        max_entries=poll.max_entries,
         user_agent=poll.user_agent,
     )
 
@@ -139,6 +144,10 @@ async def check_feed(
 
     Checks of many sources share one `fetcher`, so its concurrency and per-host limits hold.
     """
+    from feeds.fetch import FEED_ACCEPT, JSON_ACCEPT, Fetcher, FetchError, FetchRequest
+    from feeds.guard import blocked_cause
+    from feeds.ingest import parse_body
+
     started = time.perf_counter()
     request_url, accept = url, FEED_ACCEPT
     if kind == "federal_register":

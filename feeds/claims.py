@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from storage.db import Database
 from storage.source_claims import release_source_claims, renew_source_claims
 
 log = logging.getLogger(__name__)
-
-Write = Callable[[Callable[[Any], Any]], Awaitable[Any]]
 
 
 class HeldSources:
@@ -31,10 +28,10 @@ class HeldSources:
 
 @asynccontextmanager
 async def held_sources(
-    database: Database, write: Write, token: str, lease: timedelta
+    database: Database, token: str, lease: timedelta, clock: Callable[[], datetime]
 ) -> AsyncIterator[HeldSources]:
     held = HeldSources()
-    renewing = asyncio.create_task(_renew(write, token, lease))
+    renewing = asyncio.create_task(_renew(database, token, lease, clock))
     try:
         yield held
     finally:
@@ -44,11 +41,17 @@ async def held_sources(
             await _release(database, token)
 
 
-async def _renew(write: Write, token: str, lease: timedelta) -> None:
+async def _renew(
+    database: Database, token: str, lease: timedelta, clock: Callable[[], datetime]
+) -> None:
+    def renew() -> int:
+        with database.session() as session:
+            return renew_source_claims(session, token, now=clock(), lease=lease)
+
     while True:
         await asyncio.sleep(lease.total_seconds() / 3)
         try:
-            await write(lambda session: renew_source_claims(session, token, lease=lease))
+            await asyncio.to_thread(renew)
         except Exception:  # a busy database: the next renewal tries again within the lease
             log.warning("could not renew the poll's claims on its sources", exc_info=True)
 

@@ -7,6 +7,9 @@ from datetime import date, datetime
 
 from storage.errors import TalentbriefError
 
+# What a source can be: an RSS/Atom feed, or a Federal Register documents.json search.
+KINDS = ("feed", "federal_register")
+
 # Caps on what one entry may carry, so a hostile or broken feed cannot bloat the archive.
 MAX_ENTRIES = 1000
 MAX_TITLE = 1000
@@ -47,6 +50,12 @@ class ParsedFeed:
     language: str | None = None
     format: str = ""  # feedparser's version (rss20, atom10, rss10, …) or "federal_register"
     warnings: tuple[str, ...] = field(default_factory=tuple)
+    total_entries: int = 0  # entries in the document; more than len(entries) when capped
+
+    @property
+    def entries_cut(self) -> int:
+        """Entries beyond the cap that were not kept."""
+        return max(0, self.total_entries - len(self.entries))
 
 
 def clip(text: str | None, limit: int) -> str | None:

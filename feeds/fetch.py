@@ -17,7 +17,7 @@ import asyncio
 import hashlib
 import time
 import zlib
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -28,6 +28,7 @@ import aiohttp
 from multidict import CIMultiDictProxy
 from yarl import URL
 
+from feeds.entries import MAX_ENTRIES
 from feeds.guard import AddressGuard, blocked_cause
 from storage.errors import TalentbriefError
 
@@ -38,6 +39,7 @@ FEED_ACCEPT = (
 JSON_ACCEPT = "application/json"
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _CHUNK = 64 * 1024
+LARGE_BODY = 2 * 1024 * 1024  # bodies above this wait for `admit_large` (see Fetcher.fetch)
 # Response headers the parsers may look at (charset, base URL, language).
 _KEPT_HEADERS = ("content-type", "content-language", "content-location")
 
@@ -58,7 +60,8 @@ class FetchSettings:
     failing_after: int = 3  # consecutive failures before a source shows as failing
     backoff_base: float = 300.0  # first retry after a failure; doubles with each failure
     max_backoff: float = 6 * 3600.0
-    jitter: float = 0.1  # ± fraction applied to every next-due time
+    jitter: float = 0.1  # next-due times come up to this fraction of the interval early
+    max_entries: int = MAX_ENTRIES  # entries kept per feed (the first ones); the rest are cut
     # Networks a guarded (chat) source may reach although they are not public.
     guard_allow: tuple[str, ...] = ()
 
@@ -226,10 +229,10 @@ class Fetcher:
             session = aiohttp.ClientSession(
                 connector=connector,
                 auto_decompress=False,  # inflated here, under the size cap
+                # The whole exchange is bounded in `fetch` (asyncio.timeout); no separate read
+                # timeout, which would fire while a large body waits to be admitted.
                 timeout=aiohttp.ClientTimeout(
-                    total=None,
-                    sock_connect=self.settings.connect_timeout,
-                    sock_read=self.settings.timeout,
+                    total=None, sock_connect=self.settings.connect_timeout, sock_read=None
                 ),
                 headers={"User-Agent": self.settings.user_agent},
                 cookie_jar=aiohttp.DummyCookieJar(),  # no state carried from feed to feed
@@ -255,8 +258,14 @@ class Fetcher:
                     deferred=True,
                 )
 
-    async def fetch(self, request: FetchRequest) -> Fetched:
-        """Fetch one URL; raises `FetchError` with a readable reason on any failure."""
+    async def fetch(
+        self, request: FetchRequest, *, admit_large: Callable[[], Awaitable[None]] | None = None
+    ) -> Fetched:
+        """Fetch one URL; raises `FetchError` with a readable reason on any failure.
+
+        `admit_large` is awaited before more than `LARGE_BODY` bytes of a body are read (the poll
+        lets one large body into memory at a time); the wait does not count against the timeout.
+        """
         try:
             url = URL(request.url)
         except ValueError:
@@ -271,14 +280,14 @@ class Fetcher:
         async with self._in_flight, self._host_slot(host):
             self._check_host_wait(origin)
             try:
-                async with asyncio.timeout(self.settings.timeout):
-                    return await self._exchange(url, request)
+                async with asyncio.timeout(self.settings.timeout) as deadline:
+                    return await self._exchange(url, request, _Admission(admit_large, deadline))
             except FetchError:
                 raise
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 raise FetchError(_describe(exc, self.settings.timeout)) from None
 
-    async def _exchange(self, url: URL, request: FetchRequest) -> Fetched:
+    async def _exchange(self, url: URL, request: FetchRequest, admission: _Admission) -> Fetched:
         headers = {"Accept": request.accept, "Accept-Encoding": "gzip, deflate"}
         if request.etag:
             headers["If-None-Match"] = request.etag
@@ -293,7 +302,7 @@ class Fetcher:
                 if response.status in _REDIRECTS and "Location" in response.headers:
                     url = self._next_hop(url, response.headers["Location"], visited)
                     continue
-                return await self._conclude(url, request, response)
+                return await self._conclude(url, request, response, admission)
         raise FetchError(f"more than {self.settings.max_redirects} redirects")
 
     @staticmethod
@@ -310,7 +319,11 @@ class Fetcher:
         return target
 
     async def _conclude(
-        self, url: URL, request: FetchRequest, response: aiohttp.ClientResponse
+        self,
+        url: URL,
+        request: FetchRequest,
+        response: aiohttp.ClientResponse,
+        admission: _Admission,
     ) -> Fetched:
         if response.status == 304:
             return Fetched(
@@ -332,23 +345,50 @@ class Fetcher:
         # A 200 carries the validators for next time; none means the server stopped sending them.
         etag = response.headers.get("ETag")
         last_modified = response.headers.get("Last-Modified")
-        body = await self._read_body(response)
+        body = await self._read_body(response, admission)
         digest = body_hash(body)
         kept = _kept_headers(response.headers)
         if digest == request.content_hash:
             return Fetched("unchanged", str(url), etag, last_modified, digest, headers=kept)
         return Fetched("fetched", str(url), etag, last_modified, digest, body, kept)
 
-    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+    async def _read_body(self, response: aiohttp.ClientResponse, admission: _Admission) -> bytes:
         limit = self.settings.max_bytes
         declared = response.content_length
         encoding = response.headers.get("Content-Encoding", "").strip().lower()
         if declared is not None and declared > limit:
             raise FetchError(f"response body is larger than the {limit:,}-byte cap")
+        if declared is not None and declared > LARGE_BODY:
+            await admission.wait()
         reader = _BodyReader(encoding, limit)
         async for chunk in response.content.iter_chunked(_CHUNK):
             reader.feed(chunk)
+            if reader.size > LARGE_BODY:
+                await admission.wait()  # pauses the read (TCP backpressure) until admitted
         return reader.finish()
+
+
+class _Admission:
+    """Waits once for `admit` (a large body), without the wait counting against the deadline."""
+
+    def __init__(
+        self, admit: Callable[[], Awaitable[None]] | None, deadline: asyncio.Timeout
+    ) -> None:
+        self.admit = admit
+        self.deadline = deadline
+
+    async def wait(self) -> None:
+        admit, self.admit = self.admit, None
+        if admit is None:
+            return
+        loop = asyncio.get_running_loop()
+        when = self.deadline.when()
+        self.deadline.reschedule(None)  # the clock stops while waiting …
+        remaining = None if when is None else when - loop.time()
+        try:
+            await admit()
+        finally:  # … and runs on with what was left
+            self.deadline.reschedule(None if remaining is None else loop.time() + remaining)
 
 
 def _kept_headers(headers: CIMultiDictProxy[str]) -> dict[str, str]:

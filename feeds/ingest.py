@@ -1,7 +1,7 @@
 """Bytes of one source → tagged `NewItem`s: parse → normalise → tag.
 
-The poll cycle and the offline demo both go through `items_from_body`, so the demo exercises
-exactly the path real feeds take.
+The offline demo goes through `items_from_body`; the poll cycle through `untagged_items` and
+`tag_items` (it tags only the items it stores new or changed), the same steps.
 """
 
 from __future__ import annotations
@@ -10,24 +10,28 @@ import dataclasses
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from feeds.entries import ParsedFeed, ParseError
+from feeds.entries import MAX_ENTRIES, ParsedFeed, ParseError
 from feeds.federal_register import parse_documents
 from feeds.normalize import normalize_entries
 from feeds.parse import parse_feed
 from feeds.tagging import Tagger
 from storage.types import NewItem
 
-KINDS = ("feed", "federal_register")
 
-
-def parse_body(kind: str, body: bytes, headers: Mapping[str, str] | None = None) -> ParsedFeed:
+def parse_body(
+    kind: str,
+    body: bytes,
+    headers: Mapping[str, str] | None = None,
+    *,
+    max_entries: int = MAX_ENTRIES,
+) -> ParsedFeed:
     """The document's entries; ParseError when it is not a feed we can read, whatever the
     parser tripped on (feedparser's loose parser raises on some hostile input, e.g. a
     character reference to a lone surrogate: found by tests/test_feed_fuzz.py)."""
     if kind == "federal_register":
         return parse_documents(body)
     try:
-        return parse_feed(body, headers)
+        return parse_feed(body, headers, max_entries=max_entries)
     except ParseError:
         raise
     except (ValueError, LookupError, TypeError, AttributeError, IndexError) as exc:
@@ -62,8 +66,24 @@ def items_from_body(
     fetched_at: datetime,
     tagger: Tagger,
     hints: Sequence[str] = (),
+    max_entries: int = MAX_ENTRIES,
 ) -> tuple[list[NewItem], ParsedFeed]:
     """Parse, normalise and tag one fetched document. Raises `ParseError` if it is no feed."""
-    parsed = parse_body(kind, body, headers)
-    items = normalize_entries(parsed, feed_url=feed_url, fetched_at=fetched_at)
+    items, parsed = untagged_items(
+        kind, body, headers, feed_url=feed_url, fetched_at=fetched_at, max_entries=max_entries
+    )
     return tag_items(items, tagger, hints), parsed
+
+
+def untagged_items(
+    kind: str,
+    body: bytes,
+    headers: Mapping[str, str] | None,
+    *,
+    feed_url: str,
+    fetched_at: datetime,
+    max_entries: int = MAX_ENTRIES,
+) -> tuple[list[NewItem], ParsedFeed]:
+    """Parse and normalise one fetched document; the poll tags only what it stores new."""
+    parsed = parse_body(kind, body, headers, max_entries=max_entries)
+    return normalize_entries(parsed, feed_url=feed_url, fetched_at=fetched_at), parsed

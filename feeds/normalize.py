@@ -22,8 +22,9 @@ import re
 import unicodedata
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from feeds.entries import ParsedFeed, RawEntry
 from storage.types import NewItem
@@ -56,7 +57,6 @@ _TRACKING = frozenset(
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _SKIPPED_TAGS = frozenset({"script", "style", "noscript", "template", "iframe", "svg", "head"})
-_WHITESPACE = re.compile(r"\s+")
 _FUTURE_TOLERANCE = timedelta(days=1)
 _HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile("[\u3040-\u30ff]")
@@ -82,7 +82,10 @@ def clean_link(url: str, base: str | None = None) -> str | None:
         return None
     if parts.scheme.lower() not in _DEFAULT_PORTS or not parts.netloc:
         return None
-    query = parse_qsl(parts.query, keep_blank_values=True)
+    return _without_tracking(resolved, parts, parse_qsl(parts.query, keep_blank_values=True))
+
+
+def _without_tracking(resolved: str, parts: SplitResult, query: list[tuple[str, str]]) -> str:
     kept = [(name, value) for name, value in query if not _is_tracking(name)]
     if len(kept) == len(query):
         return resolved
@@ -91,32 +94,31 @@ def clean_link(url: str, base: str | None = None) -> str | None:
 
 def canonical_url(url: str | None, base: str | None = None) -> str | None:
     """The form of a link used to recognise one story across sources (None if not http(s))."""
+    return link_forms(url, base)[0]
+
+
+def link_forms(url: str | None, base: str | None = None) -> tuple[str | None, str | None]:
+    """(canonical_url, clean_link) of a link, parsed once; both None unless it is http(s)."""
     if not url:
-        return None
+        return None, None
     url = url.strip()
-    if base:
-        try:
-            url = urljoin(base, url)
-        except ValueError:
-            return None
     try:
-        parts = urlsplit(url)
+        resolved = urljoin(base, url) if base else url
+        parts = urlsplit(resolved)
         port = parts.port
     except ValueError:
-        return None
+        return None, None
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
     if scheme not in _DEFAULT_PORTS or not host:
-        return None
+        return None, None
     if ":" in host:
         host = f"[{host}]"
     netloc = host if port in (None, _DEFAULT_PORTS[scheme]) else f"{host}:{port}"
-    query = sorted(
-        (name, value)
-        for name, value in parse_qsl(parts.query, keep_blank_values=True)
-        if not _is_tracking(name)
-    )
-    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, safe="[]/:,"), ""))
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    kept = sorted((name, value) for name, value in query if not _is_tracking(name))
+    canonical = urlunsplit((scheme, netloc, parts.path or "/", urlencode(kept, safe="[]/:,"), ""))
+    return canonical, _without_tracking(resolved, parts, query)
 
 
 class _TextExtractor(HTMLParser):
@@ -143,17 +145,99 @@ class _TextExtractor(HTMLParser):
 
 
 def collapse(text: str) -> str:
-    return _WHITESPACE.sub(" ", text).strip()
+    """Whitespace runs as one space, none at the ends (split() knows the same whitespace as re)."""
+    return " ".join(text.split())
 
 
-def html_to_text(html: str) -> str:
-    """Visible text of an HTML fragment, as one line."""
+def html_to_text(html: str, limit: int | None = None) -> str:
+    """Visible text of an HTML fragment, as one line.
+
+    With `limit`, extraction may stop once the text is comfortably longer than `limit`
+    characters: the result then starts like the full text and is still longer than `limit`, so
+    `shorten(…, limit)` gives the same answer for a fraction of the work on long articles.
+    """
     if "<" not in html and "&" not in html:
         return collapse(html)
+    if (limit is None or len(html) <= _BULK_MAX_FACTOR * limit) and not _SPECIAL.search(html):
+        # Only plain tags: each becomes a space, then entities are decoded in one pass (a tag
+        # is never inside an entity, so this equals decoding between the tags).
+        text = _TAGS.sub(" ", html)
+        if "<" not in text:
+            return collapse(unescape(text) if "&" in text else text)
+    fast = _markup_text(html, limit)
+    if fast is not None:
+        return fast
     extractor = _TextExtractor()
     extractor.feed(html)
     extractor.close()
     return collapse("".join(extractor.parts))
+
+
+# Markup `_markup_text` reads exactly as html.parser does: start tags with well-formed attributes,
+# end tags, comments. Anything else (a stray "<", <!DOCTYPE>, <?pi>, <script>/<style> with their
+# raw content) sends the fragment to html.parser. tests/test_normalize_html.py holds them equal.
+_MARKUP = re.compile(
+    r"<([a-zA-Z][-.a-zA-Z0-9:_]*)"  # start tag name
+    r"(?:\s+[^\s\"'<>/=`]+(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))?)*\s*(/)?>"
+    r"|</([a-zA-Z][-.a-zA-Z0-9:_]*)\s*>"  # end tag
+    r"|<!--.*?--\s*>",  # comment
+    re.DOTALL,
+)
+_TAGS = re.compile(_MARKUP.pattern.rsplit("|", 1)[0], re.DOTALL)  # without comments
+# What the single substitution cannot do: comments (which join the text around them), tags
+# whose content is dropped, declarations and processing instructions.
+_CASELESS_NAMES = "|".join(
+    "".join(f"[{c}{c.upper()}]" for c in name)  # faster than re.IGNORECASE here
+    for name in sorted(_SKIPPED_TAGS | {"script", "style"})
+)
+_SPECIAL = re.compile(rf"<(?:!|\?|/?(?:{_CASELESS_NAMES})\b)")
+_BULK_MAX_FACTOR = 16  # longer fragments go through the scan that can stop early
+_RAW_TEXT_TAGS = frozenset({"script", "style"})  # html.parser's CDATA content elements
+_EARLY_STOP_MARGIN = 64  # characters beyond `limit` before extraction may stop
+
+
+def _markup_text(html: str, limit: int | None) -> str | None:
+    """`html_to_text` by one regex scan, or None when html.parser must decide."""
+    parts: list[str] = []
+    skipping = 0
+    position = 0
+    size = 0
+    next_check = 2 * limit + 256 if limit is not None else -1
+    for match in _MARKUP.finditer(html):
+        start = match.start()
+        if start > position:
+            data = html[position:start]
+            if "<" in data:
+                return None
+            if not skipping:
+                parts.append(unescape(data) if "&" in data else data)
+                size += len(data)
+        position = match.end()
+        name, self_closing, end_name = match.groups()
+        if name is not None:
+            name = name.lower()
+            if name in _RAW_TEXT_TAGS:
+                return None
+            if name not in _SKIPPED_TAGS:
+                parts.append(" ")
+            elif not self_closing:
+                skipping += 1
+        elif end_name is not None:
+            if end_name.lower() in _SKIPPED_TAGS:
+                skipping = max(0, skipping - 1)
+            else:
+                parts.append(" ")
+        if 0 <= next_check < size and limit is not None:
+            text = collapse("".join(parts))
+            if len(text) > limit + _EARLY_STOP_MARGIN:
+                return text
+            next_check = 2 * size
+    tail = html[position:]
+    if "<" in tail:
+        return None
+    if tail and not skipping:
+        parts.append(unescape(tail) if "&" in tail else tail)
+    return collapse("".join(parts))
 
 
 def shorten(text: str, limit: int) -> str:
@@ -262,6 +346,10 @@ def _storable_entry(entry: RawEntry) -> RawEntry:
     )
 
 
+def _text(value: str, is_html: bool, limit: int) -> str:
+    return html_to_text(value, limit) if is_html else collapse(value)
+
+
 def normalize_entries(parsed: ParsedFeed, *, feed_url: str, fetched_at: datetime) -> list[NewItem]:
     """Turn a parsed feed into untagged `NewItem`s (tags are added by the tagger)."""
     fetched_at = fetched_at.astimezone(UTC)
@@ -270,22 +358,20 @@ def normalize_entries(parsed: ParsedFeed, *, feed_url: str, fetched_at: datetime
     guid_trusted = trusted_ids(entries)
     items: list[NewItem] = []
     for entry in entries:
-        summary = entry.summary
-        summary = html_to_text(summary) if entry.summary_is_html else collapse(summary)
-        title = html_to_text(entry.title) if entry.title_is_html else collapse(entry.title)
+        summary = _text(entry.summary, entry.summary_is_html, MAX_SUMMARY)
+        title = _text(entry.title, entry.title_is_html, MAX_TITLE)
         title = unicodedata.normalize("NFC", title)
         summary = unicodedata.normalize("NFC", summary)
         if not title:
             title = shorten(summary, 120) if summary else "(untitled)"
-        link = canonical_url(entry.link, feed_url)
-        url = clean_link(entry.link, feed_url) if entry.link else None
+        link, url = link_forms(entry.link, feed_url)
         items.append(
             NewItem(
                 key=item_key(entry, canonical=link, feed_host=feed_host, guid_trusted=guid_trusted),
                 title=shorten(title, MAX_TITLE),
                 summary=shorten(summary, MAX_SUMMARY),
                 published_at=_aware_utc(entry.published or entry.updated, fetched_at),
-                url=url if link else None,
+                url=url,
                 canonical_url=link,
                 entry_id=entry.entry_id,
                 author=collapse(entry.author) if entry.author else None,

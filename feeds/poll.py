@@ -4,23 +4,28 @@ and queue the alerts of new items for the subscriptions they match.
 `poll_sources` is the one entry point (the CLI's `poll` and the scheduler's job both call it).
 Sources are claimed from the database, so two processes never fetch the same source at once.
 Each source is handled on its own: one that fails is recorded with its error and retried later
-with exponential backoff, and never stops the others. Items of one feed are stored in one
-transaction together with the source's new fetch state.
+with exponential backoff, and never stops the others. Items of one feed are stored in the same
+transaction as the source's new fetch state.
 
-Database work runs in worker threads; writes go through one lock, so SQLite sees one writer
-and two feeds carrying the same story cannot race each other into two rows.
+Memory stays bounded however many sources are due: a feed holds one of `concurrency` slots from
+the start of its fetch until it is stored, feeds are parsed one at a time (the fast path streams,
+so even a huge feed parses in about its own size), a body is dropped once parsed, and only one
+body larger than `LARGE_BODY` is let into memory at a time (the others wait before reading it).
+Parsing runs in a worker thread; all writes go through one batching writer (feeds/poll_writer.py),
+so SQLite sees one writer and two feeds carrying the same story cannot race into two rows.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 from feeds import federal_register
 from feeds.claims import held_sources
@@ -35,21 +40,19 @@ from feeds.fetch import (
     FetchSettings,
 )
 from feeds.guard import AddressGuard
-from feeds.ingest import items_from_body
-from feeds.tagging import Tagger
+from feeds.poll_writer import Deferred, Failed, Stored, Writer
 from storage.db import Database
-from storage.items import store_items
 from storage.models import Source
-from storage.outbox import enqueue_matches, first_poll
 from storage.source_claims import DEFAULT_LEASE, SourceClaim, claim_sources
-from storage.sources import (
-    defer_source,
-    record_fetch_failure,
-    record_fetch_success,
-)
+from storage.sources import FetchState
+from storage.types import NewItem
 from storage.urls import redact_text
 
+if TYPE_CHECKING:  # parsing, normalising and tagging are imported when a feed has changed
+    from feeds.tagging import Tagger
+
 log = logging.getLogger(__name__)
+
 
 Outcome = Literal["fetched", "not_modified", "failed", "deferred"]
 
@@ -65,6 +68,7 @@ class SourceOutcome:
     entries: int = 0
     error: str | None = None
     status: str | None = None  # the source's status afterwards: ok | failing | …
+    warning: str | None = None  # a problem that did not stop it (entries beyond the cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,9 @@ class PollReport:
             "errors": [
                 {"source": o.source, "error": o.error, "status": o.status} for o in self.failed
             ],
+            "warnings": [
+                {"source": o.source, "warning": o.warning} for o in self.outcomes if o.warning
+            ],
         }
 
 
@@ -170,16 +177,25 @@ class _Claimed:
         )
 
 
+# Feeds parsed at once. Parsing is Python work that the GIL serialises anyway: a second parse
+# thread measured slower, and it would hold a second body and its entries in memory.
+PARSE_SLOTS = 1
+
+
 @dataclass
 class _Schedule:
-    """Next-due times: the interval after success, exponential backoff after failure."""
+    """Next-due times: the interval after success, exponential backoff after failure.
+
+    Jitter only brings a time forward (by up to `settings.jitter` of the interval): it spreads
+    sources that share an interval without ever making one wait longer than configured.
+    """
 
     settings: FetchSettings
     rng: random.Random = field(default_factory=random.Random)
 
     def _jittered(self, seconds: float) -> timedelta:
-        spread = self.settings.jitter
-        return timedelta(seconds=seconds * self.rng.uniform(1 - spread, 1 + spread))
+        spread = min(max(self.settings.jitter, 0.0), 1.0)
+        return timedelta(seconds=seconds * self.rng.uniform(1 - spread, 1))
 
     def after_success(self, source: _Claimed, now: datetime) -> datetime:
         return now + self._jittered(source.interval_seconds)
@@ -197,29 +213,54 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+class _LargeBody:
+    """One body over `LARGE_BODY` bytes in memory at a time, from its read until it is parsed."""
+
+    def __init__(self, lock: asyncio.Lock) -> None:
+        self.lock = lock
+        self.held = False
+
+    async def admit(self) -> None:
+        await self.lock.acquire()
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.lock.release()
+
+
 class _Cycle:
     def __init__(
         self,
         database: Database,
         settings: FetchSettings,
-        tagger: Tagger,
+        tagger: Tagger | Callable[[], Tagger],
         fetcher: Fetcher,
+        *,
         schedule: _Schedule,
+        clock: Callable[[], datetime],
     ) -> None:
-        self.database = database
         self.settings = settings
-        self.tagger = tagger
+        self._tagger_source = tagger
+        self._tagger: Tagger | None = None
         self.fetcher = fetcher
         self.schedule = schedule
-        self.write_lock = asyncio.Lock()
+        self.clock = clock
+        self.writer = Writer(database, clock)
+        self.slots = asyncio.Semaphore(settings.concurrency)
+        self.parsing = asyncio.Semaphore(PARSE_SLOTS)
+        self.large_bodies = asyncio.Lock()
 
-    async def _write(self, work: Callable[[Any], Any]) -> Any:
-        def run() -> Any:
-            with self.database.session() as session:
-                return work(session)
-
-        async with self.write_lock:
-            return await asyncio.to_thread(run)
+    def tagger(self) -> Tagger:
+        """The tagger, built the first time a feed has something new (never in a 304 cycle)."""
+        if self._tagger is None:
+            source = self._tagger_source
+            if hasattr(source, "tag"):
+                self._tagger = cast("Tagger", source)
+            else:
+                self._tagger = source()
+        return self._tagger
 
     def _request(self, source: _Claimed) -> FetchRequest:
         url, accept = source.url, FEED_ACCEPT
@@ -239,11 +280,14 @@ class _Cycle:
         )
 
     async def handle(self, source: _Claimed) -> SourceOutcome:
+        large = _LargeBody(self.large_bodies)
         try:
-            fetched = await self.fetcher.fetch(self._request(source))
-            if fetched.status != "fetched":
-                return await self._not_modified(source, fetched)
-            return await self._ingest(source, fetched)
+            async with self.slots:  # held until stored: bounds bodies and parsed feeds in memory
+                request = self._request(source)
+                fetched = await self.fetcher.fetch(request, admit_large=large.admit)
+                if fetched.status != "fetched":
+                    return await self._not_modified(source, fetched)
+                return await self._ingest(source, fetched, large)
         except FetchError as exc:
             if exc.deferred:
                 return await self._defer(source, exc)
@@ -253,51 +297,64 @@ class _Cycle:
         except Exception as exc:  # a bug or a database error: this source only
             log.exception("polling %s failed", source.name)
             return await self._fail(source, f"internal error: {type(exc).__name__}: {exc}", None)
+        finally:
+            large.release()
 
-    def _record_success(
-        self, session: Any, source: _Claimed, fetched: Fetched, now: datetime
-    ) -> None:
-        record_fetch_success(
-            session,
+    def _state(
+        self, source: _Claimed, fetched: Fetched, *, parsed: bool, warning: str | None = None
+    ) -> FetchState:
+        return FetchState(
             source.id,
-            next_due_at=self.schedule.after_success(source, now),
+            next_due_at=self.schedule.after_success(source, self.clock()),
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             content_hash=fetched.content_hash,
-            now=now,
+            warning=warning,
+            parsed=parsed,
         )
 
     async def _not_modified(self, source: _Claimed, fetched: Fetched) -> SourceOutcome:
-        now = _now()
-        await self._write(lambda session: self._record_success(session, source, fetched, now))
+        await self.writer.submit(Stored(self._state(source, fetched, parsed=False), source.id))
         return SourceOutcome(source.name, "not_modified", status="ok")
 
-    async def _ingest(self, source: _Claimed, fetched: Fetched) -> SourceOutcome:
-        now = _now()
-        items, parsed = await asyncio.to_thread(
-            items_from_body,
-            source.kind,
-            fetched.body,
-            fetched.headers,
-            feed_url=fetched.url,
-            fetched_at=now,
-            tagger=self.tagger,
-            hints=source.hint_tags,
-        )
-        for warning in parsed.warnings:
+    async def _ingest(self, source: _Claimed, fetched: Fetched, large: _LargeBody) -> SourceOutcome:
+        now = self.clock()
+        max_entries = self.settings.max_entries
+
+        def parse() -> tuple[list[NewItem], tuple[str, ...], str | None]:
+            from feeds.ingest import untagged_items  # noqa: PLC0415 - not needed by 304 cycles
+
+            items, parsed = untagged_items(
+                source.kind,
+                fetched.body,
+                fetched.headers,
+                feed_url=fetched.url,
+                fetched_at=now,
+                max_entries=max_entries,
+            )
+            cut = None
+            if parsed.entries_cut:
+                cut = (
+                    f"kept the first {len(parsed.entries):,} of {parsed.total_entries:,} "
+                    "entries ([poll] max_entries)"
+                )
+            return items, parsed.warnings, cut  # the parsed feed and the body stay behind
+
+        async with self.parsing:
+            items, warnings, cut = await asyncio.to_thread(parse)
+        fetched = dataclasses.replace(fetched, body=b"")  # the parse's closure held it too
+        large.release()
+        for warning in (*warnings, cut) if cut else warnings:
             log.info("%s: %s", source.name, warning)
 
-        def work(session: Any) -> Any:
-            # A source's first poll archives its items without alerting anyone.
-            quiet = first_poll(session, source.id)
-            result = store_items(session, source.id, items)
-            self._record_success(session, source, fetched, now)
-            if not quiet and (result.new_ids or result.newly_alert_ids):
-                # In the same transaction as the items: a crash keeps both or neither.
-                enqueue_matches(session, [*result.new_ids, *result.newly_alert_ids], now=now)
-            return result
+        def tag(batch: Sequence[NewItem]) -> list[NewItem]:
+            from feeds.ingest import tag_items  # noqa: PLC0415 - see parse()
 
-        result = await self._write(work)
+            return tag_items(batch, self.tagger(), source.hint_tags)
+
+        state = self._state(source, fetched, parsed=True, warning=cut)
+        stored = Stored(state, source.id, items, tag)
+        result = await self.writer.submit(stored)
         return SourceOutcome(
             source.name,
             "fetched",
@@ -305,69 +362,63 @@ class _Cycle:
             updated_items=result.updated_items,
             entries=len(items),
             status="ok",
+            warning=cut,
         )
 
     async def _fail(self, source: _Claimed, error: str, retry_after: float | None) -> SourceOutcome:
-        now = _now()
+        now = self.clock()
         error = redact_text(error)  # aiohttp's messages quote the URL, password included
-
-        def work(session: Any) -> int:
-            failures: int = record_fetch_failure(
-                session,
-                source.id,
-                error=error,
-                next_due_at=self.schedule.after_failure(
-                    source.consecutive_failures + 1, now, retry_after
-                ),
-                failing_after=self.settings.failing_after,
-            )
-            return failures
-
-        failures = await self._write(work)
+        due = self.schedule.after_failure(source.consecutive_failures + 1, now, retry_after)
+        failed = Failed(source.id, error, due, self.settings.failing_after)
+        failures: int = await self.writer.submit(failed)
         status = "failing" if failures >= self.settings.failing_after else source.status
         log.info("%s: %s (%d in a row)", source.name, error, failures)
         return SourceOutcome(source.name, "failed", error=error, status=status)
 
     async def _defer(self, source: _Claimed, exc: FetchError) -> SourceOutcome:
-        due = _now() + timedelta(seconds=exc.retry_after or self.settings.backoff_base)
-        await self._write(lambda session: defer_source(session, source.id, next_due_at=due))
+        due = self.clock() + timedelta(seconds=exc.retry_after or self.settings.backoff_base)
+        await self.writer.submit(Deferred(source.id, due))
         return SourceOutcome(source.name, "deferred", error=redact_text(str(exc)))
 
 
 async def poll_sources(
     database: Database,
     settings: FetchSettings,
-    tagger: Tagger,
+    tagger: Tagger | Callable[[], Tagger],
     *,
     due_only: bool = True,
     progress: ProgressCallback | None = None,
     guard: AddressGuard | None = None,
     rng: random.Random | None = None,
+    clock: Callable[[], datetime] = _now,
     lease: timedelta = DEFAULT_LEASE,
 ) -> PollReport:
     """Run one poll cycle over the enabled sources (only the due ones if `due_only`).
 
     Never raises for a failing source: failures are recorded on the source and listed in the
-    report. `guard` replaces the address policy for chat-added sources (tests allow loopback).
+    report. `tagger` may be a function that builds one: it is called only if a feed changed.
+    `guard` replaces the address policy for chat-added sources (tests allow loopback);
+    `clock` says what time it is (tests run cycles at the times a scheduler would).
     The claimed sources are leased for `lease`, renewed while the cycle runs; a cancelled
     cycle (a stop) gives back the sources it has not finished before it ends.
     """
     started = time.perf_counter()
 
-    def claim(session: Any) -> tuple[SourceClaim, list[_Claimed]]:
-        taken = claim_sources(session, due_only=due_only, lease=lease)
-        return taken, [_Claimed.of(source) for source in taken.sources]
+    def claim() -> tuple[SourceClaim, list[_Claimed]]:
+        with database.session() as session:
+            taken = claim_sources(session, now=clock(), due_only=due_only, lease=lease)
+            return taken, [_Claimed.of(source) for source in taken.sources]
 
     schedule = _Schedule(settings, rng or random.Random())
     async with Fetcher(settings, guard=guard) as fetcher:
-        cycle = _Cycle(database, settings, tagger, fetcher, schedule)
-        taken, claimed = await cycle._write(claim)
+        cycle = _Cycle(database, settings, tagger, fetcher, schedule=schedule, clock=clock)
+        taken, claimed = await asyncio.to_thread(claim)
         total = len(claimed)
         if progress is not None:
             progress(PollProgress(0, total))
         outcomes: list[SourceOutcome] = []
         tasks = [asyncio.create_task(cycle.handle(source)) for source in claimed]
-        async with held_sources(database, cycle._write, taken.token, lease) as held:
+        async with held_sources(database, taken.token, lease, clock) as held:
             try:
                 for finished in asyncio.as_completed(tasks):
                     outcome = await finished

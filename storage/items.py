@@ -8,21 +8,38 @@ each of them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, true, update
+from sqlalchemy import (
+    Connection,
+    Table,
+    delete,
+    func,
+    insert,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.dedup import existing_ids
 from storage.models import Item, ItemSource, ItemTag, Source
 from storage.search_text import retag_search_meta, search_columns
 from storage.types import NewItem, RetagRow, StoredItem, StoreResult
 
 # Bound the IN (...) lists so SQLite's variable limit and PostgreSQL's planner stay happy.
 _CHUNK = 500
+_ITEMS = cast(Table, Item.__table__)
+_ITEM_TAGS = cast(Table, ItemTag.__table__)
+_ITEM_SOURCES = cast(Table, ItemSource.__table__)
+
+Tag = Callable[[Sequence[NewItem]], Sequence[NewItem]]
+"""Tags items (the tagger, bound to a source's hints); `store_items` calls it on new and changed
+items only, so an unchanged story is never tagged again."""
 
 
 def content_hash(title: str, summary: str) -> str:
@@ -38,11 +55,11 @@ def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]
         yield values[start : start + size]
 
 
-def _insert_ignoring_conflicts(session: Session, model: Any) -> Any:
-    """INSERT … ON CONFLICT DO NOTHING for the session's dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return pg_insert(model).on_conflict_do_nothing()
-    return sqlite_insert(model).on_conflict_do_nothing()
+def _insert_ignoring_conflicts(connection: Connection, table: Table) -> Any:
+    """INSERT … ON CONFLICT DO NOTHING for the connection's dialect."""
+    if connection.dialect.name == "postgresql":
+        return pg_insert(table).on_conflict_do_nothing()
+    return sqlite_insert(table).on_conflict_do_nothing()
 
 
 def _item_row(item: NewItem, source_id: int, now: datetime) -> dict[str, Any]:
@@ -78,70 +95,65 @@ def _item_row(item: NewItem, source_id: int, now: datetime) -> dict[str, Any]:
     }
 
 
-def _existing_ids(session: Session, batch: Sequence[NewItem]) -> dict[str, tuple[int, str]]:
-    """Map each batch key to (item id, stored content hash) for items already stored.
-
-    An item matches by its key, or else by canonical URL (the same story from another source).
-    """
-    found: dict[str, tuple[int, str]] = {}
-    keys = [item.key for item in batch]
-    for chunk in _chunks(keys):
-        rows = session.execute(
-            select(Item.key, Item.id, Item.content_hash).where(Item.key.in_(chunk))
-        )
-        for key, item_id, stored_hash in rows:
-            found[key] = (item_id, stored_hash)
-    by_url = {
-        item.canonical_url: item.key
-        for item in batch
-        if item.key not in found and item.canonical_url
-    }
-    for chunk in _chunks(list(by_url)):
-        rows = session.execute(
-            select(Item.canonical_url, Item.id, Item.content_hash)
-            .where(Item.canonical_url.in_(chunk))
-            .order_by(Item.id)
-        )
-        for url, item_id, stored_hash in rows:
-            found.setdefault(by_url[url], (item_id, stored_hash))
-    return found
-
-
-def _replace_tags(session: Session, tags_by_item: Mapping[int, Mapping[str, float]]) -> None:
+def _replace_tags(
+    connection: Connection,
+    tags_by_item: Mapping[int, Mapping[str, float]],
+    *,
+    fresh: bool = False,
+) -> None:
+    """Write the tags of items; `fresh` items have none yet, so nothing is deleted first."""
     ids = list(tags_by_item)
-    for chunk in _chunks(ids):
-        session.execute(delete(ItemTag).where(ItemTag.item_id.in_(chunk)))
+    if not fresh:
+        for chunk in _chunks(ids):
+            connection.execute(delete(_ITEM_TAGS).where(_ITEM_TAGS.c.item_id.in_(chunk)))
     rows = [
         {"item_id": item_id, "tag": tag, "score": float(score)}
         for item_id, tags in tags_by_item.items()
         for tag, score in tags.items()
     ]
     if rows:
-        session.execute(insert(ItemTag), rows)
+        connection.execute(insert(_ITEM_TAGS), rows)
 
 
-def store_items(session: Session, source_id: int, items: Sequence[NewItem]) -> StoreResult:
-    """Insert new items, update changed ones, and link every item to `source_id`."""
+def store_items(
+    session: Session, source_id: int, items: Sequence[NewItem], *, tag: Tag | None = None
+) -> StoreResult:
+    """Insert new items, update changed ones, and link every item to `source_id`.
+
+    With `tag`, only the items that are new or changed are tagged (and stored with their tags).
+    Runs on the session's connection with Core statements: no ORM objects are built.
+    """
     first_by_key: dict[str, NewItem] = {}
     for item in items:
         first_by_key.setdefault(item.key, item)  # a feed repeating an entry: the first copy wins
-    batch = list(first_by_key.values())
-    if not batch:
+    if not first_by_key:
         return StoreResult()
+    connection = session.connection()
     now = _now()
-    existing = _existing_ids(session, batch)
+    existing = existing_ids(connection, list(first_by_key.values()))
+    to_tag = [
+        item
+        for key, item in first_by_key.items()
+        if key not in existing or existing[key][1] != content_hash(item.title, item.summary)
+    ]
+    if tag is not None and to_tag:
+        for item in tag(to_tag):
+            first_by_key[item.key] = item
+    batch = list(first_by_key.values())
     fresh = [item for item in batch if item.key not in existing]
 
     new_ids: dict[str, int] = {}
     if fresh:
-        statement = _insert_ignoring_conflicts(session, Item).returning(Item.key, Item.id)
+        statement = _insert_ignoring_conflicts(connection, _ITEMS).returning(
+            _ITEMS.c.key, _ITEMS.c.id
+        )
         for chunk in _chunks(fresh):
-            rows = session.execute(statement, [_item_row(i, source_id, now) for i in chunk])
+            rows = connection.execute(statement, [_item_row(i, source_id, now) for i in chunk])
             new_ids.update({key: item_id for key, item_id in rows})
         # Another process may have stored some of these keys a moment ago.
         raced = [item for item in fresh if item.key not in new_ids]
         if raced:
-            existing.update(_existing_ids(session, raced))
+            existing.update(existing_ids(connection, raced))
 
     changed: dict[int, NewItem] = {}
     for item in batch:
@@ -154,26 +166,26 @@ def store_items(session: Session, source_id: int, items: Sequence[NewItem]) -> S
         row = _item_row(item, source_id, now)
         for unchanged_field in ("key", "first_seen_at", "source_id", "canonical_url"):
             row.pop(unchanged_field)
-        session.execute(update(Item).where(Item.id == item_id).values(**row))
+        connection.execute(update(_ITEMS).where(_ITEMS.c.id == item_id).values(**row))
 
-    tags = {new_ids[i.key]: i.tags for i in fresh if i.key in new_ids}
-    tags.update({item_id: item.tags for item_id, item in changed.items()})
-    if tags:
-        _replace_tags(session, tags)
+    fresh_tags = {new_ids[i.key]: i.tags for i in fresh if i.key in new_ids}
+    if fresh_tags:
+        _replace_tags(connection, fresh_tags, fresh=True)
+    if changed:
+        _replace_tags(connection, {item_id: item.tags for item_id, item in changed.items()})
 
     links = [
         {
-            "item_id": item_id,
+            "item_id": new_ids.get(item.key) or existing[item.key][0],
             "source_id": source_id,
             "entry_id": item.entry_id,
             "first_seen_at": now,
         }
         for item in batch
-        for item_id in [new_ids.get(item.key) or existing[item.key][0]]
     ]
-    link_statement = _insert_ignoring_conflicts(session, ItemSource)
+    link_statement = _insert_ignoring_conflicts(connection, _ITEM_SOURCES)
     for chunk in _chunks(links):
-        session.execute(link_statement, list(chunk))
+        connection.execute(link_statement, list(chunk))
 
     return StoreResult(
         new_items=len(new_ids),
@@ -291,7 +303,9 @@ def retag_items(
             .where(Item.id == item_id)
             .values(alert=alert, reasons={tag: list(why) for tag, why in reasons.items()})
         )
-    _replace_tags(session, {item_id: tags for item_id, (tags, _a, _r) in updates.items()})
+    _replace_tags(
+        session.connection(), {item_id: tags for item_id, (tags, _a, _r) in updates.items()}
+    )
     retag_search_meta(
         session, {item_id: (tags, alert) for item_id, (tags, alert, _r) in updates.items()}
     )

@@ -61,9 +61,11 @@ class Source(Base):
     last_success_at: Mapped[datetime | None]
     consecutive_failures: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    # A problem that did not stop the poll, e.g. entries beyond `[poll] max_entries` (0006).
+    last_warning: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="new")  # new | ok | failing
     # Set when a poll cycle claims the source, so two processes never fetch it at once; the
-    # token names the claim, so only its holder renews or releases it (migration 0006).
+    # token names the claim, so only its holder renews or releases it (migration 0007).
     claimed_until: Mapped[datetime | None]
     claim_token: Mapped[str | None] = mapped_column(String(32))
     # What the admin channel was last told of its health (ok | failing | quiet), migration 0005.
@@ -71,6 +73,17 @@ class Source(Base):
     health_noticed_at: Mapped[datetime | None]
 
     links: Mapped[list[ItemSource]] = relationship(back_populates="source", passive_deletes=True)
+
+
+class SyncState(Base):
+    """What a sync from outside last wrote (today: the config file's sources), migration 0006."""
+
+    __tablename__ = "sync_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    row_count: Mapped[int] = mapped_column(Integer)
+    synced_at: Mapped[datetime]
 
 
 class Item(Base):
@@ -206,7 +219,7 @@ class DigestRun(Base):
     sending_part: Mapped[int | None] = mapped_column(Integer)
     sending_since: Mapped[datetime | None]
     claimed_until: Mapped[datetime | None]
-    claim_token: Mapped[str | None] = mapped_column(String(32))  # migration 0006
+    claim_token: Mapped[str | None] = mapped_column(String(32))  # migration 0007
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

@@ -37,6 +37,8 @@ CANDIDATES = 400  # the newest matches that get ranked; bounds the cost of commo
 
 
 def _source_ids(session: Session, names: Sequence[str]) -> list[int]:
+    if not names:
+        return []  # most queries name no source: no round trip for them
     lowered = sorted({name.lower() for name in names})
     return list(
         session.scalars(select(SourceRow.id).where(func.lower(SourceRow.name).in_(lowered)))

@@ -22,12 +22,13 @@ An item's document has two parts, stored in `items.search_text` and `items.searc
 from __future__ import annotations
 
 import importlib.util
+import operator
 import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from functools import cache, lru_cache
 from pathlib import Path
 
@@ -35,6 +36,17 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Item
+from storage.search_periods import FIRST_DAY, LAST_DAY, day_tokens, range_tokens, utc_day
+
+# The period helpers moved to search_periods stay importable from here.
+__all__ = [
+    "EVERY_ITEM", "FIRST_DAY", "LAST_DAY", "MAX_META_TOKENS", "MAX_OCCURRENCES", "MAX_RUN",
+    "MAX_TEXT_TOKENS", "MAX_TITLE_TOKENS", "SEPARATOR", "Run", "alert_token", "day_tokens",
+    "document_meta", "document_text", "guess_language", "han_char_token", "han_characters",
+    "is_han_token", "language_code", "language_token", "normalize", "range_tokens",
+    "replace_tag_tokens", "retag_search_meta", "runs", "search_columns", "stem", "tag_token",
+    "tokenize", "utc_day",
+]  # fmt: skip
 
 SEPARATOR = "_"  # between title and summary tokens
 EVERY_ITEM = "_i"  # a meta token every item has (a positive anchor for exclusion-only matches)
@@ -47,9 +59,6 @@ MAX_TEXT_TOKENS = 8000
 MAX_META_TOKENS = 4000
 MAX_OCCURRENCES = 256
 
-# Years outside this range are clamped for the period tokens.
-FIRST_DAY = date(1900, 1, 1)
-LAST_DAY = date(2199, 12, 31)
 
 _ASCII_WORD = re.compile(r"[a-z0-9]+")
 # In ASCII text the only alphanumerics are these, and there are no symbols (So) or combining
@@ -152,10 +161,15 @@ def _classify(char: str) -> str:
 
 
 def _han_tokens(run: str) -> tuple[str, ...]:
-    chars = unicodedata.normalize("NFKC", run).translate(_traditional_to_simplified())
+    return _normalized_han_tokens(unicodedata.normalize("NFKC", run))
+
+
+def _normalized_han_tokens(run: str) -> tuple[str, ...]:
+    """Bigrams of a Chinese run already in NFKC (each pair built and looked up in C)."""
+    chars = run.translate(_traditional_to_simplified())
     if len(chars) == 1:
         return (_han_token(chars),)
-    return tuple(_han_token(chars[i : i + 2]) for i in range(len(chars) - 1))
+    return tuple(map(_han_token, map(operator.add, chars, chars[1:])))
 
 
 def runs(text: str) -> Iterator[Run]:
@@ -203,7 +217,49 @@ def tokenize(text: str) -> list[str]:
     """The search tokens of `text`, in order (for documents and query words alike)."""
     if text.isascii():  # the fast path of `runs`, without building its Run objects
         return [_word_token(word) for word in _ASCII_RUN.findall(text)]
-    return [token for run in runs(normalize(text)) for token in run.tokens]
+    return _normalized_tokens(normalize(text))
+
+
+# ASCII punctuation and spaces are always "space" to `_classify`, so no run crosses them: the
+# stretches between them can be tokenised one by one, the all-ASCII ones as single words.
+_STRETCH = re.compile("[A-Za-z0-9\x80-\U0010ffff]+")
+_HAN_OR_OTHER = re.compile(
+    "([\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0003134f]+)"
+    "|[^\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0003134f]+"
+)
+
+
+def _spaceish() -> str:
+    """Non-ASCII punctuation that `_classify` calls space (curly quotes, dashes, CJK brackets…)."""
+    ranges = [(0xA0, 0xC0), (0x2000, 0x2070), (0x3000, 0x3040), (0xFF01, 0xFF66)]
+    chars = [chr(c) for start, end in ranges for c in range(start, end)]
+    return "".join(
+        c for c in chars if _classify(c) == "space" and unicodedata.normalize("NFKC", c) == c
+    )
+
+
+# Text whose only non-ASCII characters separate words, like ASCII punctuation does.
+_NOT_PLAIN = re.compile(f"[^\x00-\x7f{re.escape(_spaceish())}]")
+
+
+def _normalized_tokens(text: str) -> list[str]:
+    """`tokenize` of NFKC-normalised, non-ASCII text: the same tokens as `runs`, found faster."""
+    if not _NOT_PLAIN.search(text):  # English with typographic quotes and dashes
+        return [_word_token(word) for word in _ASCII_RUN.findall(text)]
+    tokens: list[str] = []
+    for stretch in _STRETCH.findall(text):
+        if stretch.isascii():
+            tokens.append(_word_token(stretch))
+            continue
+        # Chinese runs end at the first other character whatever it is, and what follows one
+        # starts a run exactly as it would after a space: each part can be classified alone.
+        for part in _HAN_OR_OTHER.finditer(stretch):
+            if part.group(1) is not None:
+                tokens.extend(_normalized_han_tokens(part.group()))
+            else:
+                for run in _classified_runs(part.group()):
+                    tokens.extend(run.tokens)
+    return tokens
 
 
 def han_char_token(char: str) -> str:
@@ -213,9 +269,16 @@ def han_char_token(char: str) -> str:
 
 def han_characters(text: str) -> list[str]:
     """Each Chinese character of `text` once, in order of appearance, as a token."""
+    return _han_characters(normalize(text))
+
+
+def _han_characters(normalized: str) -> list[str]:
+    found = _HAN_CHAR.findall(normalized)
+    if not found:
+        return []
     table = _traditional_to_simplified()
     seen: dict[str, None] = {}
-    for char in _HAN_CHAR.findall(normalize(text)):
+    for char in dict.fromkeys(found):  # each character once: texts repeat a few hundred
         seen.setdefault(_han_token(char.translate(table)), None)
     return list(seen)
 
@@ -234,7 +297,10 @@ def is_han_token(token: str) -> bool:
 def _capped(tokens: Sequence[str], limit: int) -> list[str]:
     if len(tokens) <= min(limit, MAX_OCCURRENCES):
         return list(tokens)  # too few tokens for any cap to apply
-    counts: Counter[str] = Counter()
+    counts = Counter(tokens)  # counted in C: most documents need no cap at all
+    if len(tokens) <= limit and max(counts.values()) <= MAX_OCCURRENCES:
+        return list(tokens)
+    counts.clear()
     kept: list[str] = []
     for token in tokens:
         counts[token] += 1
@@ -247,8 +313,12 @@ def _capped(tokens: Sequence[str], limit: int) -> list[str]:
 
 def document_text(title: str, summary: str) -> str:
     """`items.search_text`: title tokens, the separator, summary tokens."""
-    title_tokens = tokenize(title)[:MAX_TITLE_TOKENS]
-    return " ".join(_capped([*title_tokens, SEPARATOR, *tokenize(summary)], MAX_TEXT_TOKENS))
+    return _document_text(tokenize(title), tokenize(summary))
+
+
+def _document_text(title_tokens: list[str], summary_tokens: list[str]) -> str:
+    tokens = [*title_tokens[:MAX_TITLE_TOKENS], SEPARATOR, *summary_tokens]
+    return " ".join(_capped(tokens, MAX_TEXT_TOKENS))
 
 
 # --- meta tokens -------------------------------------------------------------------------------
@@ -279,68 +349,12 @@ def guess_language(language: str | None, text: str) -> str | None:
     declared = language_code(language)
     if declared:
         return declared
+    if not _HAN_CHAR.search(text):
+        return None  # no Chinese character: never mostly Chinese (decided at C speed)
     letters = [c for c in text if c.isalpha()]
     if letters and sum(_is_han(c) for c in letters) * 2 >= len(letters):
         return "zh"
     return None
-
-
-def _clamp(day: date) -> date:
-    return min(max(day, FIRST_DAY), LAST_DAY)
-
-
-def day_tokens(day: date) -> list[str]:
-    """The published day and every period containing it: century, decade, year, month."""
-    day = _clamp(day)
-    return [
-        f"_c{day.year // 100}",
-        f"_e{day.year // 10}",
-        f"_y{day.year}",
-        f"_m{day.year}{day.month:02d}",
-        f"_d{day.year}{day.month:02d}{day.day:02d}",
-    ]
-
-
-def _month_end(day: date) -> date:
-    following = date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return following - timedelta(days=1)
-
-
-def range_tokens(since: date | None, until: date | None) -> list[str]:
-    """The fewest period tokens whose union is exactly the days since…until (inclusive)."""
-    first = _clamp(since or FIRST_DAY)
-    last = _clamp(until or LAST_DAY)
-    tokens: list[str] = []
-    day = first
-    while day <= last:
-        periods = (
-            (day.month == 1 and day.day == 1 and day.year % 100 == 0, 100, "c"),
-            (day.month == 1 and day.day == 1 and day.year % 10 == 0, 10, "e"),
-            (day.month == 1 and day.day == 1, 1, "y"),
-        )
-        for aligned, years, kind in periods:
-            end = date(day.year + years - 1, 12, 31) if aligned else None
-            if end is not None and end <= last:
-                tokens.append(f"_{kind}{day.year // years}")
-                day = end + timedelta(days=1)
-                break
-        else:
-            end = _month_end(day)
-            if day.day == 1 and end <= last:
-                tokens.append(f"_m{day.year}{day.month:02d}")
-                day = end + timedelta(days=1)
-            else:
-                tokens.append(f"_d{day.year}{day.month:02d}{day.day:02d}")
-                day += timedelta(days=1)
-        if day > LAST_DAY:
-            break
-    return tokens
-
-
-def utc_day(moment: datetime) -> date:
-    if moment.tzinfo is None:
-        return moment.date()  # stored naive values are UTC
-    return moment.astimezone(UTC).date()
 
 
 def document_meta(
@@ -353,12 +367,27 @@ def document_meta(
     published_at: datetime,
 ) -> str:
     """`items.search_meta`: the filterable facts and the Chinese characters of the text."""
+    text = f"{title} {summary}"
+    return _document_meta(
+        text, normalize(text), tags=tags, alert=alert, language=language, published_at=published_at
+    )
+
+
+def _document_meta(
+    text: str,
+    normalized: str,
+    *,
+    tags: Iterable[str],
+    alert: bool,
+    language: str | None,
+    published_at: datetime,
+) -> str:
     meta = [EVERY_ITEM, alert_token(alert), *day_tokens(utc_day(published_at))]
     meta.extend(sorted({tag_token(tag) for tag in tags}))
-    code = guess_language(language, f"{title} {summary}")
+    code = guess_language(language, text)
     if code:
         meta.append(language_token(code))
-    meta.extend(han_characters(f"{title} {summary}"))
+    meta.extend(_han_characters(normalized))
     return " ".join(meta[:MAX_META_TOKENS])
 
 
@@ -371,18 +400,30 @@ def search_columns(
     language: str | None,
     published_at: datetime,
 ) -> dict[str, str]:
-    """The two search columns of an item row, as `store_items` writes them."""
+    """The two search columns of an item row, as `store_items` writes them.
+
+    Each text is normalised once and scanned once for tokens and once for Chinese characters.
+    """
+    title_normal = title if title.isascii() else normalize(title)
+    summary_normal = summary if summary.isascii() else normalize(summary)
+    text = f"{title} {summary}"
     return {
-        "search_text": document_text(title, summary),
-        "search_meta": document_meta(
-            title=title,
-            summary=summary,
+        "search_text": _document_text(_tokens(title_normal), _tokens(summary_normal)),
+        "search_meta": _document_meta(
+            text,
+            f"{title_normal} {summary_normal}",
             tags=list(tags),
             alert=alert,
             language=language,
             published_at=published_at,
         ),
     }
+
+
+def _tokens(normalized: str) -> list[str]:
+    if normalized.isascii():
+        return [_word_token(word) for word in _ASCII_RUN.findall(normalized)]
+    return _normalized_tokens(normalized)
 
 
 def replace_tag_tokens(meta: str, tags: Iterable[str], alert: bool) -> str:

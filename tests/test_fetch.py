@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 from feed_server import FeedServer
 
 from feeds.fetch import (
+    LARGE_BODY,
     Fetched,
     Fetcher,
     FetchError,
@@ -160,3 +162,25 @@ def test_retry_after_accepts_seconds_and_http_dates() -> None:
     assert parse_retry_after("Mon, 02 Mar 2026 11:00:00 GMT", now=now) == 0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+async def test_a_large_body_is_read_only_once_admitted_and_the_wait_is_not_timed(
+    feed_server: FeedServer,
+) -> None:
+    big = b"<rss>" + b"<!-- padding -->" * (LARGE_BODY // 16 + 10) + b"</rss>"
+    declared = feed_server.add("/declared.xml", big)  # with a Content-Length
+    streamed = feed_server.url(f"/big?size={LARGE_BODY * 2}")  # chunked, no length
+    small = feed_server.add("/small.xml", RSS)
+    admitted: list[str] = []
+    settings = FetchSettings(timeout=1.0, connect_timeout=1.0, max_bytes=16 * LARGE_BODY)
+
+    async with Fetcher(settings) as fetcher:
+        for url in (declared, streamed, small):
+
+            async def admit(url: str = url) -> None:
+                admitted.append(url)
+                await asyncio.sleep(1.5)  # longer than the whole exchange may take
+
+            fetched = await fetcher.fetch(FetchRequest(url), admit_large=admit)
+            assert fetched.status == "fetched"
+    assert admitted == [declared, streamed]  # once each, and never for a small body

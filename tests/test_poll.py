@@ -168,7 +168,7 @@ async def test_failures_back_off_then_show_as_failing_then_recover(
     broken = _source(database, "Broken")
     assert broken.consecutive_failures == 1 and broken.status == "new"
     assert broken.last_error == "HTTP 500 Internal Server Error"
-    # First retry after backoff_base (60 s) ± 10 % jitter, not after the 30-minute interval.
+    # First retry after backoff_base (60 s), up to 10 % sooner, not after the 30-minute interval.
     delay = _aware(broken.next_due_at) - before
     assert timedelta(seconds=50) < delay < timedelta(seconds=70)
 

@@ -35,3 +35,13 @@ def test_the_chain_downgrades_to_empty_and_back(database: Database) -> None:
     assert current_revision(database.engine) is None
     upgrade(database.engine)
     assert current_revision(database.engine) == head_revision()
+
+
+def test_the_quick_head_check_agrees_with_alembic() -> None:
+    """Commands skip importing Alembic when the database is at `head_revision()`; that must
+    be the head Alembic itself would upgrade to."""
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config, head_revision
+
+    assert head_revision() == ScriptDirectory.from_config(alembic_config()).get_current_head()

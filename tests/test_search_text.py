@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -19,12 +20,15 @@ from storage.search_text import (
     MAX_OCCURRENCES,
     _classified_runs,
     _is_han,
+    _normalized_tokens,
     day_tokens,
     document_meta,
     document_text,
+    normalize,
     range_tokens,
     replace_tag_tokens,
     runs,
+    search_columns,
     stem,
     tokenize,
 )
@@ -180,3 +184,78 @@ def test_the_chinese_scan_pattern_covers_exactly_the_han_ranges() -> None:
         if bool(_HAN_CHAR.fullmatch(chr(code))) != _is_han(chr(code))
     ]
     assert disagree == []
+
+
+@settings(max_examples=2000)
+@given(st.text())
+def test_the_stretch_tokeniser_finds_the_same_tokens_as_the_classifier(text: str) -> None:
+    normalized = normalize(text)
+    expected = [token for run in _classified_runs(normalized) for token in run.tokens]
+    assert _normalized_tokens(normalized) == expected
+    assert tokenize(text) == expected
+
+
+@settings(max_examples=300)
+@given(st.text(max_size=60), st.text(max_size=200), st.sampled_from([None, "en", "zh-CN"]))
+def test_search_columns_equal_the_two_documents_built_apart(
+    title: str, summary: str, language: str | None
+) -> None:
+    published = datetime(2026, 3, 2, tzinfo=UTC)
+    tags = {"visa-policy": 0.9}
+    assert search_columns(
+        title=title,
+        summary=summary,
+        tags=tags,
+        alert=True,
+        language=language,
+        published_at=published,
+    ) == {
+        "search_text": document_text(title, summary),
+        "search_meta": document_meta(
+            title=title,
+            summary=summary,
+            tags=tags,
+            alert=True,
+            language=language,
+            published_at=published,
+        ),
+    }
+
+
+@pytest.mark.postgres
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.sampled_from(["visa", "'", "\\", "o'hara", "中国", "_t6a", "", "a:b", "x y"])).map(
+        " ".join
+    ),
+    st.lists(st.sampled_from(["_i", "_a1", "'q", "\\\\", "", "人"])).map(" ".join),
+)
+def test_the_plpgsql_vector_equals_the_sql_one_it_replaced(
+    postgres: Database, words: str, meta: str
+) -> None:
+    migration = importlib.import_module("storage.migrations.versions.0006_ingest")
+    old = migration.SQL_VECTOR.replace("talentbrief_search_vector", "search_vector_0002")
+    with postgres.engine.begin() as connection:
+        connection.exec_driver_sql(old)
+        same = connection.execute(
+            text(
+                "SELECT talentbrief_search_vector(:w, :m) = search_vector_0002(:w, :m), "
+                "talentbrief_search_vector(:w, :m)::text = search_vector_0002(:w, :m)::text"
+            ),
+            {"w": words, "m": meta},
+        ).one()
+    assert tuple(same) == (True, True)
+
+
+@settings(max_examples=1000)
+@given(
+    st.text(
+        alphabet=st.sampled_from([*"ab1 .,-_'", "“", "”", "—", "\xa0", "、", "ª", "²", "©", "é"])
+    )
+)
+def test_typographic_punctuation_takes_the_ascii_path_with_the_same_tokens(text: str) -> None:
+    normalized = normalize(text)
+    expected = [token for run in _classified_runs(normalized) for token in run.tokens]
+    assert _normalized_tokens(normalized) == expected

@@ -8,13 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CliContext
 from bot.cli.text import iso, plural, table, when
+from feeds.entries import KINDS
 from storage.errors import BadInput
 from storage.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
     from storage.sources import SourceStatus
-
-KINDS = ("feed", "federal_register")
 
 
 def register(subparsers: Any) -> None:

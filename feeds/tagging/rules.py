@@ -168,6 +168,8 @@ class TermMatcher:
             if not words:
                 continue
             latin.append((key, words, exact))
+        # opencc's dictionaries (about 34 MB) are needed only while the terms are compiled.
+        _converter.cache_clear()
         for key, words, exact in latin:
             stored = (self._exact if exact else self._folded).add(words, key)
             if stored != key:  # "U.S." and "U S": one term

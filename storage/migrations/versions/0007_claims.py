@@ -3,8 +3,8 @@
 A claim writes a fresh token next to `claimed_until`; renewing and releasing a lease are fenced
 on that token, so a process whose lease ran out can never extend or drop another one's claim.
 
-Revision ID: 0006_claims
-Revises: 0005_source_health
+Revision ID: 0007_claims
+Revises: 0006_ingest
 """
 
 from collections.abc import Sequence
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006_claims"
-down_revision: str | None = "0005_source_health"
+revision: str = "0007_claims"
+down_revision: str | None = "0006_ingest"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
