@@ -123,7 +123,7 @@ async def test_a_429_storm_is_paced_not_dropped(
     await core.alerts.subscribe(OWNER, "H-1B", Target("channel", "slack", DESK))
     feed_server.add("/uscis.xml", feed(RULE))
     await core.poll(due_only=False)
-    slack.rate_limit_next, slack.retry_after = 9, 0.01  # more 429s than any retry budget
+    slack.rate_limit_next, slack.retry_after = 5, 0.01  # more 429s than one retry budget
     dispatcher = Dispatcher(core)
     later = datetime.now(UTC)
     for _ in range(6):
