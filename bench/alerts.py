@@ -33,9 +33,7 @@ from pathlib import Path
 import aiohttp
 from aiohttp import web
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the shared fakes
-
-from fake_slack_api import BOT_TOKEN, FakeSlack
+from tests.fake_slack_api import BOT_TOKEN, FakeSlack
 
 INTERVAL = 5
 

@@ -1,11 +1,11 @@
 """bench/alerts_match: N new items × M alert subscriptions (target: 5,000 × 1,000 in ≤ 1 s).
 
-Stores N items from bench/corpus.py through the real `store_items` (one batch per source), saves
-M subscriptions written from the field's vocabulary (tags, words, phrases, OR, exclusions,
-Chinese, sources, languages, relative dates) through `create_subscription`, then times what
-the poll cycle runs after a store: `match_items` over all N items — loading the enabled
-subscriptions, parsing them, resolving source names, loading the search documents, matching.
-Prints the median of several runs and where the time goes, as Markdown for bench/RESULTS.md.
+Stores N items from tests/corpus/headlines.py through the real `store_items` (one batch per source),
+saves M subscriptions written from the field's vocabulary (tags, words, phrases, OR, exclusions,
+Chinese, sources, languages, relative dates) through `create_subscription`, then times what the poll
+cycle runs after a store: `match_items` over all N items — loading the enabled subscriptions,
+parsing them, resolving source names, loading the search documents, matching. Prints the median of
+several runs and where the time goes, as Markdown for bench/RESULTS.md.
 
     .venv/bin/python -m bench.alerts_match                      # 5,000 × 1,000 on SQLite
     .venv/bin/python -m bench.alerts_match --postgres           # and on PostgreSQL
@@ -32,7 +32,6 @@ from urllib.parse import quote
 
 from sqlalchemy import create_engine, text
 
-from bench.corpus import CHINESE, END, SOURCES, TOPICS, generate
 from storage.db import Database, open_database
 from storage.items import store_items
 from storage.match import load_documents, match_documents, match_items, saved_queries
@@ -46,6 +45,8 @@ from storage.subscriptions import (
     list_subscriptions,
 )
 from storage.types import NewItem
+from tests.corpus.headlines import END, generate
+from tests.corpus.vocabulary import CHINESE, SOURCES, TOPICS
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

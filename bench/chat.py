@@ -25,14 +25,11 @@ from pathlib import Path
 
 import aiohttp
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the shared fakes
-
-from fake_slack_api import BOT_TOKEN, FakeSlack
-from fake_slack_payloads import signed_request, slash_command
-
-from bench.corpus import END
 from bench.search import QUERIES, _postgres_url, _sqlite_url, build
 from storage.db import open_database
+from tests.corpus.headlines import END
+from tests.fake_slack_api import BOT_TOKEN, FakeSlack
+from tests.fake_slack_payloads import signed_request, slash_command
 
 SECRET = "bench-signing-secret-0123456789ab"
 TARGET_P95_MS = 300.0

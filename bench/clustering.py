@@ -6,22 +6,17 @@ against the labels: all pairs, English–Chinese pairs, and near-miss pairs (dif
 one family) that it wrongly joined. The development set is for tuning; the held-out set only
 for reporting.
 
-    .venv/bin/python bench/clustering.py [--set dev|heldout|both] [--show-errors]
+    .venv/bin/python -m bench.clustering [--set dev|heldout|both] [--show-errors]
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # shared loader
-
-from cluster_sets import DEVSET, HELDOUT, SetScore, load_set, score_set
 
 from digests.cluster import cluster_items
 from storage.types import StoredItem
+from tests.cluster_sets import DEVSET, HELDOUT, SetScore, load_set, score_set
 
 
 def clusters_of(items: list[StoredItem]) -> list[Sequence[int]]:

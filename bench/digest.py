@@ -8,7 +8,7 @@ retelling of an earlier one; `--text mixed` puts the labelled event sets' 396 te
 in Chinese, full of agencies, programs and numbers the lexicon knows) among them, which
 exercises more of the clusterer.
 
-    .venv/bin/python bench/digest.py [--items 5000] [--max-items 30] [--repeat 5]
+    .venv/bin/python -m bench.digest [--items 5000] [--max-items 30] [--repeat 5]
                                      [--text generated|mixed]
 """
 
@@ -17,16 +17,9 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # shared fixtures
-
-from cluster_sets import DEVSET, HELDOUT, load_set
-from digest_fixtures import HEADLINE_WORDS
 
 from bot.topics import topic_catalog
 from digests.compose import build_digest
@@ -35,6 +28,8 @@ from digests.render.slack import render_slack
 from digests.select import Window, filter_items
 from feeds.tagging.taxonomy import load_taxonomy
 from storage.types import StoredItem
+from tests.cluster_sets import DEVSET, HELDOUT, load_set
+from tests.corpus.digest import HEADLINE_WORDS
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 CATALOG = topic_catalog(load_taxonomy())

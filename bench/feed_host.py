@@ -5,7 +5,7 @@ reader's time and memory (a server in a thread of the measured process would sha
 Every document is generated before the port is announced; each carries an ETag, so a second
 poll of an unchanged feed is a 304.
 
-    GET  /feeds/{n}.xml          feed n (RSS 2.0 or Atom, see bench/feed_corpus.py)
+    GET  /feeds/{n}.xml          feed n (RSS 2.0 or Atom, see tests/corpus/realistic_feeds.py)
     GET  /huge/{n}.xml           feed n with 5,300 items (about 13 MB), made on first request
     POST /_bump?every=K          publish one new story in every K-th feed (n % K == 0);
                                  answers with the number of feeds changed
@@ -22,7 +22,7 @@ import sys
 
 from aiohttp import web
 
-from bench.feed_corpus import is_atom_feed, realistic_feed
+from tests.corpus.realistic_feeds import is_atom_feed, realistic_feed
 
 HUGE_ITEMS = 5300
 

@@ -1,9 +1,9 @@
 """bench/ingest: talentbrief's poll against lemon24's reader on the same feeds, whole processes.
 
 A feed host (bench/feed_host.py, its own process) serves the realistic corpus of
-bench/feed_corpus.py from 127.0.0.1: 1,000 feeds × 50 items, ≈ 2.5 KB per item, RSS 2.0 and Atom,
-one feed in eight in Chinese. Every figure is one whole process, measured from outside (wall
-time, user + system CPU, peak RSS from the kernel's accounting of the finished child):
+tests/corpus/realistic_feeds.py from 127.0.0.1: 1,000 feeds × 50 items, ≈ 2.5 KB per item, RSS 2.0
+and Atom, one feed in eight in Chinese. Every figure is one whole process, measured from outside
+(wall time, user + system CPU, peak RSS from the kernel's accounting of the finished child):
 
   cold ingest      `talentbrief poll --json` into an empty database (SQLite, PostgreSQL), and
                    reader's `update_feeds` into an empty one (reader stores in SQLite only)

@@ -116,7 +116,7 @@ async def soak(args: argparse.Namespace) -> dict[str, Any]:
 
     def kill_time(after: float) -> float:
         """About `kill_every` later (±30 s), 0.5–8 s past a whole minute: while digests go out."""
-        around = after + args.kill_every - 30
+        around: float = after + args.kill_every - 30
         return around + _minute_offset(rng.uniform(0.5, 8), time.time() + around - after)
 
     next_kill = kill_time(time.monotonic())

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import random
-import sys
 import time
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))  # the shared fakes
-
 from aiohttp import web
-from fake_slack_api import FakeSlack
-from feed_server import FeedServer
+
+from tests.fake_slack_api import FakeSlack
+from tests.feed_server import FeedServer
 
 __all__ = ["FeedServer", "Feeds", "SoakSlack"]
 

@@ -129,14 +129,14 @@ DOC_TYPES = ["Rule", "Proposed Rule", "Notice", "Presidential Document"]
 
 
 @dataclass(frozen=True, slots=True)
-class BenchItem:
+class GeneratedItem:
     title: str
     summary: str
     hints: tuple[str, ...]
     doc_type: str | None
 
 
-def generate(count: int, seed: int = 20261123) -> list[BenchItem]:
+def generate(count: int, seed: int = 20261123) -> list[GeneratedItem]:
     rng = random.Random(seed)
     items = []
     for _ in range(count):
@@ -148,7 +148,7 @@ def generate(count: int, seed: int = 20261123) -> list[BenchItem]:
             summary = rng.choice(SUMMARIES).format(who=rng.choice(WHO))
         hints = (rng.choice(HINTS),) if rng.random() < 0.33 else ()
         doc_type = rng.choice(DOC_TYPES) if rng.random() < 0.05 else None
-        items.append(BenchItem(title, summary, hints, doc_type))
+        items.append(GeneratedItem(title, summary, hints, doc_type))
     return items
 
 

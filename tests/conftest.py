@@ -14,11 +14,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from fake_slack_api import FakeSlack
-from feed_server import FeedServer
 from sqlalchemy import create_engine, text
 
 from storage.db import Database, open_database
+from tests.fake_slack_api import FakeSlack
+from tests.feed_server import FeedServer
 
 PG_ENV = "TALENTBRIEF_TEST_POSTGRES_URL"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from digest_fixtures import as_new_item
 from sqlalchemy import update
 
 from storage.db import Database
@@ -12,6 +11,7 @@ from storage.items import store_items
 from storage.models import Item
 from storage.sources import SourceSpec, add_source, get_source
 from storage.types import StoredItem
+from tests.corpus.digest import as_new_item
 
 
 def store(database: Database, items: Sequence[StoredItem]) -> None:

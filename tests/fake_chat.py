@@ -11,8 +11,8 @@
 
 from __future__ import annotations
 
-from fake_discord_api import FakeDiscord
-from fake_http import FakeServer, Posted
-from fake_slack_api import FakeSlack
+from tests.fake_discord_api import FakeDiscord
+from tests.fake_http import FakeServer, Posted
+from tests.fake_slack_api import FakeSlack
 
 __all__ = ["FakeDiscord", "FakeServer", "FakeSlack", "Posted"]

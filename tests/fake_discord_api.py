@@ -21,9 +21,10 @@ import time
 from typing import Any
 
 from aiohttp import web
-from fake_discord_gateway import FakeDiscordGateway
-from fake_discord_world import EPHEMERAL, LOADING, DiscordWorld, PendingInteraction
-from fake_http import FakeServer, Posted, read_json_or_multipart
+
+from tests.fake_discord_gateway import FakeDiscordGateway
+from tests.fake_discord_world import EPHEMERAL, LOADING, DiscordWorld, PendingInteraction
+from tests.fake_http import FakeServer, Posted, read_json_or_multipart
 
 PREFIX = "/api/v10"
 

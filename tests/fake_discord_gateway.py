@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import Any, Self
 
 from aiohttp import WSMsgType, web
-from fake_discord_world import (
+
+from tests.fake_discord_world import (
     DIRECT_MESSAGES,
     GUILD_MESSAGES,
     GUILDS,
@@ -50,14 +51,14 @@ class _Zstd:
 
     def __init__(self) -> None:
         try:
-            import zstandard
+            import zstandard  # type: ignore[import-not-found, unused-ignore]
 
             self._stream: Any = zstandard.ZstdCompressor().compressobj()
             self._flush: Callable[[], bytes] = lambda: self._stream.flush(
                 zstandard.COMPRESSOBJ_FLUSH_BLOCK
             )
         except ImportError:  # Python 3.14's compression.zstd, as discord.py falls back to
-            from compression import zstd
+            from compression import zstd  # type: ignore[import-not-found, unused-ignore]
 
             self._stream = zstd.ZstdCompressor()
             self._flush = lambda: self._stream.flush(zstd.ZstdCompressor.FLUSH_BLOCK)

@@ -18,9 +18,19 @@ import math
 from typing import Any
 
 from aiohttp import web
-from fake_http import FakeServer, Posted, read_body
-from fake_slack_payloads import ADA, APP_ID, BEN, BOT_ID, BOT_USER_ID, DESK, TEAM_DOMAIN, TEAM_ID
-from fake_slack_socket import FakeSlackSocket
+
+from tests.fake_http import FakeServer, Posted, read_body
+from tests.fake_slack_payloads import (
+    ADA,
+    APP_ID,
+    BEN,
+    BOT_ID,
+    BOT_USER_ID,
+    DESK,
+    TEAM_DOMAIN,
+    TEAM_ID,
+)
+from tests.fake_slack_socket import FakeSlackSocket
 
 BOT_TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-test"

@@ -19,10 +19,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Self
 
 from aiohttp import WSMsgType, web
-from fake_slack_payloads import APP_ID, event_callback, slash_command
+
+from tests.fake_slack_payloads import APP_ID, event_callback, slash_command
 
 if TYPE_CHECKING:
-    from fake_slack_api import FakeSlack
+    from tests.fake_slack_api import FakeSlack
 
 ACK_DEADLINE = 3.0  # Slack shows the user an error when an envelope is not acked by then
 

@@ -16,7 +16,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
-from feed_server import FeedServer
+from tests.feed_server import FeedServer
 
 COMMAND = [sys.executable, "-m", "bot.cli"]
 PROXIES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alert_fixtures import LEASE, NOW, queue, store_stories, subscribe
-
 from storage.alert_targets import (
     claim_pause_notices,
     is_paused,
@@ -18,6 +16,7 @@ from storage.db import Database
 from storage.outbox import FloodRule, Outgoing, list_deliveries, mark_posted, mark_retry, release
 from storage.outbox_claim import claim_outgoing
 from storage.subscriptions import get_subscription
+from tests.alert_fixtures import LEASE, NOW, queue, store_stories, subscribe
 
 FLOOD = FloodRule(more_than=3, window=timedelta(minutes=10), max_items=50)
 MINUTE = timedelta(minutes=1)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from alert_fixtures import subscribe
-
 from storage.db import Database
 from storage.items import store_items
 from storage.outbox import enqueue_matches, first_poll, list_deliveries
 from storage.sources import SourceSpec, add_source, get_source, record_fetch_success
 from storage.types import NewItem
+from tests.alert_fixtures import subscribe
 
 NOW = datetime(2026, 3, 2, 13, 0, tzinfo=UTC)
 

@@ -15,7 +15,6 @@ from datetime import UTC, datetime
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from search_corpus import NOW, store_corpus
 from sqlalchemy import select, update
 
 from storage.db import Database
@@ -27,6 +26,7 @@ from storage.search import matching_item_ids
 from storage.sources import SourceSpec, add_source
 from storage.subscriptions import Owner, SubscriptionRecord
 from storage.types import NewItem
+from tests.corpus.archive import NOW, store_corpus
 
 EDGES = [
     ("Élysée Wire", "edge-span", "Registration opens for the lottery",

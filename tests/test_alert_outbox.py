@@ -6,8 +6,6 @@ import threading
 from collections import Counter
 from datetime import timedelta
 
-from alert_fixtures import LEASE, NOW, queue, store_stories, subscribe
-
 from storage.db import Database
 from storage.match import Match
 from storage.outbox import (
@@ -25,6 +23,7 @@ from storage.outbox import (
 )
 from storage.outbox_claim import claim_outgoing
 from storage.subscriptions import delivery_summaries, remove_subscription
+from tests.alert_fixtures import LEASE, NOW, queue, store_stories, subscribe
 
 SECOND = timedelta(seconds=1)
 

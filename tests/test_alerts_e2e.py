@@ -8,12 +8,6 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 
-from fake_discord_api import FakeDiscord
-from fake_discord_world import TOKEN as DISCORD_TOKEN
-from fake_slack_api import BOT_TOKEN, FakeSlack
-from fake_slack_payloads import ADA, DESK
-from feed_server import FeedServer
-
 from bot.alerts.dispatcher import Dispatcher
 from bot.alerts.subscriptions import Target
 from bot.config import AlertsConfig, Config, DiscordConfig, SlackConfig, SourceConfig
@@ -21,6 +15,11 @@ from bot.core import Talentbrief
 from storage.db import Database
 from storage.outbox import list_deliveries
 from storage.subscriptions import Owner
+from tests.fake_discord_api import FakeDiscord
+from tests.fake_discord_world import TOKEN as DISCORD_TOKEN
+from tests.fake_slack_api import BOT_TOKEN, FakeSlack
+from tests.fake_slack_payloads import ADA, DESK
+from tests.feed_server import FeedServer
 
 OWNER = Owner("slack", ADA)
 RULE = "USCIS publishes final rule on H-1B registration fee for universities"

@@ -14,9 +14,9 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-from cli import write_config
-from fake_slack_api import BOT_TOKEN, FakeSlack
-from feed_server import FeedServer
+from tests.cli import write_config
+from tests.fake_slack_api import BOT_TOKEN, FakeSlack
+from tests.feed_server import FeedServer
 
 INTERVAL = 2
 

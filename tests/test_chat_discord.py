@@ -10,19 +10,19 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
-from chat_archive import store_recent
 from discord.gateway import DiscordWebSocket
 from discord.http import Route
-from fake_discord_api import FakeDiscord
-from fake_discord_world import EPHEMERAL, GUILD_ID, TOKEN, option, subcommand
-from fake_http import Posted
-from feed_server import FeedServer
 
 from bot.chat.discord import DiscordChat
 from bot.commands.layer import CommandLayer
 from bot.config import Config, DiscordConfig
 from bot.core import Talentbrief
 from storage.db import Database
+from tests.corpus.recent import store_recent
+from tests.fake_discord_api import FakeDiscord
+from tests.fake_discord_world import EPHEMERAL, GUILD_ID, TOKEN, option, subcommand
+from tests.fake_http import Posted
+from tests.feed_server import FeedServer
 
 
 @pytest.fixture(autouse=True)

@@ -6,13 +6,13 @@ import json
 import re
 
 import discord
-from digest_fixtures import ADVERSARIAL_TITLES, NOW, adversarial_items
 from slack_sdk.models.blocks import Block
 
 from bot.chat.replies import discord_messages, slack_messages, text_messages
 from bot.commands.handlers import listing
 from bot.commands.model import MARKS, Listing, Reply
 from storage.types import SearchHit
+from tests.corpus.digest import ADVERSARIAL_TITLES, NOW, adversarial_items
 
 # What would notify people on each platform if it reached the message unescaped.
 SLACK_PINGS = re.compile(r"<!(channel|here|everyone)>|<@[UW]\w+>|<#C\w+>")

@@ -9,9 +9,16 @@ from typing import Any
 
 import aiohttp
 import pytest
-from chat_archive import HOSTILE_TITLE, store_recent
-from fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
-from fake_slack_payloads import (
+
+from bot.chat.slack import SlackChat
+from bot.commands.layer import CommandLayer
+from bot.config import Config, SlackConfig
+from bot.core import Talentbrief
+from feeds.guard import AddressGuard
+from storage.db import Database
+from tests.corpus.recent import HOSTILE_TITLE, store_recent
+from tests.fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.fake_slack_payloads import (
     ADA,
     BEN,
     app_mention,
@@ -20,15 +27,8 @@ from fake_slack_payloads import (
     signed_request,
     slash_command,
 )
-from fake_slack_socket import FakeSlackSocket
-from feed_server import FeedServer
-
-from bot.chat.slack import SlackChat
-from bot.commands.layer import CommandLayer
-from bot.config import Config, SlackConfig
-from bot.core import Talentbrief
-from feeds.guard import AddressGuard
-from storage.db import Database
+from tests.fake_slack_socket import FakeSlackSocket
+from tests.feed_server import FeedServer
 
 SECRET = "0123456789abcdef0123456789abcdef"
 

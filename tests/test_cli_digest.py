@@ -7,13 +7,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from digest_db import store
-from digest_fixtures import fixed_items
 from sqlalchemy import func, select
 
 from bot.cli import main
 from storage.db import open_database
 from storage.models import Channel, DigestRun, Item, Source
+from tests.corpus.digest import fixed_items
+from tests.digest_db import store
 
 
 def _setup(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, platform: str = "console") -> str:

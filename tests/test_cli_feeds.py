@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli import run_cli, write_config
-from feed_server import FeedServer
 
 from bot.cli.text import display_width
+from tests.cli import run_cli, write_config
+from tests.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 USCIS = "https://www.uscis.gov/news/rss-feed/59144"

@@ -6,35 +6,31 @@ test database), against feeds served by a local server.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
-from corpus import corpus_feed
-from feed_server import FeedServer
 
-from bot.cli import main
 from storage.db import open_database
 from storage.items import count_items
+from tests.cli import run_cli, write_config
+from tests.corpus.feeds import corpus_feed
+from tests.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _write_config(path: Path, sources: list[tuple[str, str]], poll: str = "") -> Path:
-    lines = ["[poll]", 'timeout = "1s"', 'connect_timeout = "1s"', "max_bytes = 1048576", poll]
-    for name, url in sources:
-        lines += ["[[sources]]", f"name = {json.dumps(name)}", f"url = {json.dumps(url)}"]
-    path.write_text("\n".join(lines) + "\n", "utf-8")
-    return path
+_POLL = {"timeout": "1s", "connect_timeout": "1s", "max_bytes": 1048576}
+
+
+def _config(path: Path, sources: list[tuple[str, str]]) -> Path:
+    return write_config(
+        path, sources=[{"name": name, "url": url} for name, url in sources], poll=_POLL
+    )
 
 
 def _run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
-    capsys.readouterr()
-    code = main(list(argv))
-    captured = capsys.readouterr()
-    assert code == 0, captured.err
-    return json.loads(captured.out)
+    return run_cli(capsys, *argv).json()
 
 
 def _count(database_url: str) -> int:
@@ -61,7 +57,7 @@ def test_200_feeds_of_50_items_then_not_modified_then_one_update(
     sources = [
         (f"Talent wire {n}", feed_server.add(f"/feeds/{n}.xml", corpus_feed(n))) for n in range(200)
     ]
-    config = str(_write_config(tmp_path / "talentbrief.toml", sources))
+    config = str(_config(tmp_path / "talentbrief.toml", sources))
 
     first = _run_json(capsys, "--config", config, "poll", "--json")
     assert set(first) >= {
@@ -112,7 +108,7 @@ def test_broken_feeds_are_reported_while_every_other_feed_ingests(
         "Too big": (feed_server.url("/big?size=3000000"), "byte cap"),
     }
     sources = good + [(name, url) for name, (url, _) in broken.items()]
-    config = str(_write_config(tmp_path / "talentbrief.toml", sources))
+    config = str(_config(tmp_path / "talentbrief.toml", sources))
 
     report = _run_json(capsys, "--config", config, "poll", "--json")
     assert (report["sources"], report["fetched"], report["failed"]) == (18, 12, 6)
@@ -136,10 +132,9 @@ def test_broken_feeds_are_reported_while_every_other_feed_ingests(
     # Two more failed polls (failing_after = 3 by default): the status says so, visibly.
     for _ in range(2):
         _run_json(capsys, "--config", config, "poll", "--json")
-    capsys.readouterr()
-    assert main(["--config", config, "feeds", "list"]) == 0
-    listing = capsys.readouterr().out
-    line = next(line for line in listing.splitlines() if line.startswith("Answers 500"))
+    listing = run_cli(capsys, "--config", config, "feeds", "list")
+    assert listing.code == 0, listing.err
+    line = next(line for line in listing.out.splitlines() if line.startswith("Answers 500"))
     assert "failing" in line and "HTTP 500 Internal Server Error" in line
 
 
@@ -149,9 +144,10 @@ def test_poll_exits_1_when_every_source_failed(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    config = _write_config(tmp_path / "c.toml", [("Down", feed_server.url("/status/503"))])
-    assert main(["--config", str(config), "poll"]) == 1
-    out = capsys.readouterr().out
+    config = _config(tmp_path / "c.toml", [("Down", feed_server.url("/status/503"))])
+    result = run_cli(capsys, "--config", str(config), "poll")
+    assert result.code == 1
+    out = result.out
     assert "0 fetched, 0 not modified, 1 failed" in out
     assert "Down: HTTP 503 Service Unavailable" in out
 

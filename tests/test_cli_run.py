@@ -8,9 +8,9 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from feed_server import FeedServer
 
 from bot.cli import main
+from tests.feed_server import FeedServer
 
 
 def _feed(*titles: str) -> str:

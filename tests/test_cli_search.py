@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 
 import pytest
-from cli import run_cli
-from search_corpus import store_corpus
 
 from bot.cli import main
 from storage.db import Database
+from tests.cli import run_cli
+from tests.corpus.archive import store_corpus
 
 
 @pytest.fixture

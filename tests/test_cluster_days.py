@@ -6,8 +6,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from digest_db import store
-from digest_fixtures import CATALOG
 from sqlalchemy.orm import Session
 
 from bot.digest_build import compose
@@ -15,6 +13,8 @@ from storage.channels import ChannelSpec, StoredChannel, add_channel
 from storage.db import Database
 from storage.digests import create_run, item_ids_shown, record_part_posted
 from storage.types import StoredItem
+from tests.corpus.digest import CATALOG
+from tests.digest_db import store
 
 DAY_ONE = datetime(2026, 4, 14, 12, 0, tzinfo=UTC)
 DAY_TWO = DAY_ONE + timedelta(days=1)

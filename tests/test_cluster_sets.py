@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cluster_sets import DEVSET, HELDOUT, load_set, score_clusters, score_set
 
 from digests.cluster import cluster_items
 from storage.types import StoredItem
+from tests.cluster_sets import DEVSET, HELDOUT, load_set, score_clusters, score_set
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 TRADITIONAL_ONLY = re.compile(r"[國學證簽與為時關將發這們會說對業長際區]")

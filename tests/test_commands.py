@@ -6,13 +6,13 @@ from __future__ import annotations
 import logging
 
 import pytest
-from chat_archive import store_recent
 
 from bot.commands.layer import COMMANDS, CommandLayer, RateLimiter
 from bot.commands.model import Caller
 from bot.config import Config
 from bot.core import Talentbrief
 from storage.db import Database
+from tests.corpus.recent import store_recent
 
 BEN = Caller("slack", "U0BEN", "C0DESK")
 ADA = Caller("slack", "U0ADA", "C0DESK", admin=True)

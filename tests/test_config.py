@@ -6,12 +6,12 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from example_config import with_chat_channels
 
 from bot.cli import main
 from bot.config import builtin_defaults, load_config
 from bot.durations import parse_duration
 from storage.errors import ConfigError
+from tests.example_config import with_chat_channels
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"

@@ -10,8 +10,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from digest_db import store
-from digest_fixtures import fixed_items
 from sqlalchemy import create_engine, text
 
 from bot.config import ChannelConfig, Config
@@ -20,6 +18,8 @@ from storage.db import Database
 from storage.errors import BadInput
 from storage.items import load_items
 from storage.query import QuerySyntaxError
+from tests.corpus.digest import fixed_items
+from tests.digest_db import store
 
 
 def _recent(hours_ago: int = 1) -> datetime:

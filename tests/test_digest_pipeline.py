@@ -6,7 +6,6 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from digest_fixtures import NOW, fixed_items
 
 from digests.cluster import cluster_items
 from digests.model import Entry
@@ -20,6 +19,7 @@ from digests.schedule import (
     previous_slot,
 )
 from digests.select import Window, filter_items
+from tests.corpus.digest import NOW, fixed_items
 
 NY = "America/New_York"
 

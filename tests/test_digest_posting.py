@@ -8,9 +8,6 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from digest_db import store
-from digest_fixtures import NOW, adversarial_items, distinct_title, fixed_items
-from fake_chat import FakeDiscord, FakeSlack
 from sqlalchemy import func, select
 
 from bot.config import ChannelConfig, Config, DiscordConfig, SlackConfig
@@ -24,6 +21,9 @@ from storage.digests import get_run, recent_runs
 from storage.errors import BadInput
 from storage.models import DigestRun
 from storage.types import StoredItem
+from tests.corpus.digest import NOW, adversarial_items, distinct_title, fixed_items
+from tests.digest_db import store
+from tests.fake_chat import FakeDiscord, FakeSlack
 
 ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "DISCORD_TOKEN": "discord-test-token"}
 WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/hook-token_1"

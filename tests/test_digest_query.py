@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from digest_db import store
-from digest_fixtures import CATALOG, NOW, fixed_items
-
 from bot.digest_build import compose
 from storage.channels import ChannelSpec
 from storage.db import Database
+from tests.corpus.digest import CATALOG, NOW, fixed_items
+from tests.digest_db import store
 
 
 def _titles(database: Database, spec: ChannelSpec) -> set[str]:

@@ -15,7 +15,6 @@ from typing import Any
 
 import discord
 import pytest
-from digest_fixtures import CATALOG, NOW, WINDOW_START, adversarial_items, fixed_items
 from slack_sdk.models.blocks import Block
 
 from digests.compose import build_digest
@@ -25,6 +24,7 @@ from digests.render import slack as slack_render
 from digests.render.common import fit, safe_url, utf16_len
 from digests.render.data import digest_to_data
 from digests.render.text import render_markdown, render_text
+from tests.corpus.digest import CATALOG, NOW, WINDOW_START, adversarial_items, fixed_items
 
 GOLDEN = Path(__file__).parent / "golden"
 # A masked link to another outlet's telling: an escaped label and an http(s) URL.

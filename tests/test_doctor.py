@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli import CliResult, run_cli, write_config
-from fake_chat import FakeDiscord, FakeSlack
-from fake_discord_world import BRIEFING, TOKEN
-from fake_slack_api import APP_TOKEN, BOT_TOKEN
-from fake_slack_payloads import DESK
-from feed_server import FeedServer
 
 from storage.db import Database
 from storage.migrate import head_revision
+from tests.cli import CliResult, run_cli, write_config
+from tests.fake_chat import FakeDiscord, FakeSlack
+from tests.fake_discord_world import BRIEFING, TOKEN
+from tests.fake_slack_api import APP_TOKEN, BOT_TOKEN
+from tests.fake_slack_payloads import DESK
+from tests.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/desk-webhook-token"
@@ -59,7 +59,7 @@ def feeds(feed_server: FeedServer) -> FeedServer:
     return feed_server
 
 
-CHANNELS = [
+CHANNELS: list[dict[str, Any]] = [
     {"name": "desk", "platform": "slack", "target": DESK, "timezone": "America/New_York"},
     {"name": "briefing", "platform": "discord", "target": str(BRIEFING), "schedule": "0 7 * * *",
      "timezone": "Europe/London"},
@@ -117,7 +117,7 @@ async def test_all_is_well(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setenv("TALENTBRIEF_DATABASE_URL", database_url)
-    sources = [
+    sources: list[dict[str, Any]] = [
         {"name": "Desk feed", "url": feeds.url("/rss.xml")},
         {"name": "FR visas", "url": feeds.url("/api/v1/documents.json"),
          "kind": "federal_register"},

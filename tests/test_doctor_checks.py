@@ -9,18 +9,19 @@ import asyncio
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aiohttp import web
 from alembic.script import ScriptDirectory
-from cli import run_cli, write_config
-from feed_server import FeedServer
 from sqlalchemy import create_engine
 
 from bot.config import load_config
 from bot.core import Talentbrief
 from bot.doctor import DoctorReport
 from storage.migrate import alembic_config, head_revision, upgrade
+from tests.cli import run_cli, write_config
+from tests.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
@@ -82,7 +83,7 @@ def _schedules(report: DoctorReport) -> dict[str, str]:
 
 
 async def test_each_channel_says_when_its_next_digest_is_due(tmp_path: Path) -> None:
-    channels = [
+    channels: list[dict[str, Any]] = [
         {"name": "ny", "timezone": "America/New_York", "days": ["mon", "tue"]},
         {"name": "shanghai", "timezone": "Asia/Shanghai", "schedule": "0 7 * * 1-5"},
         {"name": "never", "schedule": "0 8 30 2 *"},

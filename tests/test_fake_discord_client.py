@@ -11,10 +11,11 @@ import discord
 import pytest
 import yarl
 from discord import app_commands
-from fake_discord_api import FakeDiscord
-from fake_discord_client import discord_api_base, use_bot_gateway
-from fake_discord_world import EPHEMERAL, GUILD_ID, TOKEN, option, subcommand
-from fake_http import Posted
+
+from tests.fake_discord_api import FakeDiscord
+from tests.fake_discord_client import discord_api_base, use_bot_gateway
+from tests.fake_discord_world import EPHEMERAL, GUILD_ID, TOKEN, option, subcommand
+from tests.fake_http import Posted
 
 GUILD = discord.Object(GUILD_ID)
 TOPICS = ["visas-and-immigration", "talent-programs", "research-security"]

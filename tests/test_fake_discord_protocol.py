@@ -9,9 +9,10 @@ from typing import Any
 
 import aiohttp
 import pytest
-from fake_discord_api import FakeDiscord
-from fake_discord_gateway import FakeDiscordGateway
-from fake_discord_world import (
+
+from tests.fake_discord_api import FakeDiscord
+from tests.fake_discord_gateway import FakeDiscordGateway
+from tests.fake_discord_world import (
     GUILD_ID,
     GUILD_MESSAGES,
     GUILDS,

@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from fake_discord_api import FakeDiscord
-from fake_discord_world import BRIEFING, TOKEN
-from fake_http import FakeServer
-from fake_slack_api import BOT_TOKEN, FakeSlack
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.fake_discord_api import FakeDiscord
+from tests.fake_discord_world import BRIEFING, TOKEN
+from tests.fake_http import FakeServer
+from tests.fake_slack_api import BOT_TOKEN, FakeSlack
 
 
 @pytest.fixture(params=["slack", "discord"])

@@ -9,8 +9,13 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
-from fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
-from fake_slack_payloads import (
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.fake_slack_payloads import (
     ADA,
     BEN,
     app_mention,
@@ -19,10 +24,6 @@ from fake_slack_payloads import (
     slash_command,
     url_verification,
 )
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.async_app import AsyncApp
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 

@@ -6,12 +6,13 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
-from fake_slack_payloads import ADA, BOT_USER_ID, app_mention, direct_message
-from fake_slack_socket import FakeSlackSocket
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+
+from tests.fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.fake_slack_payloads import ADA, BOT_USER_ID, app_mention, direct_message
+from tests.fake_slack_socket import FakeSlackSocket
 
 PING_INTERVAL = 0.1  # seconds; slack_sdk notices a dead connection within a few of these
 
@@ -47,10 +48,10 @@ async def handler(
     slack: FakeSlack, socket: FakeSlackSocket
 ) -> AsyncIterator[AsyncSocketModeHandler]:
     handler = AsyncSocketModeHandler(briefing_app(slack), APP_TOKEN, ping_interval=PING_INTERVAL)
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]
     await socket.wait_connected()
     yield handler
-    await handler.close_async()
+    await handler.close_async()  # type: ignore[no-untyped-call]
 
 
 async def test_a_slash_command_is_acked_by_envelope_id_and_answered_on_its_response_url(

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from feed_server import FeedServer
 
 from feeds.fetch import (
     LARGE_BODY,
@@ -18,6 +17,7 @@ from feeds.fetch import (
     FetchSettings,
     parse_retry_after,
 )
+from tests.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 RSS = (FIXTURES / "rss20.xml").read_bytes()

@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli import run_cli, write_config
 
 from bot.cli import build_parser
+from tests.cli import run_cli, write_config
 
 
 def _talentbrief(cwd: Path, *argv: str) -> subprocess.CompletedProcess[str]:

@@ -11,10 +11,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from feed_server import FeedServer
 
 from feeds.fetch import Fetcher, FetchError, FetchRequest, FetchSettings
 from feeds.guard import AddressGuard, refusal_reason
+from tests.feed_server import FeedServer
 
 RSS = (Path(__file__).parent / "fixtures" / "rss20.xml").read_bytes()
 SETTINGS = FetchSettings(timeout=2.0, connect_timeout=1.0)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli import run_cli
 
 from storage.db import open_database
+from tests.cli import run_cli
 
 SOURCE = '[[sources]]\nname = "USCIS news"\nurl = "https://www.uscis.gov/news/rss-feed/59144"\n'
 

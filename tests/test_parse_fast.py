@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from edge_feeds import EDGE_CASES, atom, rss
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -20,6 +19,7 @@ from feeds.normalize import normalize_entries
 from feeds.parse import parse_feed, parse_with_feedparser
 from feeds.parse_fast import parse_fast
 from storage.errors import TalentbriefError
+from tests.edge_feeds import EDGE_CASES, atom, rss
 
 ROOT = Path(__file__).parent.parent
 DOCUMENTS = sorted([*ROOT.glob("feeds/samples/*.xml"), *(ROOT / "tests" / "fixtures").iterdir()])
@@ -37,7 +37,7 @@ FETCHED_AT = datetime(2026, 3, 4, 12, 0, tzinfo=UTC)
 
 def _both(body: bytes, headers: dict[str, str], max_entries: int = 1000) -> tuple[object, object]:
     """(fast-path-first result, feedparser result): a ParsedFeed or the error's message."""
-    results = []
+    results: list[object] = []
     for parse in (parse_feed, parse_with_feedparser):
         try:
             results.append(parse(body, headers, max_entries=max_entries))

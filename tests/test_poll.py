@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feed_server import FeedServer
 from sqlalchemy import select
 
 from feeds.fetch import FetchSettings
@@ -18,6 +17,7 @@ from storage.db import Database
 from storage.items import count_items, load_items
 from storage.models import Item, Source
 from storage.sources import SourceSpec, add_source
+from tests.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SETTINGS = FetchSettings(timeout=1.0, connect_timeout=1.0, failing_after=2, backoff_base=60)

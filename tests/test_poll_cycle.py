@@ -3,13 +3,13 @@ entry cap is reported, one feed's failed write fails that feed only."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from feed_server import FeedServer
 from sqlalchemy import select
 
 from feeds.fetch import FetchSettings
@@ -19,6 +19,7 @@ from storage.db import Database
 from storage.items import count_items
 from storage.models import Source
 from storage.sources import SourceSpec, add_source, earliest_due_at
+from tests.feed_server import FeedServer
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SETTINGS = FetchSettings(timeout=2.0, connect_timeout=1.0)
@@ -66,6 +67,10 @@ def _source(database: Database, name: str) -> Source:
         return source
 
 
+def _fixed(at: datetime) -> datetime:
+    return at
+
+
 async def test_a_5_second_interval_is_kept_by_a_scheduler_that_wakes_when_due(
     database: Database, feed_server: FeedServer
 ) -> None:
@@ -81,7 +86,7 @@ async def test_a_5_second_interval_is_kept_by_a_scheduler_that_wakes_when_due(
             TitleTagger(),
             due_only=True,
             rng=random.Random(cycle),
-            clock=lambda at=now: at,
+            clock=functools.partial(_fixed, now),
         )
         if "Alerts" in {outcome.source for outcome in report.outcomes}:
             polled.append(now)

@@ -12,16 +12,16 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
-from digest_db import store
-from digest_fixtures import NOW, adversarial_items, distinct_title, fixed_items
-from fake_chat import FakeDiscord, FakeSlack
-from fake_discord_world import BRIEFING
 
 from bot.config import ChannelConfig, Config, DiscordConfig, SlackConfig
 from bot.core import Talentbrief
 from bot.digest_posting import DigestOutcome
 from storage.db import Database
 from storage.types import StoredItem
+from tests.corpus.digest import NOW, adversarial_items, distinct_title, fixed_items
+from tests.digest_db import store
+from tests.fake_chat import FakeDiscord, FakeSlack
+from tests.fake_discord_world import BRIEFING
 
 ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "DISCORD_TOKEN": "discord-test-token"}
 WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/hook-token_1"

@@ -10,14 +10,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from digest_db import store
-from digest_fixtures import adversarial_items, distinct_title
-from fake_slack_api import BOT_TOKEN, FakeSlack
-from processes import LEASE_SECONDS, environment, run_async, sources_config, start_async
 from sqlalchemy import update
 
 from storage.db import open_database
 from storage.models import Source
+from tests.corpus.digest import adversarial_items, distinct_title
+from tests.digest_db import store
+from tests.fake_slack_api import BOT_TOKEN, FakeSlack
+from tests.processes import LEASE_SECONDS, environment, run_async, sources_config, start_async
 
 
 def _prepare(

@@ -7,8 +7,13 @@ import signal
 import time
 from pathlib import Path
 
-from feed_server import FeedServer
-from processes import (
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.migrate import current_revision, head_revision
+from storage.models import Source
+from tests.feed_server import FeedServer
+from tests.processes import (
     environment,
     feed_paths,
     finish,
@@ -19,11 +24,6 @@ from processes import (
     start_together,
     wait_until,
 )
-from sqlalchemy import func, select
-
-from storage.db import Database
-from storage.migrate import current_revision, head_revision
-from storage.models import Source
 
 
 def _claimed(database_url: str) -> int:

@@ -23,8 +23,6 @@ from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
-from example_config import EXAMPLE, with_chat_channels
-from feed_server import FeedServer
 
 from bot.cli import build_parser
 from bot.config import load_config
@@ -32,6 +30,8 @@ from bot.core import Talentbrief
 from bot.durations import is_loopback_url
 from feeds.tagging.taxonomy import load_taxonomy
 from storage.errors import BadInput
+from tests.example_config import EXAMPLE, with_chat_channels
+from tests.feed_server import FeedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"

@@ -6,14 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
-from cli import run_cli, write_config
-from feed_server import FeedServer
-from processes import environment, run
 from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Source
 from storage.urls import redact_text, redact_url
+from tests.cli import run_cli, write_config
+from tests.feed_server import FeedServer
+from tests.processes import environment, run
 
 SECRET = "s3cret-Pa55"
 

@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from cli import write_config
 from discord.http import Route
-from fake_discord_api import FakeDiscord
-from fake_discord_world import GUILD_ID, TOKEN, subcommand
-from fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
+
+from tests.cli import write_config
+from tests.fake_discord_api import FakeDiscord
+from tests.fake_discord_world import GUILD_ID, TOKEN, subcommand
+from tests.fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 
 STOP_WITHIN = 5.0
 

@@ -9,12 +9,12 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from aiohttp import web
-from feed_server import FeedServer
 
 from bot.app import bot_jobs, run_forever
 from bot.config import Config, SourceConfig
 from bot.core import Talentbrief
 from storage.db import Database
+from tests.feed_server import FeedServer
 
 INTERVAL = 5
 

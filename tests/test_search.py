@@ -7,7 +7,6 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from search_corpus import NOW, store_corpus
 from sqlalchemy import delete, select, text, update
 
 from storage.db import Database, open_database
@@ -18,6 +17,7 @@ from storage.query import QuerySyntaxError, parse_query
 from storage.search import matching_item_ids, search_items
 from storage.sources import SourceSpec, add_source
 from storage.types import NewItem
+from tests.corpus.archive import NOW, store_corpus
 
 
 def _keys(database: Database, query_text: str, limit: int = 50) -> list[str]:

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from search_corpus import NOW, store_corpus
 
 from storage import search
 from storage.db import Database, open_database
 from storage.query import QuerySyntaxError, parse_query
 from storage.search import matching_item_ids, search_items
 from storage.types import SearchHit
+from tests.corpus.archive import NOW, store_corpus
 
 pytestmark = pytest.mark.postgres
 

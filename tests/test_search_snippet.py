@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from cli import run_cli
-from search_corpus import store_corpus
 
 from storage.db import Database
 from storage.query import parse_query
 from storage.search_rank import snippet
+from tests.cli import run_cli
+from tests.corpus.archive import store_corpus
 
 
 def _marked(text: str, query: str) -> str:

@@ -6,13 +6,13 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime, timedelta
 
-from feed_server import FeedServer
 from sqlalchemy import update
 
 from bot.config import AlertsConfig, ChannelConfig, Config, PollConfig, SourceConfig
 from bot.core import Talentbrief
 from storage.db import Database
 from storage.models import ItemSource, Source
+from tests.feed_server import FeedServer
 
 FEED = (
     '<?xml version="1.0"?><rss version="2.0"><channel><title>Desk</title>'

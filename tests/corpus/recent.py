@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from digest_db import store
-from digest_fixtures import fixed_items
-
 from storage.db import Database
 from storage.types import StoredItem
+from tests.corpus.digest import fixed_items
+from tests.digest_db import store
 
 HOSTILE_TITLE = "H-1B rule: <!channel> @everyone @here <@U0ADA> read [this](https://evil.example)"
 

@@ -1,4 +1,4 @@
-"""Realistic feeds for bench/ingest, written from the field's vocabulary (bench/corpus.py).
+"""Realistic feeds for bench/ingest, written from the field's vocabulary (`vocabulary`).
 
 Whole RSS 2.0 and Atom documents whose items carry about 2.5 KB each, the way news and think-tank
 feeds publish full articles: paragraphs, links, emphasis, lists, quotes, an image, entities. One
@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-from bench.corpus import CHINESE, SOURCES, TOPICS
+from tests.corpus.vocabulary import CHINESE, SOURCES, TOPICS
 
 FEED_START = datetime(2025, 6, 1, 8, 0, tzinfo=UTC)
 _HTML_TARGET = 1800  # bytes of article HTML per item (≈ 2.5 KB per item once escaped and wrapped)
