@@ -27,7 +27,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bot.adapters.base import DigestPoster
 from bot.config import Config
@@ -48,6 +48,9 @@ from storage.digests import (
 )
 from storage.errors import BadInput
 from storage.locks import CONFIG_SYNC
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +102,7 @@ class DigestService:
         """
         now = now or _now()
 
-        def load(session: Any) -> list[StoredChannel]:
+        def load(session: Session) -> list[StoredChannel]:
             sync_config_channels(session, self.config.channel_specs())
             session.flush()
             return list_channels(session, enabled_only=True)
@@ -171,7 +174,7 @@ class DigestService:
         return await self.post_run(run, poster, now=now, channel=name, status=status)
 
     def _older_runs(
-        self, session: Any, channel: StoredChannel, period: Period, now: datetime
+        self, session: Session, channel: StoredChannel, period: Period, now: datetime
     ) -> list[DigestRunRecord]:
         """Unfinished runs of earlier periods that must be finished first; untouched ones are
         superseded (the new window covers their items)."""
@@ -192,7 +195,7 @@ class DigestService:
         return pending
 
     def _done_outcome(
-        self, session: Any, channel: StoredChannel, period: Period
+        self, session: Session, channel: StoredChannel, period: Period
     ) -> DigestOutcome | None:
         """The outcome when this period needs nothing more, else None."""
         existing = get_run(session, channel.id, period.key)
@@ -231,7 +234,7 @@ class DigestService:
 
     def _build_run(
         self,
-        session: Any,
+        session: Session,
         channel: StoredChannel,
         period: Period,
         now: datetime,

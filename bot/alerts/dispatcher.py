@@ -46,6 +46,8 @@ from storage.outbox_claim import claim_outgoing
 from storage.subscriptions import SubscriptionRecord, get_subscription
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.core import Talentbrief
 
 log = logging.getLogger(__name__)
@@ -213,7 +215,7 @@ class Dispatcher:
         return False
 
     async def _pause(self, held: Outgoing, reason: str) -> None:
-        def work(session: Any) -> bool:
+        def work(session: Session) -> bool:
             started = pause_target(
                 session, held.target_platform, held.target_id, reason=reason, now=_now()
             )
@@ -255,7 +257,7 @@ class Dispatcher:
                 await self._db(lambda s, p=pause: mark_pause_announced(s, p.id, now=_now()))
 
 
-def _message(session: Any, outgoing: Outgoing) -> Reply | None:
+def _message(session: Session, outgoing: Outgoing) -> Reply | None:
     """The alert for a claimed message, or None when its subscription or items are gone."""
     subscription: SubscriptionRecord | None = get_subscription(session, outgoing.subscription_id)
     items = load_items(session, list(outgoing.item_ids))

@@ -8,11 +8,16 @@ import signal
 import sys
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias, TypeVar
 
 if TYPE_CHECKING:
+    import argparse
+
     from bot.config import Config
     from bot.core import Talentbrief
+
+    # What each command's `register` receives (argparse names the class privately).
+    Subcommands: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
 T = TypeVar("T")
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.cli.context import CliContext
 
+if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
 
-def register(subparsers: Any) -> None:
+
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser("db", help="database schema: upgrade, current")
     actions = parser.add_subparsers(dest="db_action", metavar="ACTION", required=True)
     upgrade = actions.add_parser("upgrade", help="apply every pending migration")

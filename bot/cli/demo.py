@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
 
 DEMO_DATABASE = "talentbrief-demo.db"
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="ingest bundled sample feeds offline and print a briefing",

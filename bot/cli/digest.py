@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
 
 FORMATS = ("text", "markdown", "slack", "discord", "json")
 
@@ -20,7 +23,7 @@ already posted is not posted again (the command says so and exits 0).
 """
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "digest",
         help="show a channel's next digest, or post it (--post)",

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Any
 from bot.cli.context import CliContext
 
 if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
     from bot.doctor import Check, DoctorReport
 
 RESULT = {"ok": "ok", "problem": "PROBLEM", "skipped": "skipped"}
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "doctor",
         help="check the config, database, tokens, channels, sources and schedules",

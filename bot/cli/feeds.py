@@ -13,10 +13,11 @@ from storage.errors import BadInput
 from storage.urls import redact_text, redact_url
 
 if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
     from storage.sources import SourceStatus
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser("feeds", help="list, add, remove, import or export sources")
     actions = parser.add_subparsers(dest="feeds_action", metavar="ACTION", required=True)
 

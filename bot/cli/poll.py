@@ -10,10 +10,11 @@ from bot.cli.context import CliContext
 if TYPE_CHECKING:
     from tqdm import tqdm
 
+    from bot.cli.context import Subcommands
     from feeds.poll import PollProgress, PollReport
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "poll",
         help="poll every enabled source once now",

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
 
 DESCRIPTION = """\
 Items are read in pages by id, tagged again with their sources' hint tags and their document
@@ -16,7 +19,7 @@ tags or alert flag) to stdout. Run it after changing the config's [taxonomy].
 """
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "retag",
         help="re-apply the current taxonomy to stored items",

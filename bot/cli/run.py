@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot import PROJECT_LOGGERS
 from bot.cli.context import CliContext
+
+if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
 
 
 def _seconds(text: str) -> int:
@@ -19,7 +22,7 @@ def _seconds(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "run",
         help="run the bot: poll sources and post digests on schedule",

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from bot.cli.context import CliContext
 
 if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
     from storage.types import SearchHit
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "search",
         help="search the archive",

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.cli.context import CliContext
 from storage.errors import BadInput
+
+if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
 
 TARGET_HELP = (
     "where alerts go: slack:C0123… or discord:1234… (a channel), slack:dm:U0123… or "
@@ -14,7 +17,7 @@ TARGET_HELP = (
 )
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "subscriptions", help="list, add or remove alert subscriptions; resume paused targets"
     )

@@ -22,11 +22,12 @@ from bot.cli.context import CliContext
 from storage.errors import BadInput
 
 if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
     from feeds.tagging import Tagger
     from feeds.tagging.evaluate import Evaluation, Example
 
 
-def register(subparsers: Any) -> None:
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "tag",
         help="tag JSON Lines headlines, or evaluate the tagger on labelled ones",

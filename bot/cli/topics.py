@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
+from typing import TYPE_CHECKING
 
 from bot.cli.context import CliContext
 
+if TYPE_CHECKING:
+    from bot.cli.context import Subcommands
 
-def register(subparsers: Any) -> None:
+
+def register(subparsers: Subcommands) -> None:
     parser = subparsers.add_parser(
         "topics",
         help="list the topic ids (for tags, tag: in searches, channels) and what each covers",
