@@ -21,7 +21,6 @@ An item's document has two parts, stored in `items.search_text` and `items.searc
 
 from __future__ import annotations
 
-import importlib.util
 import operator
 import re
 import unicodedata
@@ -30,13 +29,13 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache, lru_cache
-from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Item
 from storage.search_periods import FIRST_DAY, LAST_DAY, day_tokens, range_tokens, utc_day
+from storage.text_tools import traditional_to_simplified
 
 # The period helpers moved to search_periods stay importable from here.
 __all__ = [
@@ -86,21 +85,6 @@ def _is_plain_han(char: str) -> bool:
     """Han characters every SQLite unicode61 table knows as letters (Unicode ≤ 6.1)."""
     code = ord(char)
     return 0x4E00 <= code <= 0x9FCC or 0x3400 <= code <= 0x4DB5
-
-
-@cache
-def _traditional_to_simplified() -> dict[int, str]:
-    """OpenCC's character table (one simplified form per traditional character)."""
-    spec = importlib.util.find_spec("opencc")
-    if spec is None or spec.origin is None:  # pragma: no cover - a declared dependency
-        return {}
-    table: dict[int, str] = {}
-    path = Path(spec.origin).parent / "dictionary" / "TSCharacters.txt"
-    for line in path.read_text("utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and len(parts[0]) == 1 and len(parts[1]) == 1:
-            table[ord(parts[0])] = parts[1]
-    return table
 
 
 def _encoded(text: str) -> str:
@@ -166,7 +150,7 @@ def _han_tokens(run: str) -> tuple[str, ...]:
 
 def _normalized_han_tokens(run: str) -> tuple[str, ...]:
     """Bigrams of a Chinese run already in NFKC (each pair built and looked up in C)."""
-    chars = run.translate(_traditional_to_simplified())
+    chars = run.translate(traditional_to_simplified())
     if len(chars) == 1:
         return (_han_token(chars),)
     return tuple(map(_han_token, map(operator.add, chars, chars[1:])))
@@ -264,7 +248,7 @@ def _normalized_tokens(text: str) -> list[str]:
 
 def han_char_token(char: str) -> str:
     """The token of one Chinese character (traditional mapped to simplified)."""
-    return _han_token(char.translate(_traditional_to_simplified()))
+    return _han_token(char.translate(traditional_to_simplified()))
 
 
 def han_characters(text: str) -> list[str]:
@@ -276,7 +260,7 @@ def _han_characters(normalized: str) -> list[str]:
     found = _HAN_CHAR.findall(normalized)
     if not found:
         return []
-    table = _traditional_to_simplified()
+    table = traditional_to_simplified()
     seen: dict[str, None] = {}
     for char in dict.fromkeys(found):  # each character once: texts repeat a few hundred
         seen.setdefault(_han_token(char.translate(table)), None)

@@ -34,10 +34,10 @@ from digests.events.lexicon import (
     Lexicon,
     load_lexicon,
     normalize_latin,
-    traditional_to_simplified,
 )
 from digests.events.numbers import number_features
 from digests.events.stage import stage_of
+from storage.text_tools import traditional_to_simplified
 from storage.types import StoredItem
 
 SUMMARY_CHARS = 320  # the opening of a summary is the news; the rest is background

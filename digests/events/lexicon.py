@@ -14,7 +14,6 @@ prefixes (a character trie), the longest form first.
 
 from __future__ import annotations
 
-import importlib.util
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -22,7 +21,8 @@ from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import Any
+
+from storage.text_tools import literal_alternation, traditional_to_simplified
 
 LEXICON = Path(__file__).with_name("lexicon.toml")
 
@@ -31,7 +31,6 @@ TOKEN = re.compile(r"[A-Za-z0-9]+(?:[-'&/][A-Za-z0-9]+)*")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CAPS_FORM = re.compile(r"[A-Z0-9]+(?:[-&/][A-Z0-9]+)*")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
-_END = ""  # the trie key under which a node marks that a form ends there
 
 
 _ABBREVIATIONS = (("U.S.", "US"), ("U.K.", "UK"), ("E.U.", "EU"), ("U.N.", "UN"), ("D.C.", "DC"))
@@ -47,43 +46,6 @@ def normalize_latin(text: str) -> str:
         for dotted, closed in _ABBREVIATIONS:
             text = text.replace(dotted, closed)
     return text
-
-
-def _trie_pattern(forms: Iterable[str]) -> str:
-    """One alternation for many literal strings, sharing their prefixes, longest first."""
-    trie: dict[str, Any] = {}
-    for form in forms:
-        node = trie
-        for char in form:
-            node = node.setdefault(char, {})
-        node[_END] = {}
-
-    def render(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if _END in node:
-            return f"(?:{body})?"
-        return body
-
-    return render(trie)
-
-
-@cache
-def traditional_to_simplified() -> dict[int, str]:
-    """OpenCC's character table (one simplified form per traditional character), for
-    `str.translate`: character by character, so a text's positions stay where they were."""
-    spec = importlib.util.find_spec("opencc")
-    if spec is None or spec.origin is None:  # pragma: no cover - a declared dependency
-        return {}
-    table: dict[int, str] = {}
-    path = Path(spec.origin).parent / "dictionary" / "TSCharacters.txt"
-    for line in path.read_text("utf-8").splitlines():
-        parts = line.split()
-        if len(parts) >= 2 and len(parts[0]) == 1 and len(parts[1]) == 1:
-            table[ord(parts[0])] = parts[1]
-    return table
 
 
 def plural_variants(word: str) -> tuple[str, ...]:
@@ -186,7 +148,7 @@ def _form_matcher(forms_by_name: Mapping[str, Iterable[str]]) -> FormMatcher:
             start: tuple(sorted(options, key=lambda option: -len(option[0])))
             for start, options in phrases.items()
         },
-        han=re.compile(_trie_pattern(sorted(han))) if han else None,
+        han=re.compile(literal_alternation(sorted(han))) if han else None,
         han_names=han,
         caps_keys=frozenset(caps),
         word_keys=frozenset(words),

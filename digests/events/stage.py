@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 
-from digests.events.lexicon import TOKEN, FormMatcher, load_lexicon, traditional_to_simplified
+from digests.events.lexicon import TOKEN, FormMatcher, load_lexicon
+from storage.text_tools import traditional_to_simplified
 
 _SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
 

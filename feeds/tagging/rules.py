@@ -23,6 +23,7 @@ from typing import Any
 import opencc
 
 from feeds.tagging.taxonomy import is_exact, term_key
+from storage.text_tools import literal_alternation
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -49,27 +50,6 @@ def chinese_forms(term: str) -> set[str]:
     for a, b in _EXTRA_FORMS:
         forms |= {form.replace(a, b) for form in forms if a in form}
     return forms
-
-
-def _char_trie_pattern(words: Iterable[str]) -> str:
-    """One regex alternation for many literal strings, sharing their prefixes, longest first."""
-    trie: dict[str, Any] = {}
-    for word in words:
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[_END] = {}
-
-    def render(node: dict[str, Any]) -> str:
-        branches = [re.escape(char) + render(child) for char, child in sorted(node.items()) if char]
-        if not branches:
-            return ""
-        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-        if _END in node:  # a term ends here: try the longer continuation first, then stop
-            return f"(?:{body})?" if len(branches) == 1 else body + "?"
-        return body
-
-    return render(trie)
 
 
 def _singulars(word: str) -> tuple[str, ...]:
@@ -186,7 +166,7 @@ class TermMatcher:
         self._fold_aliases(self._folded.root)
         self._fold_aliases(self._exact.root)
         self._chinese_lookup = self._with_prefixes(chinese)
-        self._chinese = re.compile(_char_trie_pattern(chinese)) if chinese else None
+        self._chinese = re.compile(literal_alternation(chinese)) if chinese else None
 
     def _fold_aliases(self, node: dict[str, Any]) -> None:
         for word, child in node.items():
