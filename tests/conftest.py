@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from storage.db import Database, open_database
+from tests.fake_discord_api import FakeDiscord
 from tests.fake_slack_api import FakeSlack
 from tests.feed_server import FeedServer
 
@@ -92,5 +93,13 @@ def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
 async def slack() -> AsyncIterator[FakeSlack]:
     """The fake Slack Web API (tests/fake_slack_api.py), started on 127.0.0.1."""
     server = await FakeSlack().start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def discord() -> AsyncIterator[FakeDiscord]:
+    """The fake Discord HTTP API (tests/fake_discord_api.py), started on 127.0.0.1."""
+    server = await FakeDiscord().start()
     yield server
     await server.stop()

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.config import ChannelConfig, Config, DiscordConfig, SlackConfig
-from bot.core import Talentbrief
-from bot.digest_posting import DigestOutcome
 from bot.digest_service import DigestService
 from bot.platforms import platform
 from storage.channels import get_channel
@@ -22,43 +18,9 @@ from storage.errors import BadInput
 from storage.models import DigestRun
 from storage.types import StoredItem
 from tests.corpus.digest import NOW, adversarial_items, distinct_title, fixed_items
+from tests.digest_channels import ENV, WEBHOOK, digest_config, post_due_digests
 from tests.digest_db import store
 from tests.fake_chat import FakeDiscord, FakeSlack
-
-ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "DISCORD_TOKEN": "discord-test-token"}
-WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/hook-token_1"
-
-
-@pytest.fixture
-async def discord() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord().start()
-    yield server
-    await server.stop()
-
-
-def _config(
-    slack: FakeSlack | None = None, discord: FakeDiscord | None = None, **channel: object
-) -> Config:
-    values: dict[str, object] = {
-        "name": "desk",
-        "platform": "slack",
-        "target": "C0123456789",
-        "schedule": ("08:00",),
-        "timezone": "America/New_York",
-    }
-    values.update(channel)
-    return Config(
-        channels=(ChannelConfig.model_validate(values),),
-        slack=SlackConfig(api_base_url=slack.api if slack else "http://127.0.0.1:9/api/"),
-        discord=DiscordConfig(api_base_url=discord.api if discord else "http://127.0.0.1:9"),
-    )
-
-
-async def post_due_digests(
-    database: Database, config: Config, *, now: datetime, env: dict[str, str]
-) -> list[DigestOutcome]:
-    """What the scheduler's digest job does, through the application core."""
-    return await Talentbrief(config, database=database, env=env).post_due_digests(now=now)
 
 
 def _many(count: int) -> list[StoredItem]:
@@ -73,7 +35,7 @@ async def test_a_period_posts_once_with_overflow_in_the_thread(
     database: Database, slack: FakeSlack
 ) -> None:
     store(database, _many(120))
-    config = _config(slack, max_items=120)
+    config = digest_config(slack, max_items=120)
     [first] = await post_due_digests(database, config, now=NOW, env=ENV)
     assert first.status == "posted", first
     messages = slack.messages
@@ -96,7 +58,7 @@ async def test_a_crash_after_building_resumes_the_same_payload(
     database: Database, slack: FakeSlack
 ) -> None:
     store(database, fixed_items())
-    config = _config(slack)
+    config = digest_config(slack)
     slack.fail_next = 1
     [failed] = await post_due_digests(database, config, now=NOW, env=ENV)
     assert failed.status == "failed"
@@ -130,7 +92,7 @@ async def test_a_failure_mid_digest_resumes_at_the_first_unposted_part(
     database: Database, slack: FakeSlack
 ) -> None:
     store(database, _many(120))
-    config = _config(slack, max_items=120)
+    config = digest_config(slack, max_items=120)
     slack.fail_calls = {2}  # the first message goes out, the second fails
     [failed] = await post_due_digests(database, config, now=NOW, env=ENV)
     assert failed.status == "failed"
@@ -148,7 +110,7 @@ async def test_a_part_delivered_before_the_crash_is_found_not_resent(
     database: Database, slack: FakeSlack
 ) -> None:
     store(database, fixed_items())
-    config = _config(slack)
+    config = digest_config(slack)
     slack.lose_next = 1  # Slack posts the message, the answer is lost
     [failed] = await post_due_digests(database, config, now=NOW, env=ENV)
     assert failed.status == "failed"
@@ -164,7 +126,7 @@ async def test_a_missed_digest_is_caught_up_once(database: Database, slack: Fake
     day = timedelta(days=1)
     monday = fixed_items()[:4]
     store(database, monday)
-    config = _config(slack)
+    config = digest_config(slack)
     [first] = await post_due_digests(database, config, now=NOW, env=ENV)
     assert first.status == "posted"
     # Tuesday's and Wednesday's items arrive while the bot is down on Tuesday.
@@ -212,7 +174,7 @@ async def test_an_unposted_run_of_a_past_period_is_superseded(
     database: Database, slack: FakeSlack
 ) -> None:
     store(database, fixed_items()[:3])
-    config = _config(slack)
+    config = digest_config(slack)
     slack.fail_next = 1
     [failed] = await post_due_digests(database, config, now=NOW, env=ENV)
     assert failed.status == "failed"
@@ -227,11 +189,11 @@ async def test_an_unposted_run_of_a_past_period_is_superseded(
 async def test_an_empty_period_is_recorded_and_not_posted(
     database: Database, slack: FakeSlack
 ) -> None:
-    config = _config(slack)
+    config = digest_config(slack)
     [outcome] = await post_due_digests(database, config, now=NOW, env=ENV)
     assert outcome.status == "empty"
     assert slack.messages == []
-    config = _config(slack, post_empty=True)
+    config = digest_config(slack, post_empty=True)
     [posted] = await post_due_digests(database, config, now=NOW + timedelta(days=1), env=ENV)
     assert posted.status == "posted"
     assert "Nothing new" in str(slack.messages[0].body["blocks"])
@@ -241,7 +203,7 @@ async def test_the_weekly_edition_uploads_its_chart_into_the_thread(
     database: Database, slack: FakeSlack
 ) -> None:
     store(database, fixed_items())
-    config = _config(slack, weekly="mon")  # NOW is a Monday in New York
+    config = digest_config(slack, weekly="mon")  # NOW is a Monday in New York
     [outcome] = await post_due_digests(database, config, now=NOW, env=ENV)
     assert outcome.status == "posted", outcome
     [upload] = slack.uploads.values()
@@ -255,7 +217,9 @@ async def test_discord_channel_posts_carry_nonces_and_no_mentions(
     database: Database, discord: FakeDiscord
 ) -> None:
     store(database, _many(60))
-    config = _config(discord=discord, platform="discord", target="987654321098765432", max_items=60)
+    config = digest_config(
+        discord=discord, platform="discord", target="987654321098765432", max_items=60
+    )
     discord.lose_next = 1  # the first message is created, the answer is a 500: retried
     discord.rate_limit_next = 0
     [outcome] = await post_due_digests(database, config, now=NOW, env=ENV)
@@ -274,7 +238,7 @@ async def test_discord_webhook_posts_wait_for_the_message(
     database: Database, discord: FakeDiscord
 ) -> None:
     store(database, fixed_items())
-    config = _config(discord=discord, platform="discord", target=WEBHOOK, weekly="mon")
+    config = digest_config(discord=discord, platform="discord", target=WEBHOOK, weekly="mon")
     discord.rate_limit_next = 1
     [outcome] = await post_due_digests(database, config, now=NOW, env={})
     assert outcome.status == "posted", outcome
@@ -289,7 +253,7 @@ async def test_discord_webhook_posts_wait_for_the_message(
 async def test_a_missing_token_is_bad_input_and_records_nothing(
     database: Database, slack: FakeSlack
 ) -> None:
-    config = _config(slack)
+    config = digest_config(slack)
     with pytest.raises(BadInput, match="SLACK_BOT_TOKEN"):
         platform("slack").poster("C1", config, env={})
     with pytest.raises(BadInput, match="DISCORD_TOKEN"):
@@ -306,9 +270,11 @@ async def test_moving_the_schedule_does_not_post_the_same_day_twice(
     database: Database, slack: FakeSlack
 ) -> None:
     store(database, fixed_items())
-    [first] = await post_due_digests(database, _config(slack), now=NOW, env=ENV)
+    [first] = await post_due_digests(database, digest_config(slack), now=NOW, env=ENV)
     assert first.status == "posted"
-    moved = _config(slack, schedule=("07:00",))  # the 07:00 slot today is before the posted one
+    moved = digest_config(
+        slack, schedule=("07:00",)
+    )  # the 07:00 slot today is before the posted one
     [same_day] = await post_due_digests(database, moved, now=NOW + timedelta(hours=2), env=ENV)
     assert same_day.status == "already_posted"
     [next_day] = await post_due_digests(database, moved, now=NOW + timedelta(days=1), env=ENV)
@@ -328,7 +294,7 @@ async def test_a_process_ended_between_sending_and_recording_does_not_repost(
     from bot.adapters.slack import SlackPoster
 
     store(database, _many(120))
-    config = _config(slack, max_items=120)
+    config = digest_config(slack, max_items=120)
     end: type[BaseException] = Killed if ending == "killed" else asyncio.CancelledError
 
     class EndsAfterSending(SlackPoster):
@@ -358,7 +324,7 @@ async def test_a_process_ended_between_sending_and_recording_does_not_repost(
 async def test_slack_rate_limits_are_waited_out(database: Database, slack: FakeSlack) -> None:
     store(database, fixed_items())
     slack.rate_limit_next = 1  # 429 with Retry-After: slack_sdk's handler waits and retries
-    [outcome] = await post_due_digests(database, _config(slack), now=NOW, env=ENV)
+    [outcome] = await post_due_digests(database, digest_config(slack), now=NOW, env=ENV)
     assert outcome.status == "posted"
     assert len(slack.messages) == 1
     assert slack.requests.count("chat.postMessage") == 2

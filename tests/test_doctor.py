@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -38,13 +38,6 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "TALENTBRIEF_CONFIG",
     ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture
-async def discord() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord().start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -7,57 +7,27 @@ scheduler would call it again. What is asserted is what the channel shows.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 
-import pytest
-
-from bot.config import ChannelConfig, Config, DiscordConfig, SlackConfig
-from bot.core import Talentbrief
+from bot.config import Config
 from bot.digest_posting import DigestOutcome
 from storage.db import Database
 from storage.types import StoredItem
 from tests.corpus.digest import NOW, adversarial_items, distinct_title, fixed_items
+from tests.digest_channels import ENV, WEBHOOK, digest_config, post_due_digests
 from tests.digest_db import store
 from tests.fake_chat import FakeDiscord, FakeSlack
 from tests.fake_discord_world import BRIEFING
-
-ENV = {"SLACK_BOT_TOKEN": "xoxb-test", "DISCORD_TOKEN": "discord-test-token"}
-WEBHOOK = "https://discord.com/api/webhooks/123456789012345678/hook-token_1"
-
-
-@pytest.fixture
-async def discord() -> AsyncIterator[FakeDiscord]:
-    server = await FakeDiscord().start()
-    yield server
-    await server.stop()
-
-
-def _config(
-    slack: FakeSlack | None = None, discord: FakeDiscord | None = None, **channel: object
-) -> Config:
-    values: dict[str, object] = {
-        "name": "desk",
-        "platform": "slack",
-        "target": "C0123456789",
-        "schedule": ("08:00",),
-        "timezone": "America/New_York",
-    }
-    values.update(channel)
-    return Config(
-        channels=(ChannelConfig.model_validate(values),),
-        slack=SlackConfig(api_base_url=slack.api if slack else "http://127.0.0.1:9/api/"),
-        discord=DiscordConfig(api_base_url=discord.api if discord else "http://127.0.0.1:9"),
-    )
 
 
 async def _post(
     database: Database, config: Config, minutes: float = 0, env: dict[str, str] = ENV
 ) -> DigestOutcome:
     """One call of the scheduler's digest job, `minutes` after the slot."""
-    core = Talentbrief(config, database=database, env=env)
-    [outcome] = await core.post_due_digests(now=NOW + timedelta(minutes=minutes))
+    [outcome] = await post_due_digests(
+        database, config, now=NOW + timedelta(minutes=minutes), env=env
+    )
     return outcome
 
 
@@ -82,7 +52,7 @@ async def test_a_dropped_connection_after_slack_accepted_is_not_resent(
 ) -> None:
     """slack_sdk's connection-error retry used to post the part again at once."""
     store(database, _many(120))
-    config = _config(slack, max_items=120)
+    config = digest_config(slack, max_items=120)
     slack.fail_calls = set()
     slack.drop_next = 1  # the first part is posted, then the connection is cut
     failed = await _post(database, config)
@@ -101,7 +71,7 @@ async def test_a_part_that_cannot_be_looked_up_is_not_resent_until_it_can(
 ) -> None:
     """The old resume posted blindly when conversations.history failed."""
     store(database, fixed_items())
-    config = _config(slack)
+    config = digest_config(slack)
     slack.lose_next = 1  # posted; the answer is a 500
     assert (await _post(database, config)).status == "failed"
     slack.revoke(slack.bot_token)  # now Slack cannot be asked
@@ -120,7 +90,7 @@ async def test_the_weekly_chart_is_found_in_the_thread_not_uploaded_twice(
     database: Database, slack: FakeSlack
 ) -> None:
     store(database, fixed_items())
-    config = _config(slack, weekly="mon")  # NOW is a Monday in New York
+    config = digest_config(slack, weekly="mon")  # NOW is a Monday in New York
     slack.lose_calls = {2}  # the chart is shared into the thread, the answer is a 500
     failed = await _post(database, config)
     assert failed.status == "failed", failed
@@ -134,7 +104,7 @@ async def test_the_weekly_chart_is_found_in_the_thread_not_uploaded_twice(
 
 async def test_slack_errors_are_one_readable_line(database: Database, slack: FakeSlack) -> None:
     store(database, fixed_items())
-    config = _config(slack)
+    config = digest_config(slack)
     slack.unavailable_next = 1  # 503 with an HTML page (not posted)
     unavailable = await _post(database, config)
     assert "HTTP 503" in unavailable.detail and "<" not in unavailable.detail
@@ -156,7 +126,7 @@ async def test_a_slack_rate_limit_then_a_drop_posts_each_part_once(
     database: Database, slack: FakeSlack
 ) -> None:
     store(database, _many(120))
-    config = _config(slack, max_items=120)
+    config = digest_config(slack, max_items=120)
     slack.rate_limit_next, slack.retry_after = 1, 0.1
     slack.fail_calls = {3}  # after the 429 retried: part 1 posted, then part 2 refused
     slack.drop_next = 0
@@ -176,7 +146,7 @@ async def test_a_discord_bot_post_lost_after_the_nonce_window_is_found_not_resen
 ) -> None:
     """Discord deduplicates a nonce for a few minutes only; a later resume looks it up."""
     store(database, _many(60))
-    config = _config(discord=discord, platform="discord", target=str(BRIEFING), max_items=60)
+    config = digest_config(discord=discord, platform="discord", target=str(BRIEFING), max_items=60)
     discord.drop_next = 1  # the first message is created, then the connection is cut
     failed = await _post(database, config)
     assert failed.status == "failed" and "connection lost" in failed.detail
@@ -195,7 +165,7 @@ async def test_a_discord_webhook_5xx_after_delivery_is_not_posted_twice(
     """Without a token a webhook cannot be looked up: the part is not sent again (49 for 48
     was seen before), and the outcome says it may be missing."""
     store(database, _many(60))
-    config = _config(discord=discord, platform="discord", target=WEBHOOK, max_items=60)
+    config = digest_config(discord=discord, platform="discord", target=WEBHOOK, max_items=60)
     discord.lose_next = 1  # created, then a 500
     failed = await _post(database, config, env={})
     assert failed.status == "failed"
@@ -210,7 +180,7 @@ async def test_a_discord_webhook_goes_through_the_bot_api_when_a_token_is_set(
     database: Database, discord: FakeDiscord
 ) -> None:
     store(database, _many(60))
-    config = _config(discord=discord, platform="discord", target=WEBHOOK, max_items=60)
+    config = digest_config(discord=discord, platform="discord", target=WEBHOOK, max_items=60)
     discord.drop_next = 1
     assert (await _post(database, config)).status == "failed"
     discord.forget_nonces()
@@ -225,7 +195,7 @@ async def test_discord_errors_are_one_readable_line(
     database: Database, discord: FakeDiscord
 ) -> None:
     store(database, fixed_items())
-    config = _config(discord=discord, platform="discord", target=WEBHOOK)
+    config = digest_config(discord=discord, platform="discord", target=WEBHOOK)
     discord.unavailable_next = 1
     failed = await _post(database, config, env={})
     assert failed.status == "failed"
@@ -239,7 +209,7 @@ async def test_a_revoked_discord_token_says_what_to_do(
 ) -> None:
     store(database, fixed_items())
     discord.revoke("discord-test-token")
-    config = _config(discord=discord, platform="discord", target=str(BRIEFING))
+    config = digest_config(discord=discord, platform="discord", target=str(BRIEFING))
     refused = await _post(database, config)
     assert refused.status == "failed"
     assert "HTTP 401, code 0" in refused.detail and "DISCORD_TOKEN" in refused.detail
