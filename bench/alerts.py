@@ -34,6 +34,7 @@ import aiohttp
 from aiohttp import web
 
 from tests.fake_slack_api import BOT_TOKEN, FakeSlack
+from tests.loopback import serve_on_loopback
 
 INTERVAL = 5
 
@@ -88,11 +89,8 @@ class Feed:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/feed.xml", self.serve)
-        self.runner = web.AppRunner(app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        self.url = f"http://127.0.0.1:{self.runner.addresses[0][1]}/feed.xml"
+        self.runner, port = await serve_on_loopback(app)
+        self.url = f"http://127.0.0.1:{port}/feed.xml"
 
     async def serve(self, _request: web.Request) -> web.Response:
         published = format_datetime(datetime.now(UTC) - timedelta(minutes=1), usegmt=True)

@@ -31,6 +31,7 @@ from tests.fake_discord_world import (
     DiscordWorld,
     FakeGuild,
 )
+from tests.loopback import serve_on_loopback
 
 DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT = 0, 1, 2, 6, 7
 REQUEST_MEMBERS, INVALID_SESSION, HELLO, HEARTBEAT_ACK = 8, 9, 10, 11
@@ -114,11 +115,7 @@ class FakeDiscordGateway:
         self._changed = asyncio.Event()
 
     async def start(self) -> Self:
-        self.runner = web.AppRunner(self.app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.runner, port = await serve_on_loopback(self.app)
         self.url = f"ws://127.0.0.1:{port}/"
         return self
 

@@ -26,6 +26,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.loopback import serve_on_loopback
+
 UNAVAILABLE_HTML = (
     "<html><head><title>503 Service Temporarily Unavailable</title></head>"
     "<body><center><h1>503 Service Temporarily Unavailable</h1></center></body></html>"
@@ -75,11 +77,7 @@ class FakeServer:
         self._stopping = asyncio.Event()
 
     async def start(self) -> Self:
-        self.runner = web.AppRunner(self.app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.runner, port = await serve_on_loopback(self.app)
         self.base = f"http://127.0.0.1:{port}"
         return self
 

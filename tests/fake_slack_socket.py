@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Literal, Self
 from aiohttp import WSMsgType, web
 
 from tests.fake_slack_payloads import APP_ID, event_callback, slash_command
+from tests.loopback import serve_on_loopback
 
 if TYPE_CHECKING:
     from tests.fake_slack_api import FakeSlack
@@ -69,11 +70,7 @@ class FakeSlackSocket:
         self._changed = asyncio.Event()
 
     async def start(self) -> Self:
-        self.runner = web.AppRunner(self.app)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.runner, port = await serve_on_loopback(self.app)
         self.base = f"ws://127.0.0.1:{port}"
         return self
 

@@ -32,6 +32,8 @@ from types import TracebackType
 
 from aiohttp import web
 
+from tests.loopback import serve_on_loopback
+
 
 @functools.lru_cache(maxsize=4)
 def _gzip_bomb(size: int) -> bytes:
@@ -97,11 +99,9 @@ class FeedServer:
         self._stopping = asyncio.Event()
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, handle_signals=False, shutdown_timeout=1)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
+        self._runner, self.port = await serve_on_loopback(
+            app, host=self.host, handle_signals=False, shutdown_timeout=1
+        )
 
     def stop(self) -> None:
         async def _stop() -> None:

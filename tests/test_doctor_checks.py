@@ -22,6 +22,7 @@ from bot.doctor import DoctorReport
 from storage.migrate import alembic_config, head_revision, upgrade
 from tests.cli import run_cli, write_config
 from tests.feed_server import FeedServer
+from tests.loopback import serve_on_loopback
 
 FIXTURES = Path(__file__).parent / "fixtures"
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)  # a Monday
@@ -43,11 +44,7 @@ async def test_sources_are_checked_at_the_same_time(tmp_path: Path) -> None:
 
     app = web.Application()
     app.router.add_get("/{name}", gated)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve_on_loopback(app)
     try:
         sources = [{"name": n, "url": f"http://127.0.0.1:{port}/{n}"} for n in "abc"]
         path = write_config(

@@ -24,6 +24,7 @@ from tests.fake_slack_payloads import (
     slash_command,
     url_verification,
 )
+from tests.loopback import serve_on_loopback
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 
@@ -49,11 +50,7 @@ async def events_url(slack: FakeSlack) -> AsyncIterator[str]:
 
     server = web.Application()
     server.router.add_post("/slack/events", events)
-    runner = web.AppRunner(server)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    runner, port = await serve_on_loopback(server)
     yield f"http://127.0.0.1:{port}/slack/events"
     await runner.cleanup()
 
