@@ -11,7 +11,10 @@ claimable condition, under a fresh token:
 
 On SQLite the statement holds the write lock from its first row to its last, so a second
 process's claim waits, then no longer finds those rows claimable; on PostgreSQL the subquery
-skips rows another claim has locked. Either way no source is held twice.
+skips rows another claim has locked. Either way no source is held twice. PostgreSQL claims also
+take a short advisory lock first, so a claim starts only after any other claim has committed:
+without it, a claim racing an uncommitted one skipped its locked rows and then counted them as
+free, reporting neither the sources nor that someone else held them.
 
 Leases are short (`[leases] sources`, a minute by default) and renewed while the cycle runs, so
 a process killed mid-poll holds its sources for at most one lease; a clean stop releases them at
@@ -31,6 +34,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from storage.locks import SOURCE_CLAIMS, hold_lock
 from storage.models import Source
 
 DEFAULT_LEASE = timedelta(minutes=1)
@@ -74,6 +78,8 @@ def claim_sources(
     """Claim the enabled (and, with `due_only`, due) sources nobody holds, for `lease`."""
     now = now or datetime.now(UTC)
     token = token or new_token()
+    if session.get_bind().dialect.name == "postgresql":
+        hold_lock(session.connection(), SOURCE_CLAIMS)
     wanted = [Source.enabled.is_(True), *([_due(now)] if due_only else [])]
     candidates = (
         select(Source.id)
