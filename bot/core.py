@@ -352,6 +352,12 @@ class Talentbrief:
             lambda s: archive.search(s, parsed, limit=limit, now=now, marks=marks)
         )
 
+    async def item_count(self) -> int:
+        """How many items the archive holds (an empty one explains an empty search)."""
+        from storage.items import count_items
+
+        return await self._db(count_items)
+
     async def latest(self, topic: str | None = None, *, limit: int = 10) -> list[SearchHit]:
         if topic is not None:
             self.check_topics([topic], "topic")

@@ -64,7 +64,23 @@ def test_no_results_is_not_an_error(archive: Database, capsys: pytest.CaptureFix
     assert main(["search", "zzyzx", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
     assert main(["search", "zzyzx"]) == 0
-    assert "No items match" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "No items match 'zzyzx'." in out
+    assert "empty" not in out  # the archive has items: no hint about filling it
+
+
+def test_an_empty_archive_says_so_and_how_to_fill_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("TALENTBRIEF_CONFIG", raising=False)
+    monkeypatch.setenv("TALENTBRIEF_DATABASE_URL", f"sqlite:///{tmp_path / 'fresh.db'}")
+    result = run_cli(capsys, "search", "H-1B")
+    assert result.code == 0
+    assert result.out.strip() == (
+        f"No items match 'H-1B'. The archive (sqlite:///{tmp_path / 'fresh.db'}) is empty: "
+        "`talentbrief poll` fills it."
+    )
 
 
 @pytest.mark.parametrize(

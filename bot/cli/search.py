@@ -72,6 +72,14 @@ def readable(hit: SearchHit) -> str:
     return "\n".join(lines)
 
 
+def _empty_archive_hint(context: CliContext) -> str:
+    """Why nothing matched, when the reason is that nothing has been stored yet."""
+    if context.run(context.core.item_count()):
+        return ""
+    where = context.core.database().safe_url
+    return f" The archive ({where}) is empty: `talentbrief poll` fills it."
+
+
 def handle(args: argparse.Namespace, context: CliContext) -> int:
     from bot.core import MAX_SEARCH_RESULTS
     from storage.errors import BadInput
@@ -87,7 +95,7 @@ def handle(args: argparse.Namespace, context: CliContext) -> int:
         context.print_json([hit_json(hit) for hit in hits])
         return 0
     if not hits:
-        context.out(f"No items match {args.query!r}.")
+        context.out(f"No items match {args.query!r}.{_empty_archive_hint(context)}")
         return 0
     context.out("\n\n".join(readable(hit) for hit in hits))
     return 0
