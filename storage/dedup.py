@@ -7,23 +7,17 @@ and fresh planner statistics after large batches (`refresh_statistics`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, Text, any_, bindparam, select, text
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Connection, Table, select, text
 from sqlalchemy.orm import Session
 
+from storage.batches import batches, one_of
 from storage.models import Item
 from storage.types import NewItem
 
-_CHUNK = 500  # bounds SQLite's IN (...) lists
 _ITEMS = cast(Table, Item.__table__)
-
-
-def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _lookups(column: Any) -> dict[str, Any]:
@@ -34,8 +28,8 @@ def _lookups(column: Any) -> dict[str, Any]:
     """
     query = select(column, _ITEMS.c.id, _ITEMS.c.content_hash)
     return {
-        "postgresql": query.where(column == any_(bindparam("values", type_=ARRAY(Text)))),
-        "sqlite": query.where(column.in_(bindparam("values", expanding=True))),
+        dialect: query.where(one_of(column, "values", dialect, text=True))
+        for dialect in ("postgresql", "sqlite")
     }
 
 
@@ -51,7 +45,7 @@ def existing_ids(connection: Connection, batch: Sequence[NewItem]) -> dict[str, 
     """
     dialect = connection.dialect.name
     found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks([item.key for item in batch]):
+    for chunk in batches([item.key for item in batch]):
         for key, item_id, stored_hash in connection.execute(BY_KEY[dialect], {"values": chunk}):
             found[key] = (item_id, stored_hash)
     by_url = {
@@ -60,7 +54,7 @@ def existing_ids(connection: Connection, batch: Sequence[NewItem]) -> dict[str, 
         if item.key not in found and item.canonical_url
     }
     oldest: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(list(by_url)):
+    for chunk in batches(list(by_url)):
         for url, item_id, stored_hash in connection.execute(
             BY_CANONICAL_URL[dialect], {"values": chunk}
         ):

@@ -8,7 +8,7 @@ each of them.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, cast
 
@@ -26,13 +26,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.batches import batches, dialect_of, one_of
 from storage.dedup import existing_ids
 from storage.models import Item, ItemSource, ItemTag, Source
 from storage.search_text import retag_search_meta, search_columns
 from storage.types import NewItem, RetagRow, StoredItem, StoreResult
 
 # Bound the IN (...) lists so SQLite's variable limit and PostgreSQL's planner stay happy.
-_CHUNK = 500
 _ITEMS = cast(Table, Item.__table__)
 _ITEM_TAGS = cast(Table, ItemTag.__table__)
 _ITEM_SOURCES = cast(Table, ItemSource.__table__)
@@ -48,11 +48,6 @@ def content_hash(title: str, summary: str) -> str:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _chunks(values: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
 
 
 def _insert_ignoring_conflicts(connection: Connection, table: Table) -> Any:
@@ -104,7 +99,7 @@ def _replace_tags(
     """Write the tags of items; `fresh` items have none yet, so nothing is deleted first."""
     ids = list(tags_by_item)
     if not fresh:
-        for chunk in _chunks(ids):
+        for chunk in batches(ids):
             connection.execute(delete(_ITEM_TAGS).where(_ITEM_TAGS.c.item_id.in_(chunk)))
     rows = [
         {"item_id": item_id, "tag": tag, "score": float(score)}
@@ -147,7 +142,7 @@ def store_items(
         statement = _insert_ignoring_conflicts(connection, _ITEMS).returning(
             _ITEMS.c.key, _ITEMS.c.id
         )
-        for chunk in _chunks(fresh):
+        for chunk in batches(fresh):
             rows = connection.execute(statement, [_item_row(i, source_id, now) for i in chunk])
             new_ids.update({key: item_id for key, item_id in rows})
         # Another process may have stored some of these keys a moment ago.
@@ -184,8 +179,8 @@ def store_items(
         for item in batch
     ]
     link_statement = _insert_ignoring_conflicts(connection, _ITEM_SOURCES)
-    for chunk in _chunks(links):
-        connection.execute(link_statement, list(chunk))
+    for some_links in batches(links):
+        connection.execute(link_statement, list(some_links))
 
     return StoreResult(
         new_items=len(new_ids),
@@ -200,7 +195,7 @@ def _became_alerts(session: Session, changed: Mapping[int, NewItem]) -> tuple[in
     """The changed items that are alerts now and were not before (read before the update)."""
     alerts = [item_id for item_id, item in changed.items() if item.alert]
     found: list[int] = []
-    for chunk in _chunks(alerts):
+    for chunk in batches(alerts):
         found.extend(session.scalars(select(Item.id).where(Item.id.in_(chunk), ~Item.alert)))
     return tuple(sorted(found))
 
@@ -234,23 +229,29 @@ def load_items(session: Session, item_ids: Sequence[int]) -> list[StoredItem]:
     """Read items with their tags and sources, in the order of `item_ids`."""
     if not item_ids:
         return []
+    dialect = dialect_of(session)
     rows: dict[int, Any] = {}
-    for chunk in _chunks(list(item_ids)):
-        for found in session.execute(select(*_STORED_COLUMNS).where(Item.id.in_(chunk))):
+    for chunk in batches(list(item_ids)):
+        found_rows = select(*_STORED_COLUMNS).where(one_of(Item.id, "ids", dialect))
+        for found in session.execute(found_rows, {"ids": list(chunk)}):
             rows[found.id] = found
     tags: dict[int, dict[str, float]] = {item_id: {} for item_id in rows}
     sources: dict[int, list[tuple[int, str]]] = {item_id: [] for item_id in rows}
     priorities: dict[int, int] = {}
-    for chunk in _chunks(list(rows)):
-        for item_id, tag, score in session.execute(
-            select(ItemTag.item_id, ItemTag.tag, ItemTag.score).where(ItemTag.item_id.in_(chunk))
-        ):
+    tag_rows = select(ItemTag.item_id, ItemTag.tag, ItemTag.score).where(
+        one_of(ItemTag.item_id, "ids", dialect)
+    )
+    source_rows = (
+        select(ItemSource.item_id, Source.id, Source.name, Source.priority)
+        .join(Source, Source.id == ItemSource.source_id)
+        .where(one_of(ItemSource.item_id, "ids", dialect))
+        .order_by(ItemSource.first_seen_at, Source.id)
+    )
+    for chunk in batches(list(rows)):
+        for item_id, tag, score in session.execute(tag_rows, {"ids": list(chunk)}):
             tags[item_id][tag] = score
         for item_id, source_id, name, priority in session.execute(
-            select(ItemSource.item_id, Source.id, Source.name, Source.priority)
-            .join(Source, Source.id == ItemSource.source_id)
-            .where(ItemSource.item_id.in_(chunk))
-            .order_by(ItemSource.first_seen_at, Source.id)
+            source_rows, {"ids": list(chunk)}
         ):
             sources[item_id].append((source_id, name))
             priorities[item_id] = max(priorities.get(item_id, priority), priority)

@@ -33,6 +33,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from storage.batches import batches
 from storage.errors import BadInput
 from storage.models import Item, ItemSource
 from storage.models import Source as SourceRow
@@ -43,7 +44,6 @@ from storage.subscriptions import SubscriptionRecord, list_subscriptions
 
 log = logging.getLogger(__name__)
 
-_CHUNK = 500
 
 # One option of a clause: tokens that must stand together, or the ids of the sources named.
 Option = tuple[str, ...] | frozenset[int]
@@ -90,8 +90,7 @@ def source_ids_by_name(session: Session, names: Iterable[str]) -> dict[str, froz
     """Source ids per name as search resolves them: lower(name) in SQL = name.lower()."""
     wanted = sorted({name.lower() for name in names})
     found: dict[str, set[int]] = defaultdict(set)
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
+    for chunk in batches(wanted):
         rows = session.execute(
             select(func.lower(SourceRow.name), SourceRow.id).where(
                 func.lower(SourceRow.name).in_(chunk)
@@ -235,8 +234,7 @@ def load_documents(
     ids = sorted(set(item_ids))
     rows: dict[int, tuple[str, str]] = {}
     carried: dict[int, set[int]] = defaultdict(set)
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for chunk in batches(ids):
         statement = select(Item.id, Item.search_text, Item.search_meta).where(Item.id.in_(chunk))
         for item_id, text, meta in session.execute(statement):
             rows[item_id] = (text or "", meta or "")

@@ -36,10 +36,10 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
+from storage.batches import batches
 from storage.match import Match, match_items
 from storage.models import Delivery, Source, Subscription
 
-_CHUNK = 500
 ACTIVE_STATES = ("pending", "sending")
 
 
@@ -175,8 +175,8 @@ def enqueue(session: Session, matches: Iterable[Match], *, now: datetime) -> int
         index_elements=["subscription_id", "item_id"]
     ).returning(Delivery.id)
     added = 0
-    for start in range(0, len(rows), _CHUNK):
-        added += len(session.execute(statement, rows[start : start + _CHUNK]).all())
+    for some_rows in batches(rows):
+        added += len(session.execute(statement, list(some_rows)).all())
     return added
 
 

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import DateTime, bindparam, func, select, text
 from sqlalchemy.orm import Session
 
+from storage.batches import dialect_of, one_of
 from storage.items import load_items
 from storage.models import Item
 from storage.models import Source as SourceRow
@@ -250,9 +251,10 @@ def search_items(
     ids = _matching(session, query, newest_first=True, limit=max(CANDIDATES, limit))
     if not ids:
         return []
-    rows = session.execute(
-        select(Item.id, Item.search_text, Item.published_at, Item.alert).where(Item.id.in_(ids))
+    documents = select(Item.id, Item.search_text, Item.published_at, Item.alert).where(
+        one_of(Item.id, "ids", dialect_of(session))
     )
+    rows = session.execute(documents, {"ids": ids})
     candidates = [Candidate(i, doc, published, alert) for i, doc, published, alert in rows]
     atoms = query.text_atoms()
     ranked = rank(candidates, atoms, moment)[:limit]
