@@ -64,6 +64,7 @@ class FakeSlack(FakeServer):
         self.socket_mode: FakeSlackSocket | None = None
         self._ts = 0
         self._response_urls = 0
+        self.response_peers: list[tuple[str, int]] = []  # the client end of each response_url POST
         methods = {
             "auth.test": self.auth_test,
             "apps.connections.open": self.connections_open,
@@ -208,6 +209,9 @@ class FakeSlack(FakeServer):
         if serial > self._response_urls:
             return web.Response(status=404, text="no_such_response_url")
         body = await read_body(request)
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer is not None:
+            self.response_peers.append((peer[0], peer[1]))
         return await self.deliver(
             request,
             "response_url",

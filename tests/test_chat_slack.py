@@ -3,6 +3,7 @@ in HTTP mode (signed requests to /slack/events) and in Socket Mode, on both back
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -17,6 +18,7 @@ from bot.core import Talentbrief
 from feeds.guard import AddressGuard
 from storage.db import Database
 from tests.corpus.recent import HOSTILE_TITLE, store_recent
+from tests.fake_http import Posted
 from tests.fake_slack_api import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.fake_slack_payloads import (
     ADA,
@@ -63,6 +65,10 @@ async def _post(url: str, payload: dict[str, Any], *, secret: str = SECRET) -> t
         return response.status, await response.text()
 
 
+def _answer_to(serial: str, posted: Posted) -> bool:
+    return posted.path == "response_url" and posted.id == serial
+
+
 def _text(posted: Any) -> str:
     return json.dumps(posted.body.get("blocks"), ensure_ascii=False)
 
@@ -80,6 +86,17 @@ async def test_a_signed_slash_command_is_answered_ephemerally_after_its_ack(
     assert "USCIS proposes new H-1B registration fee" in blocks
     assert "#1 · Federal Register: USCIS" in blocks
     assert slack.messages == []  # nothing went to the channel
+
+
+async def test_answers_reuse_one_connection_to_slack(http_app: str, slack: FakeSlack) -> None:
+    """Each answer over a fresh connection would cost a TLS handshake with Slack."""
+    for _ in range(3):
+        url = slack.new_response_url()
+        await _post(http_app, slash_command("latest", response_url=url))
+        serial = url.rsplit("/", 1)[1]
+        await slack.wait_for(functools.partial(_answer_to, serial))
+    assert len(slack.response_peers) == 3
+    assert len(set(slack.response_peers)) == 1
 
 
 async def test_a_bad_signature_gets_401_and_no_answer(http_app: str, slack: FakeSlack) -> None:

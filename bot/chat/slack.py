@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
@@ -26,6 +27,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.chat.replies import slack_messages
 from bot.commands.layer import CommandLayer
@@ -93,6 +95,9 @@ class SlackChat:
             request_verification_enabled=config.mode == "http",
         )
         self._admins: dict[str, tuple[float, bool]] = {}
+        # One connection pool for response_url answers: bolt's `respond` opens a session (a new
+        # connection, a TLS handshake to Slack) for every message.
+        self._answers: aiohttp.ClientSession | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -120,13 +125,23 @@ class SlackChat:
         reply = await self.layer.run_text(caller, text)
         in_channel = share and not reply.error
         for body in slack_messages(reply)[:MAX_RESPONSES]:
-            await respond(
-                text=body["text"],
-                blocks=body["blocks"],
-                response_type="in_channel" if in_channel else "ephemeral",
-                unfurl_links=False,
-                unfurl_media=False,
-            )
+            message = {
+                "text": body["text"],
+                "blocks": body["blocks"],
+                "response_type": "in_channel" if in_channel else "ephemeral",
+                "unfurl_links": False,
+                "unfurl_media": False,
+            }
+            response_url = command.get("response_url")
+            if response_url:
+                await self._answer(response_url, message)
+            else:
+                await respond(**message)
+
+    async def _answer(self, response_url: str, message: dict[str, Any]) -> None:
+        if self._answers is None or self._answers.closed:
+            self._answers = aiohttp.ClientSession()
+        await AsyncWebhookClient(response_url, session=self._answers).send_dict(message)
 
     async def _mention(self, event: dict[str, Any]) -> None:
         user, channel = event.get("user"), event.get("channel")
@@ -223,3 +238,6 @@ class SlackChat:
         session = getattr(self.client, "session", None)
         if session is not None:
             await session.close()
+        if self._answers is not None:
+            await self._answers.close()
+            self._answers = None
