@@ -149,6 +149,8 @@ class Tagger:
             *alert.hedges,
             *alert.questions,
             *alert.explainers,
+            *alert.reactions,
+            *alert.novelty,
         ]
         for topic in taxonomy.topics:
             every_term += [*topic.terms, *topic.weak, *topic.exclude]

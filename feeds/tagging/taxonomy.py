@@ -96,6 +96,8 @@ class AlertSpec(_Spec):
     hedges: Terms = ()
     questions: Terms = ()
     explainers: Terms = ()
+    reactions: Terms = ()
+    novelty: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -135,6 +137,8 @@ class AlertOverride(_Spec):
     add_hedges: Terms = ()
     add_questions: Terms = ()
     add_explainers: Terms = ()
+    add_reactions: Terms = ()
+    add_novelty: Terms = ()
     drop_actors: Terms = ()
     drop_instruments: Terms = ()
     drop_actions: Terms = ()
@@ -144,6 +148,8 @@ class AlertOverride(_Spec):
     drop_hedges: Terms = ()
     drop_questions: Terms = ()
     drop_explainers: Terms = ()
+    drop_reactions: Terms = ()
+    drop_novelty: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -288,6 +294,8 @@ _ALERT_LISTS = (
     "hedges",
     "questions",
     "explainers",
+    "reactions",
+    "novelty",
 )
 
 
