@@ -92,6 +92,7 @@ class AlertRules:
     explainers: frozenset[str]
     reactions: frozenset[str]
     novelty: frozenset[str]
+    object_markers: frozenset[str]
     doc_types: Mapping[str, tuple[str, float]]
 
     @classmethod
@@ -120,6 +121,7 @@ class AlertRules:
             explainers=frozenset(keys(spec.explainers)),
             reactions=frozenset(keys(spec.reactions)),
             novelty=frozenset(keys(spec.novelty)),
+            object_markers=frozenset(keys(spec.object_markers)),
             doc_types={name.casefold(): (name, w) for name, w in spec.doc_types.items()},
         )
 
@@ -176,6 +178,11 @@ class AlertRules:
         verb = _earliest(in_title, active)
         subject = _earliest(in_title, self.non_actors.intersection(in_title))
         if verb is None or subject is None or subject > verb:
+            return False
+        # 将/把 put the object before the verb: in 美方将中国高校列入实体清单 the universities
+        # are listed, they do not list.
+        marker = _earliest(in_title, self.object_markers.intersection(in_title))
+        if marker is not None and marker < subject:
             return False
         actor = _earliest(in_title, self.actor_set.intersection(in_title))
         if actor is not None and actor < verb:

@@ -151,6 +151,7 @@ class Tagger:
             *alert.explainers,
             *alert.reactions,
             *alert.novelty,
+            *alert.object_markers,
         ]
         for topic in taxonomy.topics:
             every_term += [*topic.terms, *topic.weak, *topic.exclude]

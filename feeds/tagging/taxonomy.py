@@ -98,6 +98,7 @@ class AlertSpec(_Spec):
     explainers: Terms = ()
     reactions: Terms = ()
     novelty: Terms = ()
+    object_markers: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -139,6 +140,7 @@ class AlertOverride(_Spec):
     add_explainers: Terms = ()
     add_reactions: Terms = ()
     add_novelty: Terms = ()
+    add_object_markers: Terms = ()
     drop_actors: Terms = ()
     drop_instruments: Terms = ()
     drop_actions: Terms = ()
@@ -150,6 +152,7 @@ class AlertOverride(_Spec):
     drop_explainers: Terms = ()
     drop_reactions: Terms = ()
     drop_novelty: Terms = ()
+    drop_object_markers: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -296,6 +299,7 @@ _ALERT_LISTS = (
     "explainers",
     "reactions",
     "novelty",
+    "object_markers",
 )
 
 
