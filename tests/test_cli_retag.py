@@ -206,4 +206,4 @@ def test_retag_brings_items_tagged_by_older_rules_up_to_date(
     assert set(after[case].tags) == {"research-security"} and after[case].alert is True
     assert 'action: "overturn"' in after[case].reasons["alert"]
     assert set(after[move].tags) == {"returnees"}
-    assert after[move].reasons["returnees"] == ('context: "relocate" + "Shenzhen" + "chemist"',)
+    assert after[move].reasons["returnees"][0] == 'context: "relocate" + "Shenzhen" + "chemist"'

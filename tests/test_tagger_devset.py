@@ -58,7 +58,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
 
 @pytest.mark.parametrize(
     ("path", "minimum", "negative_share", "chinese_share"),
-    [(DEVSET, 400, 0.3, 1 / 6), (HELDOUT, 60, 1 / 3, 1 / 6), (HELDOUT2, 400, 0.15, 0.15)],
+    [(DEVSET, 600, 0.25, 1 / 6), (HELDOUT, 60, 1 / 3, 1 / 6), (HELDOUT2, 400, 0.15, 0.15)],
 )
 def test_labelled_sets_are_well_formed(
     path: Path, minimum: int, negative_share: float, chinese_share: float

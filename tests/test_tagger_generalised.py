@@ -238,3 +238,99 @@ def test_one_word_is_not_both_the_instrument_and_the_action(tagger: Tagger) -> N
 def test_chinese_alert_needs_more_than_new_rule(tagger: Tagger) -> None:
     assert tagger.tag("美国国家卫生研究院新规：受资助者须报告境外任职").alert is True
     assert tagger.tag("出口管制新规下 华裔工程师求职受影响").alert is False
+
+
+# --- second round of issue 9: more paraphrases and alert structure ----------------------------
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Former Rice University professor now heads a Wuhan research centre",
+        "NASA veteran engineer accepts a professorship in Beijing",
+        "Chemist lured from Los Alamos to a Hefei laboratory",
+        "Caltech loses a second seismologist to Shenzhen",
+        "One in five US-trained Chinese PhDs now works in China",
+        "旅美化学家落户深圳 组建新型研发机构",
+    ],
+)
+def test_moves_told_without_return_are_returnees(tagger: Tagger, title: str) -> None:
+    assert "returnees" in _topics(tagger, title)
+
+
+def test_a_move_between_chinese_firms_or_a_visit_is_no_return(tagger: Tagger) -> None:
+    assert "returnees" not in _topics(
+        tagger, "阿里大模型团队核心成员离职 加盟字节跳动", "该研究员曾主导多个项目。"
+    )
+    assert "returnees" in _topics(tagger, "前英特尔芯片专家加盟华为", "他在美国工作二十年。")
+    assert "returnees" not in _topics(
+        tagger, "Visiting US scholars join Peking University summer school"
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("Freshman enrollment from China falls at Midwestern universities", ""),
+        ("Dependants of postgraduate students lose the right to work", ""),
+        ("Chinese parents rethink US college plans", "Consultants say clients prefer Britain."),
+        ("What a fixed admission period would cost universities", "Duration of status ends."),
+    ],
+)
+def test_student_mobility_told_by_enrolment_families_and_status(
+    tagger: Tagger, title: str, summary: str
+) -> None:
+    assert "student-mobility" in _topics(tagger, title, summary)
+
+
+def test_grant_applications_are_not_students_applying(tagger: Tagger) -> None:
+    summary = "The indictment says he hid Chinese funding on grant applications to the university."
+    assert "student-mobility" not in _topics(
+        tagger, "Professor arraigned over foreign funding", summary
+    )
+
+
+def test_countries_of_concern_need_research_policing_to_be_research_security(
+    tagger: Tagger,
+) -> None:
+    rule = "State law limits hiring of researchers from countries of concern at universities"
+    assert "research-security" in _topics(tagger, rule)
+    opt = "DHS proposes to limit work permits for graduates from countries of concern"
+    assert "research-security" not in _topics(tagger, opt)
+
+
+def test_a_question_with_its_answers_is_an_explainer(tagger: Tagger) -> None:
+    summary = "A client alert walks employers through the new rule's effective date."
+    answered = tagger.tag("Is your H-1B petition affected? Five questions answered", summary)
+    assert answered.alert is True
+    assert tagger.tag("Will the H-1B lottery survive?", summary).alert is False
+
+
+def test_an_instrument_after_a_non_government_word_is_the_subject(tagger: Tagger) -> None:
+    summary = "The embassy began scheduling F and J interviews again."
+    assert tagger.tag("Student visa interviews resume in Beijing", summary).alert is True
+    assert tagger.tag("University resumes exchange with Chinese partner").alert is False
+
+
+def test_new_before_an_instrument_reports_it(tagger: Tagger) -> None:
+    summary = "BIS said software for the listed universities now needs a licence."
+    result = tagger.tag(
+        "New licence rule covers US software sales to Chinese universities", summary
+    )
+    assert result.alert is True
+    assert any(reason.startswith("new instrument:") for reason in result.reasons["alert"])
+    late = "Research offices struggle to keep up with new grant conditions on foreign ties"
+    assert tagger.tag(late).alert is False
+
+
+def test_a_reaction_before_the_action_is_not_an_alert(tagger: Tagger) -> None:
+    summary = "商务部新闻发言人表示坚决反对。"
+    assert tagger.tag("商务部回应美方将中国高校列入实体清单", summary).alert is False
+    assert tagger.tag("美方将中国高校列入实体清单 中方回应", summary).alert is True
+    amid = "Biologist recruited by Fudan amid NIH funding freeze"
+    assert tagger.tag(amid).alert is False
+
+
+def test_statistics_are_not_alerts(tagger: Tagger) -> None:
+    summary = "USCIS data show employers registered far fewer workers."
+    assert tagger.tag("H-1B lottery registrations fall 40% after new fee", summary).alert is False

@@ -10,8 +10,12 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
 - a title whose verb has a non-government subject before it and no government actor before
   it ("Tech companies cut H-1B filings", "University suspends exchange") reports that
   subject's decision: its active verbs do not count (effects and acts still do);
+- "new" just before an instrument in the title ("New licence rule covers …") reports the
+  instrument's arrival: it counts as an action in the title;
 - hedges veto in the title and weaken in the summary; question words and modals veto in the
-  title unless an explainer or proposal word is there too; so does a question mark.
+  title unless an explainer or proposal word is there too; so does a question mark; a reaction
+  ("responds to", "condemns", 坚决反对) vetoes a title that names it before any action
+  ("Ministry responds to listing": the reaction is the news, the listing background).
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ from feeds.tagging.taxonomy import AlertSpec
 Ground = tuple[str, Mapping[str, int] | None, frozenset[str] | set[str]]
 
 ACTION_IN_TITLE = 0.8
+NOVELTY_REACH = 20  # characters from "new" to the start of the instrument it qualifies
+# "New" reports an instrument's arrival only near the start of a title ("New licence rule …",
+# "Canada's new rules …"); later it is background ("… struggle to keep up with new rules").
+NOVELTY_START = 25
 # Summaries narrate background ("…after the 2020 proclamation barred…"): an action found only
 # there is not enough alone, but is with a Federal Register document type or an enforcement act.
 ACTION_IN_SUMMARY = 0.45
@@ -82,6 +90,9 @@ class AlertRules:
     hedges: frozenset[str]
     questions: frozenset[str]
     explainers: frozenset[str]
+    reactions: frozenset[str]
+    novelty: frozenset[str]
+    object_markers: frozenset[str]
     doc_types: Mapping[str, tuple[str, float]]
 
     @classmethod
@@ -108,16 +119,56 @@ class AlertRules:
             hedges=frozenset(keys(spec.hedges)),
             questions=frozenset(keys(spec.questions)),
             explainers=frozenset(keys(spec.explainers)),
+            reactions=frozenset(keys(spec.reactions)),
+            novelty=frozenset(keys(spec.novelty)),
+            object_markers=frozenset(keys(spec.object_markers)),
             doc_types={name.casefold(): (name, w) for name, w in spec.doc_types.items()},
         )
 
     def hedged_title(self, in_title: Hits, question: bool) -> bool:
         """Analysis, opinion or a question, not news ("Will the H-1B fee survive?")."""
-        if question or not self.hedges.isdisjoint(in_title):
+        if not self.hedges.isdisjoint(in_title):
             return True
+        explained = not self.explainers.isdisjoint(in_title)
+        # "Is your petition affected? Five questions answered" explains a rule; a bare
+        # question ("Will the H-1B fee survive?") does not report one.
+        if question:
+            return not explained
         # "What the fee means for labs" is analysis; "What employers need to know about the
-        # final rule" explains news, and "would … under a proposal" describes one.
-        return not self.questions.isdisjoint(in_title) and self.explainers.isdisjoint(in_title)
+        # final rule" explains news, "would … under a proposal" describes one, and "what
+        # universities must change" tells a rule's requirements.
+        return (
+            not self.questions.isdisjoint(in_title)
+            and not explained
+            and self.effects.isdisjoint(in_title)
+        )
+
+    def reacted(self, in_title: Hits, title_actions: set[str]) -> bool:
+        """The title reports a reaction named before any action ("… responds to listing")."""
+        reactions = self.reactions.intersection(in_title)
+        if not reactions:
+            return False
+        reaction = _earliest(in_title, reactions)
+        action = _earliest(in_title, title_actions)
+        return reaction is not None and (action is None or reaction < action)
+
+    def _new_instrument(self, in_title: Hits) -> str | None:
+        """An instrument that "new" qualifies in the title ("New licence rule covers …")."""
+        novelty = [
+            p
+            for key in self.novelty.intersection(in_title)
+            for p in in_title[key]
+            if p <= NOVELTY_START
+        ]
+        if not novelty:
+            return None
+        subject = _earliest(in_title, self.non_actors.intersection(in_title))
+        if subject is not None and subject < min(novelty):  # "Universities' new policy …"
+            return None
+        for key in self.instrument_set.intersection(in_title):
+            if any(0 < s - n <= NOVELTY_REACH for s in in_title[key] for n in novelty):
+                return key
+        return None
 
     def _others_decision(self, in_title: Hits, title_actions: set[str]) -> bool:
         """The title's active verb belongs to a non-government subject named before it."""
@@ -128,8 +179,21 @@ class AlertRules:
         subject = _earliest(in_title, self.non_actors.intersection(in_title))
         if verb is None or subject is None or subject > verb:
             return False
+        # 将/把 put the object before the verb: in 美方将中国高校列入实体清单 the universities
+        # are listed, they do not list.
+        marker = _earliest(in_title, self.object_markers.intersection(in_title))
+        if marker is not None and marker < subject:
+            return False
         actor = _earliest(in_title, self.actor_set.intersection(in_title))
-        return actor is None or actor > verb
+        if actor is not None and actor < verb:
+            return False
+        # A government instrument between that word and the verb is the subject: in "Student
+        # visa interviews resume", "student" qualifies the visa, whose interviews resume.
+        return not any(
+            subject < start < verb
+            for key in self.instrument_set.intersection(in_title)
+            for start in in_title[key]
+        )
 
     def judge(
         self, in_title: Hits, found: set[str], doc_type: str | None, question: bool
@@ -154,20 +218,24 @@ class AlertRules:
         # One word is not both the instrument and the action: "after US export ban" names a
         # ban, it does not report one.
         grounded = grounded or bool(actors or (instruments - actions))
+        reported = self._new_instrument(in_title)
         acts = self.act_set.intersection(found)
         if acts:  # "sentenced", "indicted": the actor is implied by the act
             grounded = True
             title_acts = acts.intersection(in_title)
             weights.append(ACTION_IN_TITLE if title_acts else ACTION_IN_SUMMARY)
             evidence.append(("act", self.acts, title_acts or acts))
+        title_actions = actions.intersection(in_title)
         if actions:
-            title_actions = actions.intersection(in_title)
             if title_actions and self._others_decision(in_title, title_actions):
                 actions -= title_actions - self.effects
                 title_actions &= self.effects
             if actions:
                 weights.append(ACTION_IN_TITLE if title_actions else ACTION_IN_SUMMARY)
                 evidence.append(("action", self.actions, title_actions or actions))
+        if reported and not title_actions:
+            weights.append(ACTION_IN_TITLE)
+            evidence.append(("new instrument", None, {reported}))
         explainers = self.explainers.intersection(in_title)
         if explainers:
             weights.append(EXPLAINER_IN_TITLE)
@@ -175,7 +243,7 @@ class AlertRules:
         if not grounded:
             return 0.0, evidence
         score = combine(weights)
-        if self.hedged_title(in_title, question):
+        if self.hedged_title(in_title, question) or self.reacted(in_title, title_actions):
             score *= HEDGE_IN_TITLE
         elif not self.hedges.isdisjoint(found):
             score *= HEDGE_IN_SUMMARY

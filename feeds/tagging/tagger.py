@@ -149,6 +149,9 @@ class Tagger:
             *alert.hedges,
             *alert.questions,
             *alert.explainers,
+            *alert.reactions,
+            *alert.novelty,
+            *alert.object_markers,
         ]
         for topic in taxonomy.topics:
             every_term += [*topic.terms, *topic.weak, *topic.exclude]

@@ -96,6 +96,9 @@ class AlertSpec(_Spec):
     hedges: Terms = ()
     questions: Terms = ()
     explainers: Terms = ()
+    reactions: Terms = ()
+    novelty: Terms = ()
+    object_markers: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -135,6 +138,9 @@ class AlertOverride(_Spec):
     add_hedges: Terms = ()
     add_questions: Terms = ()
     add_explainers: Terms = ()
+    add_reactions: Terms = ()
+    add_novelty: Terms = ()
+    add_object_markers: Terms = ()
     drop_actors: Terms = ()
     drop_instruments: Terms = ()
     drop_actions: Terms = ()
@@ -144,6 +150,9 @@ class AlertOverride(_Spec):
     drop_hedges: Terms = ()
     drop_questions: Terms = ()
     drop_explainers: Terms = ()
+    drop_reactions: Terms = ()
+    drop_novelty: Terms = ()
+    drop_object_markers: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -288,6 +297,9 @@ _ALERT_LISTS = (
     "hedges",
     "questions",
     "explainers",
+    "reactions",
+    "novelty",
+    "object_markers",
 )
 
 
