@@ -8,9 +8,10 @@ with exponential backoff, and never stops the others. Items of one feed are stor
 transaction as the source's new fetch state.
 
 Memory stays bounded however many sources are due: a feed holds one of `concurrency` slots from
-the start of its fetch until it is stored, feeds are parsed one at a time (the fast path streams,
-so even a huge feed parses in about its own size), a body is dropped once parsed, and only one
-body larger than `LARGE_BODY` is let into memory at a time (the others wait before reading it).
+the start of its fetch until it is stored (a 304, which holds no body, until it is fetched),
+feeds are parsed one at a time (the fast path streams, so even a huge feed parses in about its
+own size), a body is dropped once parsed, and only one body larger than `LARGE_BODY` is let
+into memory at a time (the others wait before reading it).
 Parsing runs in a worker thread; all writes go through one batching writer (feeds/poll_writer.py),
 so SQLite sees one writer and two feeds carrying the same story cannot race into two rows.
 """
@@ -285,9 +286,11 @@ class _Cycle:
             async with self.slots:  # held until stored: bounds bodies and parsed feeds in memory
                 request = self._request(source)
                 fetched = await self.fetcher.fetch(request, admit_large=large.admit)
-                if fetched.status != "fetched":
-                    return await self._not_modified(source, fetched)
-                return await self._ingest(source, fetched, large)
+                if fetched.status == "fetched":
+                    return await self._ingest(source, fetched, large)
+            # A 304 holds no body: its slot goes to the next fetch while its state waits for
+            # the writer, so the states of a no-change cycle queue up into large batches.
+            return await self._not_modified(source, fetched)
         except FetchError as exc:
             if exc.deferred:
                 return await self._defer(source, exc)
