@@ -44,6 +44,7 @@ DATABASE_ENV = "TALENTBRIEF_DATABASE_URL"
 DEFAULT_CONFIG_FILE = "talentbrief.toml"
 
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -58,7 +59,7 @@ MAX_LEASE = 3600
 
 
 def _printable(text: str, what: str) -> str:
-    if any(ord(char) < 32 or ord(char) == 127 for char in text):
+    if _CONTROL.search(text):
         raise ValueError(f"{what} must not contain control characters (line breaks, tabs)")
     return text
 
