@@ -39,7 +39,9 @@ class CliContext:
 
         What start-up builds lives as long as the process: collections during it find nothing
         to free, and every later full collection would walk all of it again (≈ 10 % of the CPU
-        of a no-change poll of 1,000 feeds). Nested uses freeze once, at the outermost.
+        of a no-change poll of 1,000 feeds; one full collection there takes ~60 ms). The few
+        cycles start-up leaves behind (≈ 1,700 objects) stay frozen with it. Nested uses freeze
+        once, at the outermost.
         """
         if not self.owns_process or not gc.isenabled():
             yield
