@@ -21,25 +21,11 @@ from datetime import UTC, datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
-from sqlalchemy.orm import Session
-
-from bot import archive
-from bot import sources as source_actions
-from bot.archive import ItemExplanation, RetagSummary
 from bot.config import PRIORITY, Config
-from bot.digest_build import compose
 from bot.durations import parse_duration, parse_since
-from bot.platforms import platform
-from bot.sources import AddedSource, FeedCheckFailed, OpmlImport
-from bot.topics import TopicInfo, check_topics, topic_catalog, topic_infos
-from digests.model import Digest, TopicCatalog
-from digests.schedule import current_period, next_slot
-from feeds.tagging.taxonomy import Taxonomy, load_taxonomy
-from storage.channels import ChannelSpec, StoredChannel, get_channel, sync_config_channels
 from storage.db import Database, open_database
 from storage.errors import BadInput
 from storage.locks import CONFIG_SYNC
-from storage.query import Query, parse_query
 from storage.sources import (
     SourceSpec,
     SourceStatus,
@@ -48,16 +34,27 @@ from storage.sources import (
     source_clash,
     sync_config_sources,
 )
-from storage.types import SearchHit
 
+# Each action imports its machinery when it runs (the archive, digests, platforms, topics, the
+# query grammar): `talentbrief poll` loads the config, the database and the poll, nothing more.
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from bot.alerts.actions import AlertActions
+    from bot.archive import ItemExplanation, RetagSummary
     from bot.digest_posting import DigestOutcome
     from bot.digest_service import DigestService
     from bot.doctor import DoctorReport
+    from bot.sources import AddedSource, OpmlImport
+    from bot.topics import TopicInfo
+    from digests.model import Digest, TopicCatalog
     from feeds.guard import AddressGuard
     from feeds.poll import PollProgress, PollReport
     from feeds.tagging import Tagger
+    from feeds.tagging.taxonomy import Taxonomy
+    from storage.channels import ChannelSpec, StoredChannel
+    from storage.query import Query
+    from storage.types import SearchHit
 
 T = TypeVar("T")
 MAX_SEARCH_RESULTS = 200
@@ -116,6 +113,8 @@ class Talentbrief:
     @cached_property
     def taxonomy(self) -> Taxonomy:
         """The topics (with `[taxonomy]` applied); reading it does not compile the tagger."""
+        from feeds.tagging.taxonomy import load_taxonomy
+
         return load_taxonomy(self.config.taxonomy)
 
     @property
@@ -131,6 +130,8 @@ class Talentbrief:
 
     @property
     def catalog(self) -> TopicCatalog:
+        from bot.topics import topic_catalog
+
         return topic_catalog(self.taxonomy)
 
     def database(self, *, sync_sources: bool = True) -> Database:
@@ -205,9 +206,13 @@ class Talentbrief:
     # --- topics -----------------------------------------------------------------------------
 
     def topics(self) -> list[TopicInfo]:
+        from bot.topics import topic_infos
+
         return topic_infos(self.taxonomy)
 
     def check_topics(self, ids: Sequence[str], where: str) -> tuple[str, ...]:
+        from bot.topics import check_topics
+
         check_topics(ids, self.topic_ids, where)
         return tuple(ids)
 
@@ -232,6 +237,8 @@ class Talentbrief:
         every poll. With `force`, a source whose check fails is added anyway (the reason is in
         the result).
         """
+        from bot import sources as source_actions
+
         url = source_actions.source_url(url)
         if not -PRIORITY <= priority <= PRIORITY:
             raise BadInput(f"priority must be between -{PRIORITY} and {PRIORITY}")
@@ -260,22 +267,26 @@ class Talentbrief:
                     guarded=origin == "chat",
                     guard=self.guard,
                 )
-            except FeedCheckFailed as exc:
+            except source_actions.FeedCheckFailed as exc:
                 if not force:
                     raise
                 problem = str(exc)
         await self._db(source_actions.store_new_source, spec)
-        return AddedSource(
+        return source_actions.AddedSource(
             spec.name, url, spec.kind, spec.interval_seconds, spec.hint_tags, checked, problem
         )
 
     async def remove_source(self, name: str) -> None:
+        from bot import sources as source_actions
+
         await self._db(source_actions.remove_named_source, self.config, name)
 
     async def sources(self) -> list[SourceStatus]:
         return await self._db(list_sources)
 
     async def import_opml(self, data: bytes, *, interval: str | int = "30m") -> OpmlImport:
+        from bot import sources as source_actions
+
         try:
             seconds = parse_duration(interval)
         except ValueError as exc:
@@ -287,6 +298,8 @@ class Talentbrief:
         )
 
     async def export_opml(self) -> bytes:
+        from bot import sources as source_actions
+
         return await self._db(source_actions.export_opml)
 
     # --- polling ----------------------------------------------------------------------------
@@ -294,12 +307,13 @@ class Talentbrief:
     async def poll(
         self, *, due_only: bool = True, progress: Callable[[PollProgress], None] | None = None
     ) -> PollReport:
+        from bot.sources import fetch_settings
         from feeds.poll import poll_sources
 
         database = await self.open()
         return await poll_sources(
             database,
-            source_actions.fetch_settings(self.config.poll),
+            fetch_settings(self.config.poll),
             # Compiling the tagger takes most of a second: a cycle where no feed changed
             # (all 304s) never pays for it.
             lambda: self.tagger,
@@ -326,6 +340,8 @@ class Talentbrief:
         now: datetime | None = None,
     ) -> Query:
         """A query in the search grammar, with every `tag:` checked against the taxonomy."""
+        from storage.query import parse_query
+
         return parse_query(
             text,
             now=now,
@@ -347,6 +363,8 @@ class Talentbrief:
         """The best items for a query; `marks` go around the matched words of each snippet."""
         if not 1 <= limit <= MAX_SEARCH_RESULTS:
             raise BadInput(f"limit must be between 1 and {MAX_SEARCH_RESULTS}")
+        from bot import archive
+
         parsed = self.parse_query(query, now=now) if isinstance(query, str) else query
         return await self._db(
             lambda s: archive.search(s, parsed, limit=limit, now=now, marks=marks)
@@ -361,14 +379,20 @@ class Talentbrief:
     async def latest(self, topic: str | None = None, *, limit: int = 10) -> list[SearchHit]:
         if topic is not None:
             self.check_topics([topic], "topic")
+        from bot import archive
+
         return await self._db(
             lambda s: archive.latest(s, topic=topic, limit=limit, known_topics=self.topic_ids)
         )
 
     async def explain(self, item_id: int) -> ItemExplanation:
+        from bot import archive
+
         return await self._db(archive.explain, item_id)
 
     async def count_to_retag(self, since: datetime | None = None) -> int:
+        from bot import archive
+
         database = await self.open()
         return await asyncio.to_thread(archive.count_to_retag, database, since)
 
@@ -381,6 +405,8 @@ class Talentbrief:
     ) -> RetagSummary:
         if batch_size < 1:
             raise BadInput("batch size must be at least 1")
+        from bot import archive
+
         database = await self.open()
         return await asyncio.to_thread(
             archive.retag_archive,
@@ -402,6 +428,8 @@ class Talentbrief:
 
     async def channel(self, name: str) -> tuple[ChannelSpec, StoredChannel | None]:
         """A channel's settings (the config file first, then channels added from chat)."""
+        from storage.channels import get_channel
+
         stored = await self._db(get_channel, name, sync_sources=False)
         for channel in self.config.channels:
             if channel.name == name:
@@ -429,6 +457,10 @@ class Talentbrief:
     ) -> DigestPreview:
         """What a channel's next digest would contain; without a channel, every topic (or
         `topic`) since `since` (default: a day). Nothing is recorded."""
+        from bot.digest_build import compose
+        from digests.schedule import current_period, next_slot
+        from storage.channels import ChannelSpec
+
         now = now or datetime.now(UTC)
         if channel is None:
             spec = ChannelSpec(
@@ -464,6 +496,8 @@ class Talentbrief:
         self, channel: str, *, since: str | None = None, now: datetime | None = None
     ) -> list[DigestOutcome]:
         """Post a channel's current period now (once: a posted period is not posted again)."""
+        from bot.platforms import platform
+
         now = now or datetime.now(UTC)
         database = await self.open()
         stored = await self._db(_synced_channel, self.config, channel, lock=CONFIG_SYNC)
@@ -488,6 +522,8 @@ class Talentbrief:
 
     async def check_channels(self) -> None:
         """Refuse to start when a channel could never post (a missing token, a bad target)."""
+        from bot.platforms import platform
+
         for channel in self.config.channels:
             poster = platform(channel.platform).poster(
                 channel.target, self.config, env=self.env, console=self.console
@@ -502,6 +538,8 @@ def _refuse_taken(session: Session, spec: SourceSpec) -> None:
 
 
 def _synced_channel(session: Session, config: Config, name: str) -> StoredChannel | None:
+    from storage.channels import get_channel, sync_config_channels
+
     sync_config_channels(session, config.channel_specs())
     session.flush()
     return get_channel(session, name)

@@ -18,7 +18,6 @@ from bot.config import Config, PollConfig
 from bot.durations import interval_problem
 from feeds import federal_register
 from feeds.entries import KINDS, ParseError
-from feeds.opml import ExportedSource, name_from_url, read_opml, specs_from_opml, write_opml
 from storage.errors import BadInput
 from storage.sources import (
     SourceSpec,
@@ -118,6 +117,8 @@ def check_kind(kind: str | None, url: str) -> str:
 
 
 def source_name(name: str | None, url: str) -> str:
+    from feeds.opml import name_from_url  # OPML (defusedxml) loads for the commands using it
+
     chosen = " ".join((name or name_from_url(url)).split())
     if not chosen or len(chosen) > MAX_NAME:
         raise BadInput(f"a source name must be 1 to {MAX_NAME} characters")
@@ -192,6 +193,8 @@ def import_opml(
     session: Session, data: bytes, *, interval_seconds: int, known_topics: Sequence[str]
 ) -> OpmlImport:
     """Add every feed of an OPML file that is not polled yet (one bulk insert)."""
+    from feeds.opml import read_opml, specs_from_opml
+
     feeds = read_opml(data)
     names, urls = source_names_and_urls(session)
     specs, skipped, notes = specs_from_opml(
@@ -206,6 +209,8 @@ def import_opml(
 
 
 def export_opml(session: Session) -> bytes:
+    from feeds.opml import ExportedSource, write_opml
+
     sources = [
         ExportedSource(
             name=source.name,

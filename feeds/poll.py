@@ -8,9 +8,10 @@ with exponential backoff, and never stops the others. Items of one feed are stor
 transaction as the source's new fetch state.
 
 Memory stays bounded however many sources are due: a feed holds one of `concurrency` slots from
-the start of its fetch until it is stored, feeds are parsed one at a time (the fast path streams,
-so even a huge feed parses in about its own size), a body is dropped once parsed, and only one
-body larger than `LARGE_BODY` is let into memory at a time (the others wait before reading it).
+the start of its fetch until it is stored (a 304, which holds no body, until it is fetched),
+feeds are parsed one at a time (the fast path streams, so even a huge feed parses in about its
+own size), a body is dropped once parsed, and only one body larger than `LARGE_BODY` is let
+into memory at a time (the others wait before reading it).
 Parsing runs in a worker thread; all writes go through one batching writer (feeds/poll_writer.py),
 so SQLite sees one writer and two feeds carrying the same story cannot race into two rows.
 """
@@ -42,8 +43,7 @@ from feeds.fetch import (
 from feeds.guard import AddressGuard
 from feeds.poll_writer import Deferred, Failed, Stored, Writer
 from storage.db import Database
-from storage.models import Source
-from storage.source_claims import DEFAULT_LEASE, SourceClaim, claim_sources
+from storage.source_claims import DEFAULT_LEASE, ClaimedSource, SourceClaim, claim_sources
 from storage.sources import FetchState
 from storage.types import NewItem
 from storage.urls import redact_text
@@ -142,41 +142,6 @@ class PollReport:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class _Claimed:
-    """A claimed source, detached from its session."""
-
-    id: int
-    name: str
-    url: str
-    kind: str
-    origin: str
-    interval_seconds: int
-    hint_tags: tuple[str, ...]
-    etag: str | None
-    last_modified: str | None
-    content_hash: str | None
-    consecutive_failures: int
-    status: str
-
-    @classmethod
-    def of(cls, source: Source) -> _Claimed:
-        return cls(
-            id=source.id,
-            name=source.name,
-            url=source.url,
-            kind=source.kind,
-            origin=source.origin,
-            interval_seconds=source.interval_seconds,
-            hint_tags=tuple(source.hint_tags or ()),
-            etag=source.etag,
-            last_modified=source.last_modified,
-            content_hash=source.content_hash,
-            consecutive_failures=source.consecutive_failures,
-            status=source.status,
-        )
-
-
 # Feeds parsed at once. Parsing is Python work that the GIL serialises anyway: a second parse
 # thread measured slower, and it would hold a second body and its entries in memory.
 PARSE_SLOTS = 1
@@ -197,7 +162,7 @@ class _Schedule:
         spread = min(max(self.settings.jitter, 0.0), 1.0)
         return timedelta(seconds=seconds * self.rng.uniform(1 - spread, 1))
 
-    def after_success(self, source: _Claimed, now: datetime) -> datetime:
+    def after_success(self, source: ClaimedSource, now: datetime) -> datetime:
         return now + self._jittered(source.interval_seconds)
 
     def after_failure(self, failures: int, now: datetime, retry_after: float | None) -> datetime:
@@ -262,7 +227,7 @@ class _Cycle:
                 self._tagger = source()
         return self._tagger
 
-    def _request(self, source: _Claimed) -> FetchRequest:
+    def _request(self, source: ClaimedSource) -> FetchRequest:
         url, accept = source.url, FEED_ACCEPT
         if source.kind == "federal_register":
             try:
@@ -279,15 +244,17 @@ class _Cycle:
             accept=accept,
         )
 
-    async def handle(self, source: _Claimed) -> SourceOutcome:
+    async def handle(self, source: ClaimedSource) -> SourceOutcome:
         large = _LargeBody(self.large_bodies)
         try:
             async with self.slots:  # held until stored: bounds bodies and parsed feeds in memory
                 request = self._request(source)
                 fetched = await self.fetcher.fetch(request, admit_large=large.admit)
-                if fetched.status != "fetched":
-                    return await self._not_modified(source, fetched)
-                return await self._ingest(source, fetched, large)
+                if fetched.status == "fetched":
+                    return await self._ingest(source, fetched, large)
+            # A 304 holds no body: its slot goes to the next fetch while its state waits for
+            # the writer, so the states of a no-change cycle queue up into large batches.
+            return await self._not_modified(source, fetched)
         except FetchError as exc:
             if exc.deferred:
                 return await self._defer(source, exc)
@@ -301,7 +268,7 @@ class _Cycle:
             large.release()
 
     def _state(
-        self, source: _Claimed, fetched: Fetched, *, parsed: bool, warning: str | None = None
+        self, source: ClaimedSource, fetched: Fetched, *, parsed: bool, warning: str | None = None
     ) -> FetchState:
         return FetchState(
             source.id,
@@ -313,11 +280,13 @@ class _Cycle:
             parsed=parsed,
         )
 
-    async def _not_modified(self, source: _Claimed, fetched: Fetched) -> SourceOutcome:
+    async def _not_modified(self, source: ClaimedSource, fetched: Fetched) -> SourceOutcome:
         await self.writer.submit(Stored(self._state(source, fetched, parsed=False), source.id))
         return SourceOutcome(source.name, "not_modified", status="ok")
 
-    async def _ingest(self, source: _Claimed, fetched: Fetched, large: _LargeBody) -> SourceOutcome:
+    async def _ingest(
+        self, source: ClaimedSource, fetched: Fetched, large: _LargeBody
+    ) -> SourceOutcome:
         now = self.clock()
         max_entries = self.settings.max_entries
 
@@ -365,7 +334,9 @@ class _Cycle:
             warning=cut,
         )
 
-    async def _fail(self, source: _Claimed, error: str, retry_after: float | None) -> SourceOutcome:
+    async def _fail(
+        self, source: ClaimedSource, error: str, retry_after: float | None
+    ) -> SourceOutcome:
         now = self.clock()
         error = redact_text(error)  # aiohttp's messages quote the URL, password included
         due = self.schedule.after_failure(source.consecutive_failures + 1, now, retry_after)
@@ -375,7 +346,7 @@ class _Cycle:
         log.info("%s: %s (%d in a row)", source.name, error, failures)
         return SourceOutcome(source.name, "failed", error=error, status=status)
 
-    async def _defer(self, source: _Claimed, exc: FetchError) -> SourceOutcome:
+    async def _defer(self, source: ClaimedSource, exc: FetchError) -> SourceOutcome:
         due = self.clock() + timedelta(seconds=exc.retry_after or self.settings.backoff_base)
         await self.writer.submit(Deferred(source.id, due))
         return SourceOutcome(source.name, "deferred", error=redact_text(str(exc)))
@@ -404,10 +375,10 @@ async def poll_sources(
     """
     started = time.perf_counter()
 
-    def claim() -> tuple[SourceClaim, list[_Claimed]]:
+    def claim() -> tuple[SourceClaim, list[ClaimedSource]]:
         with database.session() as session:
             taken = claim_sources(session, now=clock(), due_only=due_only, lease=lease)
-            return taken, [_Claimed.of(source) for source in taken.sources]
+            return taken, list(taken.sources)
 
     schedule = _Schedule(settings, rng or random.Random())
     async with Fetcher(settings, guard=guard) as fetcher:

@@ -20,9 +20,6 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storage.db import Database
-from storage.dedup import refresh_statistics
-from storage.items import store_items
-from storage.outbox import enqueue_matches, first_poll
 from storage.sources import FetchState, defer_source, record_fetch_failure, record_fetch_states
 from storage.types import NewItem, StoreResult
 
@@ -47,6 +44,11 @@ class Stored:
     def apply(self, session: Session, now: datetime) -> StoreResult:
         if not self.items:
             return StoreResult()
+        # Storing and alerting load here: a cycle of 304s never needs them (nor the dialect
+        # modules they bring), and it starts faster without.
+        from storage.items import store_items  # noqa: PLC0415
+        from storage.outbox import enqueue_matches, first_poll  # noqa: PLC0415
+
         quiet = first_poll(session, self.source_id)  # a first poll archives, it does not alert
         result = store_items(session, self.source_id, self.items, tag=self.tag)
         if not quiet and (result.new_ids or result.newly_alert_ids):
@@ -156,5 +158,7 @@ class Writer:
     def _keep_statistics(self, session: Session, results: Sequence[Any]) -> None:
         self._new_items += sum(r.new_items for r in results if isinstance(r, StoreResult))
         if self._new_items >= self._analyze_at:
+            from storage.dedup import refresh_statistics  # noqa: PLC0415 - see Stored.apply
+
             refresh_statistics(session)
             self._analyze_at = 2 * self._new_items

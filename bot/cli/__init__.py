@@ -178,7 +178,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parse_arguments(parser, argv)
     _configure_logging(args.verbose)
-    context = CliContext(config_path=args.config)
+    # With no argv this is the process's entry point (the script, `python -m bot.cli`).
+    context = CliContext(config_path=args.config, owns_process=argv is None)
     try:
         code: int = args.handler(args, context)
         return code

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO, TypeAlias, TypeVar
 
@@ -31,7 +32,31 @@ class CliContext:
     config_path: str | None = None
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    # The command owns its process (not a test calling `main` in process): start-up may set
+    # the garbage collector aside (see `start_up`).
+    owns_process: bool = False
     _core: Talentbrief | None = None
+
+    @contextlib.contextmanager
+    def start_up(self) -> Iterator[None]:
+        """Loading the modules and the config a command needs, with the collector off, then
+        frozen out of its sight.
+
+        What start-up builds lives as long as the process: collections during it find nothing
+        to free, and every later full collection would walk all of it again (≈ 10 % of the CPU
+        of a no-change poll of 1,000 feeds; one full collection there takes ~60 ms). The few
+        cycles start-up leaves behind (≈ 1,700 objects) stay frozen with it. Nested uses freeze
+        once, at the outermost.
+        """
+        if not self.owns_process or not gc.isenabled():
+            yield
+            return
+        gc.disable()
+        try:
+            yield
+        finally:
+            gc.freeze()
+            gc.enable()
 
     @property
     def config(self) -> Config:
@@ -41,10 +66,11 @@ class CliContext:
     def core(self) -> Talentbrief:
         """The core over the config file (read and validated on first use)."""
         if self._core is None:
-            from bot.config import load_config
-            from bot.core import Talentbrief
+            with self.start_up():
+                from bot.config import load_config
+                from bot.core import Talentbrief
 
-            self._core = Talentbrief(load_config(self.config_path), console=self.stdout)
+                self._core = Talentbrief(load_config(self.config_path), console=self.stdout)
         return self._core
 
     @property

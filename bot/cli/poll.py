@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from bot.cli.context import CliContext
@@ -67,9 +68,12 @@ def held_line(report: PollReport) -> str:
 
 
 def handle(args: argparse.Namespace, context: CliContext) -> int:
+    with context.start_up():
+        core = context.core
+        import_module("feeds.poll")  # the poll's own modules (aiohttp) belong to start-up too
     bar = ProgressBar(context)
     try:
-        report = context.run(context.core.poll(due_only=False, progress=bar))
+        report = context.run(core.poll(due_only=False, progress=bar))
     finally:
         bar.close()
     if report.sources == 0 and report.held_elsewhere:
