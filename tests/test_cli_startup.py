@@ -15,10 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from corpus import corpus_feed
-from feed_server import FeedServer
 
 from bot.cli.context import CliContext
+from tests.corpus.feeds import corpus_feed
+from tests.feed_server import FeedServer
 
 ROOT = Path(__file__).resolve().parent.parent
 
