@@ -33,6 +33,22 @@ def test_usage_mistakes_are_one_line_with_exit_2(
     assert line.endswith("--help`)")
 
 
+@pytest.mark.parametrize(
+    ("argv", "help_of"),
+    [
+        (["poll", "--bogus"], "talentbrief poll"),
+        (["feeds", "add", "https://example.org/feed", "--bogus"], "talentbrief feeds add"),
+        (["search", "visa", "--typo"], "talentbrief search"),
+    ],
+)
+def test_an_unknown_option_points_to_its_commands_help(
+    argv: list[str], help_of: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        main(argv)
+    assert capsys.readouterr().err.rstrip().endswith(f"(see `{help_of} --help`)")
+
+
 def test_an_unreachable_database_is_one_line_with_exit_1(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -124,8 +124,20 @@ def parse_arguments(
             parser.error(f"the following arguments are required: {field.upper()}")
         setattr(args, field, value)
     if extras:
-        parser.error(f"unrecognized arguments: {' '.join(extras)}")
+        _command_parser(parser, args).error(f"unrecognized arguments: {' '.join(extras)}")
     return args
+
+
+def _command_parser(
+    parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> argparse.ArgumentParser:
+    """The parser of the (sub)command that was given, so an error points to its own --help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            child = action.choices.get(getattr(args, action.dest, None) or "")
+            if child is not None:
+                return _command_parser(child, args)
+    return parser
 
 
 class RedactingFilter(logging.Filter):
