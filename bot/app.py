@@ -268,7 +268,7 @@ def bot_jobs(core: Talentbrief) -> BotJobs:
             log.info("%d due source(s) are being polled by another process", report.held_elsewhere)
 
     async def digests(names: Sequence[str] | None) -> None:
-        for outcome in await core.post_due_digests(names):
+        for outcome in await core.digests.post_due(names):
             if outcome.status in ("posted", "resumed"):
                 log.info("digest for %s", outcome.describe())
             elif outcome.failed:
@@ -281,7 +281,7 @@ async def run_bot(
     core: Talentbrief, *, once: bool, poll_seconds: float, stop: asyncio.Event | None = None
 ) -> int:
     """The `run` command: 0 on a clean stop; with `once`, 1 when a digest it owed failed."""
-    await core.check_channels()
+    await core.digests.check_channels()
     database = await core.open()
     dispatcher = Dispatcher(core)
     if once:
@@ -289,7 +289,7 @@ async def run_bot(
         sent = await dispatcher.dispatch_once()
         if sent:
             log.info("handled %d alert message(s)", sent)
-        outcomes = await core.post_due_digests()
+        outcomes = await core.digests.post_due()
         for outcome in outcomes:
             log.log(
                 logging.WARNING if outcome.failed else logging.INFO,

@@ -4,7 +4,9 @@
 the scheduler and chat perform as an async method returning plain dataclasses. Database work
 runs in worker threads, never on the event loop (chat clients share that loop). Front-ends
 parse their input, call one method and render the result; none of them holds an action of its
-own. The model is lemon24/reader's `Reader`.
+own. The model is lemon24/reader's `Reader`. Two groups of actions live in their own modules
+and are reached through the core: `core.alerts` (bot/alerts/actions.py) and `core.digests`
+(bot/digest_actions.py).
 
     core = Talentbrief(load_config())
     hits = asyncio.run(core.search("H-1B since:7d"))
@@ -17,12 +19,12 @@ import os
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bot.config import PRIORITY, Config
-from bot.durations import parse_duration, parse_since
+from bot.durations import parse_duration
 from storage.db import Database, open_database
 from storage.errors import BadInput
 from storage.locks import CONFIG_SYNC
@@ -42,23 +44,20 @@ if TYPE_CHECKING:
 
     from bot.alerts.actions import AlertActions
     from bot.archive import ItemExplanation, RetagSummary
-    from bot.digest_posting import DigestOutcome
-    from bot.digest_service import DigestService
+    from bot.digest_actions import DigestActions
     from bot.doctor import DoctorReport
     from bot.sources import AddedSource, OpmlImport
     from bot.topics import TopicInfo
-    from digests.model import Digest, TopicCatalog
+    from digests.model import TopicCatalog
     from feeds.guard import AddressGuard
     from feeds.poll import PollProgress, PollReport
     from feeds.tagging import Tagger
     from feeds.tagging.taxonomy import Taxonomy
-    from storage.channels import ChannelSpec, StoredChannel
     from storage.query import Query
     from storage.types import SearchHit
 
 T = TypeVar("T")
 MAX_SEARCH_RESULTS = 200
-PREVIEW_CHANNEL = "preview"
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,18 +65,6 @@ class SchemaStatus:
     url: str  # the database, password hidden
     before: str | None  # the applied revision (None: an empty database)
     after: str | None  # after an upgrade; for a status, the newest revision there is
-
-
-@dataclass(frozen=True, slots=True)
-class DigestPreview:
-    """A channel's next digest, built but not recorded or posted."""
-
-    channel: ChannelSpec
-    digest: Digest
-    next_post: datetime | None  # the next scheduled post, in the channel's time zone
-    would_post: bool  # False when it is empty and the channel does not post empty digests
-    # Why tellings were grouped into one story (digests.cluster.explain_clusters), as data.
-    clusters: tuple[dict[str, Any], ...] = ()
 
 
 class Talentbrief:
@@ -128,6 +115,13 @@ class Talentbrief:
 
         return AlertActions(self)
 
+    @cached_property
+    def digests(self) -> DigestActions:
+        """Channels, previews and posting (bot/digest_actions.py)."""
+        from bot.digest_actions import DigestActions
+
+        return DigestActions(self)
+
     @property
     def catalog(self) -> TopicCatalog:
         from bot.topics import topic_catalog
@@ -165,9 +159,16 @@ class Talentbrief:
 
         return await asyncio.to_thread(run)
 
-    async def in_session(self, work: Callable[..., T], *args: Any) -> T:
-        """`work(session, *args)` in a worker thread, in one transaction (for the services)."""
-        return await self._db(work, *args)
+    async def in_session(
+        self,
+        work: Callable[..., T],
+        *args: Any,
+        sync_sources: bool = True,
+        lock: int | None = None,
+    ) -> T:
+        """`work(session, *args)` in a worker thread, in one transaction (for the services and
+        the action groups: `alerts`, `digests`)."""
+        return await self._db(work, *args, sync_sources=sync_sources, lock=lock)
 
     def close(self) -> None:
         if self._database is not None and self._owns_database:
@@ -417,135 +418,8 @@ class Talentbrief:
             progress=progress,
         )
 
-    # --- digests ------------------------------------------------------------------------------
-
-    def _digests(self, database: Database) -> DigestService:
-        from bot.digest_service import DigestService
-
-        return DigestService(
-            database, self.config, self.catalog, env=self.env, console=self.console
-        )
-
-    async def channel(self, name: str) -> tuple[ChannelSpec, StoredChannel | None]:
-        """A channel's settings (the config file first, then channels added from chat)."""
-        from storage.channels import get_channel
-
-        stored = await self._db(get_channel, name, sync_sources=False)
-        for channel in self.config.channels:
-            if channel.name == name:
-                return channel.spec(), stored
-        if stored is not None:
-            return stored.spec, stored
-        known = sorted({c.name for c in self.config.channels})
-        raise BadInput(f"no channel named {name!r} (known: {', '.join(known) or 'none'})")
-
-    def channel_for_target(self, platform_name: str, target: str) -> str | None:
-        """The configured digest channel posting to `target` on that platform, if any."""
-        for channel in self.config.channels:
-            if channel.platform == platform_name and channel.target.strip() == target:
-                return channel.name
-        return None
-
-    async def preview_digest(
-        self,
-        channel: str | None = None,
-        *,
-        topic: str | None = None,
-        since: str | datetime | None = None,
-        now: datetime | None = None,
-        explain: bool = False,
-    ) -> DigestPreview:
-        """What a channel's next digest would contain; without a channel, every topic (or
-        `topic`) since `since` (default: a day). Nothing is recorded."""
-        from bot.digest_build import compose
-        from digests.schedule import current_period, next_slot
-        from storage.channels import ChannelSpec
-
-        now = now or datetime.now(UTC)
-        if channel is None:
-            spec = ChannelSpec(
-                name=PREVIEW_CHANNEL,
-                topics=self.check_topics([topic], "topic") if topic else (),
-                post_empty=True,
-            )
-            stored = None
-            since = since or "1d"
-        else:
-            spec, stored = await self.channel(channel)
-        if isinstance(since, str):
-            since = parse_since(since, now=now, timezone=spec.timezone)
-        period = current_period(spec.schedule, spec.timezone, spec.days, now, weekly=spec.weekly)
-        built = await self._db(
-            lambda s: compose(
-                s, stored, spec, now=now, period=period, since=since, catalog=self.catalog,
-                with_chart=False,
-            ),
-            sync_sources=False,
-        )  # fmt: skip
-        return DigestPreview(
-            channel=spec,
-            digest=built.digest,
-            next_post=next_slot(spec.schedule, spec.timezone, spec.days, now),
-            would_post=bool(built.parts),
-            clusters=(
-                tuple(_explain_clusters(built.items, earlier=built.earlier)) if explain else ()
-            ),
-        )
-
-    async def post_digest(
-        self, channel: str, *, since: str | None = None, now: datetime | None = None
-    ) -> list[DigestOutcome]:
-        """Post a channel's current period now (once: a posted period is not posted again)."""
-        from bot.platforms import platform
-
-        now = now or datetime.now(UTC)
-        database = await self.open()
-        stored = await self._db(_synced_channel, self.config, channel, lock=CONFIG_SYNC)
-        if stored is None or not stored.spec.enabled:
-            known = ", ".join(sorted(c.name for c in self.config.channels)) or "none"
-            raise BadInput(f"no enabled channel named {channel!r} (known: {known})")
-        spec = stored.spec
-        # A missing token or a bad target fails here, before anything is built or recorded.
-        await (
-            platform(spec.platform)
-            .poster(spec.target, self.config, env=self.env, console=self.console)
-            .aclose()
-        )
-        moment = parse_since(since, now=now, timezone=spec.timezone) if since else None
-        return await self._digests(database).post_channel(stored, now=now, since=moment)
-
-    async def post_due_digests(
-        self, channels: Sequence[str] | None = None, *, now: datetime | None = None
-    ) -> list[DigestOutcome]:
-        database = await self.open()
-        return await self._digests(database).post_due(channels=channels, now=now)
-
-    async def check_channels(self) -> None:
-        """Refuse to start when a channel could never post (a missing token, a bad target)."""
-        from bot.platforms import platform
-
-        for channel in self.config.channels:
-            poster = platform(channel.platform).poster(
-                channel.target, self.config, env=self.env, console=self.console
-            )
-            await poster.aclose()
-
 
 def _refuse_taken(session: Session, spec: SourceSpec) -> None:
     clash = source_clash(session, spec)
     if clash is not None:
         raise BadInput(clash)
-
-
-def _synced_channel(session: Session, config: Config, name: str) -> StoredChannel | None:
-    from storage.channels import get_channel, sync_config_channels
-
-    sync_config_channels(session, config.channel_specs())
-    session.flush()
-    return get_channel(session, name)
-
-
-def _explain_clusters(items: Sequence[Any], *, earlier: Sequence[Any]) -> list[dict[str, Any]]:
-    from digests.cluster import explain_clusters  # the clusterer loads for --explain only
-
-    return explain_clusters(items, earlier=earlier)

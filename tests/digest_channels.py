@@ -39,4 +39,4 @@ async def post_due_digests(
     database: Database, config: Config, *, now: datetime, env: dict[str, str] = ENV
 ) -> list[DigestOutcome]:
     """What the scheduler's digest job does, through the application core."""
-    return await Talentbrief(config, database=database, env=env).post_due_digests(now=now)
+    return await Talentbrief(config, database=database, env=env).digests.post_due(now=now)

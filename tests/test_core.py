@@ -87,7 +87,7 @@ async def test_explain_gives_the_tags_the_flag_and_the_reasons(
 async def test_a_preview_without_a_channel_covers_a_topic_for_the_last_day(
     core: Talentbrief,
 ) -> None:
-    preview = await core.preview_digest(topic="returnees")
+    preview = await core.digests.preview(topic="returnees")
     titles = [entry.item.title for entry in preview.digest.entries]
     assert titles and all("Westlake" in title for title in titles)
     assert len(titles) == 1  # three outlets, one story
@@ -128,7 +128,7 @@ async def test_a_locked_database_does_not_freeze_the_event_loop(database: Databa
     """Posting digests waits on the lock in a worker thread while the loop keeps ticking."""
     config = Config(channels=(ChannelConfig(name="desk", schedule=("00:00",)),))
     core = Talentbrief(config, database=database, env={})
-    await core.post_due_digests()  # creates the channel row the lock will hold
+    await core.digests.post_due()  # creates the channel row the lock will hold
     gaps: list[float] = []
 
     async def ticker(stop: asyncio.Event) -> None:
@@ -144,7 +144,7 @@ async def test_a_locked_database_does_not_freeze_the_event_loop(database: Databa
     with _write_locked(database, seconds=1.5) as locked:
         await asyncio.to_thread(locked.wait, 10)
         started = asyncio.get_running_loop().time()
-        outcomes = await core.post_due_digests(now=datetime.now(UTC) + timedelta(days=1))
+        outcomes = await core.digests.post_due(now=datetime.now(UTC) + timedelta(days=1))
         waited = asyncio.get_running_loop().time() - started
     stop.set()
     await ticking

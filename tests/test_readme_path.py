@@ -258,11 +258,11 @@ async def test_the_example_needs_no_token_until_a_chat_channel_is_uncommented(
 ) -> None:
     example = load_config(EXAMPLE, env={})
     assert [channel.name for channel in example.channels] == ["console"]
-    await Talentbrief(example, env={}).check_channels()  # `run` would start
+    await Talentbrief(example, env={}).digests.check_channels()  # `run` would start
 
     edited = tmp_path / "talentbrief.toml"
     edited.write_text(with_chat_channels(EXAMPLE.read_text("utf-8")), "utf-8")
     chat = load_config(edited, env={})
     assert [c.name for c in chat.channels] == ["console", "talent-desk", "policy-watch"]
     with pytest.raises(BadInput, match="SLACK_BOT_TOKEN is not set"):
-        await Talentbrief(chat, env={}).check_channels()
+        await Talentbrief(chat, env={}).digests.check_channels()

@@ -65,7 +65,7 @@ def handle(args: argparse.Namespace, context: CliContext) -> int:
     from digests.render.text import render_markdown, render_text
 
     preview = context.run(
-        context.core.preview_digest(args.channel, since=args.since, explain=args.explain)
+        context.core.digests.preview(args.channel, since=args.since, explain=args.explain)
     )
     digest, spec = preview.digest, preview.channel
     chosen = args.format or platform(spec.platform).preview_format
@@ -99,7 +99,7 @@ def _post(args: argparse.Namespace, context: CliContext) -> int:
         context.info(
             "talentbrief digest: --format applies to previews; a post uses the channel's format"
         )
-    outcomes = context.run(context.core.post_digest(args.channel, since=args.since))
+    outcomes = context.run(context.core.digests.post(args.channel, since=args.since))
     for outcome in outcomes:
         context.info(f"talentbrief digest: {outcome.describe()}")
     return 1 if any(outcome.failed for outcome in outcomes) else 0

@@ -67,8 +67,8 @@ async def latest(core: Talentbrief, caller: Caller, topic: str | None = None) ->
 
 
 async def digest(core: Talentbrief, caller: Caller, topic: str | None = None) -> Reply:
-    channel = core.channel_for_target(caller.platform, caller.channel_id or "")
-    preview = await core.preview_digest(None if topic else channel, topic=topic)
+    channel = core.digests.channel_for_target(caller.platform, caller.channel_id or "")
+    preview = await core.digests.preview(None if topic else channel, topic=topic)
     lines: tuple[str, ...] = ()
     if preview.digest.is_empty:
         lines = ("Nothing new for this digest yet.",)
