@@ -36,7 +36,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
-from storage.batches import batches
+from storage.batches import batches, dialect_of
 from storage.match import Match, match_items
 from storage.models import Delivery, Source, Subscription
 
@@ -129,10 +129,6 @@ def _record(row: Delivery) -> DeliveryRecord:
     )
 
 
-def _postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
 def _update() -> Any:
     """UPDATE deliveries without the ORM's session bookkeeping (no Delivery objects are kept
     in the sessions that change them; evaluating it costs more than the statement)."""
@@ -143,7 +139,7 @@ def _still_subscribed(session: Session, subscription_ids: set[int]) -> set[int]:
     """The subscriptions that still exist, kept so until commit: someone may unsubscribe while
     a poll matches, and a delivery for a deleted subscription would abort the whole store."""
     query = select(Subscription.id).where(Subscription.id.in_(sorted(subscription_ids)))
-    if _postgres(session):
+    if dialect_of(session) == "postgresql":
         query = query.with_for_update(key_share=True)  # blocks the DELETE, not other writers
     # On SQLite the poll's transaction holds the write lock already: no DELETE can commit.
     return set(session.scalars(query))
@@ -170,7 +166,7 @@ def enqueue(session: Session, matches: Iterable[Match], *, now: datetime) -> int
         for match in unique
         if match.subscription_id in alive
     ]
-    insert = pg_insert(Delivery) if _postgres(session) else sqlite_insert(Delivery)
+    insert = pg_insert(Delivery) if dialect_of(session) == "postgresql" else sqlite_insert(Delivery)
     statement = insert.on_conflict_do_nothing(
         index_elements=["subscription_id", "item_id"]
     ).returning(Delivery.id)

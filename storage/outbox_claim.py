@@ -23,13 +23,13 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
+from storage.batches import dialect_of
 from storage.models import AlertTarget, Delivery, Subscription
 from storage.outbox import (
     ACTIVE_STATES,
     FloodRule,
     Outgoing,
     RetryPolicy,
-    _postgres,
     _update,
     _utc,
 )
@@ -67,7 +67,7 @@ def _candidates(session: Session, now: datetime, condition: Any, limit: int) -> 
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
-    if _postgres(session):
+    if dialect_of(session) == "postgresql":
         query = query.with_for_update(skip_locked=True, of=Delivery)
     return list(session.execute(query).all())
 

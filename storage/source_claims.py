@@ -102,7 +102,8 @@ def claim_sources(
     """Claim the enabled (and, with `due_only`, due) sources nobody holds, for `lease`."""
     now = now or datetime.now(UTC)
     token = token or new_token()
-    if session.get_bind().dialect.name == "postgresql":
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
         hold_lock(session.connection(), SOURCE_CLAIMS)
     wanted = [Source.enabled.is_(True), *([_due(now)] if due_only else [])]
     candidates = (
@@ -112,7 +113,7 @@ def claim_sources(
     )
     if limit is not None:
         candidates = candidates.limit(limit)
-    if session.get_bind().dialect.name == "postgresql":
+    if postgres:
         candidates = candidates.with_for_update(skip_locked=True)
     rows = session.connection().execute(
         update(_SOURCES)
