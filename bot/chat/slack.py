@@ -117,7 +117,7 @@ class SlackChat:
 
         return Caller("slack", user, channel, admin=admin, in_dm=in_dm)
 
-    async def _brief(self, ack: Any, command: dict[str, Any], respond: Any) -> None:
+    async def _brief(self, ack: Any, command: dict[str, Any]) -> None:
         await ack()
         share, text = shared(command.get("text") or "")
         in_dm = command.get("channel_name") == "directmessage"
@@ -132,11 +132,7 @@ class SlackChat:
                 "unfurl_links": False,
                 "unfurl_media": False,
             }
-            response_url = command.get("response_url")
-            if response_url:
-                await self._answer(response_url, message)
-            else:
-                await respond(**message)
+            await self._answer(command["response_url"], message)  # every slash command has one
 
     async def _answer(self, response_url: str, message: dict[str, Any]) -> None:
         if self._answers is None or self._answers.closed:
