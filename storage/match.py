@@ -33,7 +33,7 @@ from typing import NamedTuple
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from storage.batches import batches
+from storage.batches import batches, dialect_of, one_of
 from storage.errors import BadInput
 from storage.models import Item, ItemSource
 from storage.models import Source as SourceRow
@@ -234,13 +234,18 @@ def load_documents(
     ids = sorted(set(item_ids))
     rows: dict[int, tuple[str, str]] = {}
     carried: dict[int, set[int]] = defaultdict(set)
+    dialect = dialect_of(session)
+    documents = select(Item.id, Item.search_text, Item.search_meta).where(
+        one_of(Item.id, "ids", dialect)
+    )
+    links = select(ItemSource.item_id, ItemSource.source_id).where(
+        one_of(ItemSource.item_id, "ids", dialect)
+    )
     for chunk in batches(ids):
-        statement = select(Item.id, Item.search_text, Item.search_meta).where(Item.id.in_(chunk))
-        for item_id, text, meta in session.execute(statement):
+        for item_id, text, meta in session.execute(documents, {"ids": list(chunk)}):
             rows[item_id] = (text or "", meta or "")
         if with_sources:
-            links = select(ItemSource.item_id, ItemSource.source_id)
-            for item_id, source_id in session.execute(links.where(ItemSource.item_id.in_(chunk))):
+            for item_id, source_id in session.execute(links, {"ids": list(chunk)}):
                 carried[item_id].add(source_id)
     return [
         ItemDocument(
