@@ -27,7 +27,9 @@ HELDOUT = DATA / "tagger_heldout.jsonl"
 HELDOUT2 = DATA / "tagger_heldout2.jsonl"
 # Written for issue 9 by someone who never saw the rules or the other sets; scored once.
 HELDOUT3 = DATA / "tagger_heldout3.jsonl"
-LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3)
+# Written for the third round of issue 9 by two writers who never saw the rules or the other sets.
+HELDOUT4 = DATA / "tagger_heldout4.jsonl"
+LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4)
 TOPICS = {
     "visa-policy",
     "talent-programs",
@@ -66,6 +68,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT, 60, 1 / 3, 1 / 6),
         (HELDOUT2, 400, 0.15, 0.15),
         (HELDOUT3, 380, 0.15, 0.15),
+        (HELDOUT4, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
