@@ -173,7 +173,10 @@ class AlertRules:
         for key in self.places.keys() & in_title.keys():
             for start in in_title[key]:
                 end = start + len(key)
-                if any(0 <= v - end <= SUBJECT_GAP for verb in verbs for v in in_title[verb]):
+                # Chinese writes the verb right after its subject (浙江推出, 美国将…列入);
+                # 浙江大学推出 is a university's act.
+                gap = 1 if not key.isascii() else SUBJECT_GAP
+                if any(0 <= v - end <= gap for verb in verbs for v in in_title[verb]):
                     return key
         return None
 
@@ -248,7 +251,8 @@ class AlertRules:
         if actors:
             evidence.append(("actor", self.actors, actors))
         elif self.places:
-            place = self._subject_place(in_title, verbs)
+            # an effect is told of people, not done by a place ("China no longer loses …")
+            place = self._subject_place(in_title, verbs - self.effects)
             if place is not None:
                 actors = {place}
                 evidence.append(("actor", self.places, actors))
