@@ -198,7 +198,15 @@ class AlertRules:
             if p <= NOVELTY_START
         ]
         if not novelty:
-            return None
+            # Chinese writes "new" into the instrument's name: 新规, 新政.
+            return next(
+                (
+                    key
+                    for key in self.instrument_set.intersection(in_title)
+                    if key.startswith("新") and min(in_title[key]) <= NOVELTY_START
+                ),
+                None,
+            )
         subject = _earliest(in_title, self.non_actors.intersection(in_title))
         if subject is not None and subject < min(novelty):  # "Universities' new policy …"
             return None
