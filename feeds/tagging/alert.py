@@ -145,28 +145,39 @@ class AlertRules:
             doc_types={name.casefold(): (name, w) for name, w in spec.doc_types.items()},
         )
 
-    def hedged_title(
-        self, title: str, in_title: Hits, question: bool, first_action: int | None
-    ) -> bool:
-        """Analysis, opinion or a question, not news ("Will the H-1B fee survive?")."""
+    def hedged_title(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
+        """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
+        are the title's actions and acts."""
         if not self.hedges.isdisjoint(in_title):
             return True
+        asking = self.questions.intersection(in_title)
+        question_at = max(title.rfind("?"), title.rfind("？"))
+        if not asking and question_at < 0:
+            return False
         explained = not self.explainers.isdisjoint(in_title)
         # "Is your petition affected? Five questions answered" explains a rule; a bare
-        # question ("Will the H-1B fee survive?") does not report one.
-        if question:
+        # question ("Will the H-1B fee survive?") does not report one; an action after the
+        # question mark answers it ("Fixed terms for students? DHS revives plan").
+        if question_at >= 0 and not any(
+            start > question_at for verb in verbs for start in in_title[verb]
+        ):
             return not explained
+        if not asking:
+            return False
         # "What the fee means for labs" is analysis; "What employers need to know about the
         # final rule" explains news, "would … under a proposal" describes one, and "what
         # universities must change" tells a rule's requirements.
         # A question word after the title's first action, in the same clause, belongs to its
         # object: "USCIS clarifies how researchers qualify", "indicted for failing to report".
-        asked = any(
+        effects = self.effects.intersection(in_title)
+        if explained or effects:
+            return False
+        first_action = _earliest(in_title, verbs)
+        return any(
             first_action is None or not _same_clause(title, first_action, start)
-            for key in self.questions.intersection(in_title)
+            for key in asking
             for start in in_title[key]
         )
-        return asked and not explained and self.effects.isdisjoint(in_title)
 
     def _subject_place(self, in_title: Hits, verbs: set[str]) -> str | None:
         """A place named right before a title's action, as its subject ("US adds …")."""
@@ -189,7 +200,7 @@ class AlertRules:
         action = _earliest(in_title, title_actions)
         return reaction is not None and (action is None or reaction < action)
 
-    def _new_instrument(self, in_title: Hits) -> str | None:
+    def _new_instrument(self, in_title: Hits, ascii_title: bool) -> str | None:
         """An instrument that "new" qualifies in the title ("New licence rule covers …")."""
         novelty = [
             p
@@ -198,6 +209,8 @@ class AlertRules:
             if p <= NOVELTY_START
         ]
         if not novelty:
+            if ascii_title:
+                return None
             # Chinese writes "new" into the instrument's name: 新规, 新政.
             return next(
                 (
@@ -254,7 +267,8 @@ class AlertRules:
             evidence.append(("doc type", None, {doc[0]}))
             grounded = doc[1] >= self.threshold
         actions = set(self.action_set.intersection(found))
-        verbs = (actions | self.act_set.intersection(found)) & in_title.keys()
+        acts = self.act_set.intersection(found)
+        verbs = (actions | acts) & in_title.keys()
         actors: set[str] | frozenset[str] = self.actor_set.intersection(found)
         if actors:
             evidence.append(("actor", self.actors, actors))
@@ -270,8 +284,7 @@ class AlertRules:
         # One word is not both the instrument and the action: "after US export ban" names a
         # ban, it does not report one.
         grounded = grounded or bool(actors or (instruments - actions))
-        reported = self._new_instrument(in_title)
-        acts = self.act_set.intersection(found)
+        reported = self._new_instrument(in_title, title.isascii())
         if acts:  # "sentenced", "indicted": the actor is implied by the act
             grounded = True
             title_acts = acts.intersection(in_title)
@@ -301,16 +314,7 @@ class AlertRules:
         self, title: str, in_title: Hits, found: set[str], verbs: set[str], title_actions: set[str]
     ) -> float:
         """The factor analysis, questions and reactions put on the score (1 for none)."""
-        first_action = _earliest(in_title, verbs | (self.effects & in_title.keys()))
-        # "Fixed terms for students? DHS revives plan": an action after the question mark
-        # answers it.
-        question_at = max(title.rfind("?"), title.rfind("？"))
-        question = question_at >= 0 and not any(
-            start > question_at for verb in verbs for start in in_title[verb]
-        )
-        if self.hedged_title(title, in_title, question, first_action) or self.reacted(
-            in_title, title_actions
-        ):
+        if self.hedged_title(title, in_title, verbs) or self.reacted(in_title, title_actions):
             return HEDGE_IN_TITLE
         return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
 
