@@ -47,6 +47,8 @@ SUBJECT_GAP = 4
 # Marks after which a new clause starts: a question word there asks, wherever the action is
 # ("Reverse brain drain: why PhDs choose home", 收紧…后，博士生如何抉择).
 CLAUSE_MARKS = ":：,，;；—–|?？"
+# Words before a place that make it a location, not a subject.
+LOCATIVES = (" in", " at", " from", " to", " of", " across", "在", "从", "赴", "到")
 # Summaries narrate background ("…after the 2020 proclamation barred…"): an action found only
 # there is not enough alone, but is with a Federal Register document type or an enforcement act.
 ACTION_IN_SUMMARY = 0.45
@@ -179,10 +181,13 @@ class AlertRules:
             for start in in_title[key]
         )
 
-    def _subject_place(self, in_title: Hits, verbs: set[str]) -> str | None:
-        """A place named right before a title's action, as its subject ("US adds …")."""
+    def _subject_place(self, title: str, in_title: Hits, verbs: set[str]) -> str | None:
+        """A place named right before a title's action, as its subject ("US adds …"), and not
+        after a preposition ("salaries in Beijing close gap")."""
         for key in self.places.keys() & in_title.keys():
             for start in in_title[key]:
+                if title[:start].rstrip().lower().endswith(LOCATIVES):
+                    continue
                 end = start + len(key)
                 # Chinese writes the verb right after its subject (浙江推出, 美国将…列入);
                 # 浙江大学推出 is a university's act.
@@ -274,7 +279,7 @@ class AlertRules:
             evidence.append(("actor", self.actors, actors))
         elif self.places:
             # an effect is told of people, not done by a place ("China no longer loses …")
-            place = self._subject_place(in_title, verbs - self.effects)
+            place = self._subject_place(title, in_title, verbs - self.effects)
             if place is not None:
                 actors = {place}
                 evidence.append(("actor", self.places, actors))
