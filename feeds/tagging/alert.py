@@ -152,10 +152,11 @@ class AlertRules:
         are the title's actions and acts."""
         if not self.hedges.isdisjoint(in_title):
             return True
+        marked = "?" in title or "？" in title
+        if not marked and self.questions.isdisjoint(in_title):
+            return False  # most titles: no question to weigh
         asking = self.questions.intersection(in_title)
-        question_at = max(title.rfind("?"), title.rfind("？"))
-        if not asking and question_at < 0:
-            return False
+        question_at = max(title.rfind("?"), title.rfind("？")) if marked else -1
         explained = not self.explainers.isdisjoint(in_title)
         # "Is your petition affected? Five questions answered" explains a rule; a bare
         # question ("Will the H-1B fee survive?") does not report one; an action after the
