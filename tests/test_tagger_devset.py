@@ -2,10 +2,11 @@
 
 tests/data/tagger_devset.jsonl is what the rules were tuned on. tests/data/tagger_heldout.jsonl
 (issue 3), tagger_heldout2.jsonl and tagger_heldout3.jsonl (issue 9) were written before the
-rules they test and never tuned on (TAGGER_SETS.md; bench/RESULTS.md tells how often each was
-scored). Their figures are pinned here only as floors against regression, at what the rules
-reach, not as targets to tune towards: the issue-9 targets (macro-F1 ≥ 0.90, alert precision
-≥ 0.90, alert recall ≥ 0.85, every topic's recall ≥ 0.80) are not met on the third set.
+rules they test; in the third round of issue 9 the second and third were retired from held-out
+duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tells how often
+each was scored). All four are tuning material now: their figures are pinned here as floors
+against regression, a little below what the rules reach. The clean figure for issue 9 comes
+from a newer set that is not in this repository.
 """
 
 from __future__ import annotations
@@ -23,9 +24,10 @@ from feeds.tagging.evaluate import Example, evaluate
 DATA = Path(__file__).parent / "data"
 DEVSET = DATA / "tagger_devset.jsonl"
 HELDOUT = DATA / "tagger_heldout.jsonl"
-# Written for issue 9 before any rule changed for it; never tuned on (TAGGER_SETS.md).
+# Written for issue 9 before any rule changed for it; tuned on since its third round.
 HELDOUT2 = DATA / "tagger_heldout2.jsonl"
-# Written for issue 9 by someone who never saw the rules or the other sets; scored once.
+# Written for issue 9 by someone who never saw the rules or the other sets; tuned on since the
+# third round.
 HELDOUT3 = DATA / "tagger_heldout3.jsonl"
 # Written for the third round of issue 9 by two writers who never saw the rules or the other sets.
 HELDOUT4 = DATA / "tagger_heldout4.jsonl"
@@ -109,17 +111,17 @@ def test_devset_meets_the_targets() -> None:
     evaluation = evaluate(load_tagger(), _examples(_rows(DEVSET)))
     report = json.dumps(evaluation.as_json()["per_tag"], indent=1)
     assert evaluation.macro_f1 >= 0.97, report
-    assert evaluation.alert_precision >= 0.95
-    assert evaluation.alert_recall >= 0.93
+    assert evaluation.alert_precision >= 0.97
+    assert evaluation.alert_recall >= 0.96
     assert min(score.recall for score in evaluation.per_tag.values()) >= 0.95, report
 
 
 @pytest.mark.parametrize(
     ("path", "macro_f1", "alert_precision", "alert_recall", "topic_recall"),
     [
-        (HELDOUT, 0.95, 0.94, 0.94, 0.77),
-        (HELDOUT2, 0.90, 0.86, 0.76, 0.74),
-        (HELDOUT3, 0.86, 0.91, 0.75, 0.73),
+        (HELDOUT, 0.96, 0.94, 0.94, 0.88),
+        (HELDOUT2, 0.93, 0.89, 0.91, 0.90),
+        (HELDOUT3, 0.92, 0.92, 0.94, 0.88),
     ],
 )
 def test_heldout_figures_do_not_fall(

@@ -12,8 +12,14 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
   subject's decision: its active verbs do not count (effects and acts still do);
 - "new" just before an instrument in the title ("New licence rule covers …") reports the
   instrument's arrival: it counts as an action in the title;
+- a place (a country, province or city) is a government actor only as the subject right
+  before a title's action ("US adds …", "Shenzhen raises …", 浙江推出 …); elsewhere it is
+  where things happen ("labs in Beijing");
 - hedges veto in the title and weaken in the summary; question words and modals veto in the
-  title unless an explainer or proposal word is there too; so does a question mark; a reaction
+  title, when they come before its first action, unless an explainer or proposal word is there
+  too ("USCIS clarifies how …" reports; "How the fee will hit labs" does not); so does a
+  question mark with no action after it ("Fixed terms for students? DHS revives plan" reports
+  the plan); a reaction
   ("responds to", "condemns", 坚决反对) vetoes a title that names it before any action
   ("Ministry responds to listing": the reaction is the news, the listing background).
 """
@@ -35,6 +41,14 @@ NOVELTY_REACH = 20  # characters from "new" to the start of the instrument it qu
 # "New" reports an instrument's arrival only near the start of a title ("New licence rule …",
 # "Canada's new rules …"); later it is background ("… struggle to keep up with new rules").
 NOVELTY_START = 25
+# "US adds", "US to bar", 美国将…: the most characters between a place and the action it is
+# the subject of.
+SUBJECT_GAP = 4
+# Marks after which a new clause starts: a question word there asks, wherever the action is
+# ("Reverse brain drain: why PhDs choose home", 收紧…后，博士生如何抉择).
+CLAUSE_MARKS = ":：,，;；—–|?？"
+# Words before a place that make it a location, not a subject.
+LOCATIVES = (" in", " at", " from", " to", " of", " across", "在", "从", "赴", "到")
 # Summaries narrate background ("…after the 2020 proclamation barred…"): an action found only
 # there is not enough alone, but is with a Federal Register document type or an enforcement act.
 ACTION_IN_SUMMARY = 0.45
@@ -67,6 +81,12 @@ def places(keys: Iterable[str]) -> dict[str, int]:
     return result
 
 
+def _same_clause(title: str, action: int, later: int) -> bool:
+    """Whether `later` comes after `action` in the same clause of the title (no colon, comma …
+    between them)."""
+    return action < later and not any(mark in CLAUSE_MARKS for mark in title[action:later])
+
+
 def _earliest(hits: Hits, keys: Iterable[str]) -> int | None:
     starts = [start for key in keys for start in hits.get(key, ())]
     return min(starts) if starts else None
@@ -93,6 +113,7 @@ class AlertRules:
     reactions: frozenset[str]
     novelty: frozenset[str]
     object_markers: frozenset[str]
+    places: Mapping[str, int]
     doc_types: Mapping[str, tuple[str, float]]
 
     @classmethod
@@ -122,26 +143,59 @@ class AlertRules:
             reactions=frozenset(keys(spec.reactions)),
             novelty=frozenset(keys(spec.novelty)),
             object_markers=frozenset(keys(spec.object_markers)),
+            places=places(keys(spec.places)),
             doc_types={name.casefold(): (name, w) for name, w in spec.doc_types.items()},
         )
 
-    def hedged_title(self, in_title: Hits, question: bool) -> bool:
-        """Analysis, opinion or a question, not news ("Will the H-1B fee survive?")."""
+    def hedged_title(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
+        """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
+        are the title's actions and acts."""
         if not self.hedges.isdisjoint(in_title):
             return True
+        marked = "?" in title or "？" in title
+        if not marked and self.questions.isdisjoint(in_title):
+            return False  # most titles: no question to weigh
+        asking = self.questions.intersection(in_title)
+        question_at = max(title.rfind("?"), title.rfind("？")) if marked else -1
         explained = not self.explainers.isdisjoint(in_title)
         # "Is your petition affected? Five questions answered" explains a rule; a bare
-        # question ("Will the H-1B fee survive?") does not report one.
-        if question:
+        # question ("Will the H-1B fee survive?") does not report one; an action after the
+        # question mark answers it ("Fixed terms for students? DHS revives plan").
+        if question_at >= 0 and not any(
+            start > question_at for verb in verbs for start in in_title[verb]
+        ):
             return not explained
+        if not asking:
+            return False
         # "What the fee means for labs" is analysis; "What employers need to know about the
         # final rule" explains news, "would … under a proposal" describes one, and "what
         # universities must change" tells a rule's requirements.
-        return (
-            not self.questions.isdisjoint(in_title)
-            and not explained
-            and self.effects.isdisjoint(in_title)
+        # A question word after the title's first action, in the same clause, belongs to its
+        # object: "USCIS clarifies how researchers qualify", "indicted for failing to report".
+        effects = self.effects.intersection(in_title)
+        if explained or effects:
+            return False
+        first_action = _earliest(in_title, verbs)
+        return any(
+            first_action is None or not _same_clause(title, first_action, start)
+            for key in asking
+            for start in in_title[key]
         )
+
+    def _subject_place(self, title: str, in_title: Hits, verbs: set[str]) -> str | None:
+        """A place named right before a title's action, as its subject ("US adds …"), and not
+        after a preposition ("salaries in Beijing close gap")."""
+        for key in self.places.keys() & in_title.keys():
+            for start in in_title[key]:
+                if title[:start].rstrip().lower().endswith(LOCATIVES):
+                    continue
+                end = start + len(key)
+                # Chinese writes the verb right after its subject (浙江推出, 美国将…列入);
+                # 浙江大学推出 is a university's act.
+                gap = 1 if not key.isascii() else SUBJECT_GAP
+                if any(0 <= v - end <= gap for verb in verbs for v in in_title[verb]):
+                    return key
+        return None
 
     def reacted(self, in_title: Hits, title_actions: set[str]) -> bool:
         """The title reports a reaction named before any action ("… responds to listing")."""
@@ -152,7 +206,7 @@ class AlertRules:
         action = _earliest(in_title, title_actions)
         return reaction is not None and (action is None or reaction < action)
 
-    def _new_instrument(self, in_title: Hits) -> str | None:
+    def _new_instrument(self, in_title: Hits, ascii_title: bool) -> str | None:
         """An instrument that "new" qualifies in the title ("New licence rule covers …")."""
         novelty = [
             p
@@ -161,7 +215,17 @@ class AlertRules:
             if p <= NOVELTY_START
         ]
         if not novelty:
-            return None
+            if ascii_title:
+                return None
+            # Chinese writes "new" into the instrument's name: 新规, 新政.
+            return next(
+                (
+                    key
+                    for key in self.instrument_set.intersection(in_title)
+                    if key.startswith("新") and min(in_title[key]) <= NOVELTY_START
+                ),
+                None,
+            )
         subject = _earliest(in_title, self.non_actors.intersection(in_title))
         if subject is not None and subject < min(novelty):  # "Universities' new policy …"
             return None
@@ -196,7 +260,7 @@ class AlertRules:
         )
 
     def judge(
-        self, in_title: Hits, found: set[str], doc_type: str | None, question: bool
+        self, title: str, in_title: Hits, found: set[str], doc_type: str | None
     ) -> tuple[float, list[Ground]]:
         """The alert score and its evidence, (kind, its terms' places, what matched), which
         `reasons` turns into words (only an alert needs them)."""
@@ -208,18 +272,25 @@ class AlertRules:
             weights.append(doc[1])
             evidence.append(("doc type", None, {doc[0]}))
             grounded = doc[1] >= self.threshold
-        actors = self.actor_set.intersection(found)
-        instruments = self.instrument_set.intersection(found)
+        actions = set(self.action_set.intersection(found))
+        acts = self.act_set.intersection(found)
+        verbs = (actions | acts) & in_title.keys()
+        actors: set[str] | frozenset[str] = self.actor_set.intersection(found)
         if actors:
             evidence.append(("actor", self.actors, actors))
+        elif self.places:
+            # an effect is told of people, not done by a place ("China no longer loses …")
+            place = self._subject_place(title, in_title, verbs - self.effects)
+            if place is not None:
+                actors = {place}
+                evidence.append(("actor", self.places, actors))
+        instruments = self.instrument_set.intersection(found)
         if instruments:
             evidence.append(("instrument", self.instruments, instruments))
-        actions = set(self.action_set.intersection(found))
         # One word is not both the instrument and the action: "after US export ban" names a
         # ban, it does not report one.
         grounded = grounded or bool(actors or (instruments - actions))
-        reported = self._new_instrument(in_title)
-        acts = self.act_set.intersection(found)
+        reported = self._new_instrument(in_title, title.isascii())
         if acts:  # "sentenced", "indicted": the actor is implied by the act
             grounded = True
             title_acts = acts.intersection(in_title)
@@ -242,12 +313,16 @@ class AlertRules:
             evidence.append(("explainer", None, {min(explainers)}))
         if not grounded:
             return 0.0, evidence
-        score = combine(weights)
-        if self.hedged_title(in_title, question) or self.reacted(in_title, title_actions):
-            score *= HEDGE_IN_TITLE
-        elif not self.hedges.isdisjoint(found):
-            score *= HEDGE_IN_SUMMARY
+        score = combine(weights) * self._hedging(title, in_title, found, verbs, title_actions)
         return round(score, 4), evidence
+
+    def _hedging(
+        self, title: str, in_title: Hits, found: set[str], verbs: set[str], title_actions: set[str]
+    ) -> float:
+        """The factor analysis, questions and reactions put on the score (1 for none)."""
+        if self.hedged_title(title, in_title, verbs) or self.reacted(in_title, title_actions):
+            return HEDGE_IN_TITLE
+        return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
 
     @staticmethod
     def reasons(

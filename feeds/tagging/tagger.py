@@ -152,6 +152,7 @@ class Tagger:
             *alert.reactions,
             *alert.novelty,
             *alert.object_markers,
+            *alert.places,
         ]
         for topic in taxonomy.topics:
             every_term += [*topic.terms, *topic.weak, *topic.exclude]
@@ -315,8 +316,7 @@ class Tagger:
         alert_score = 0.0
         alert = False
         if tags:
-            question = "?" in title or "？" in title
-            alert_score, grounds = self._alert.judge(in_title, found, doc_type, question)
+            alert_score, grounds = self._alert.judge(title, in_title, found, doc_type)
             alert = alert_score >= self._alert.threshold
             if alert:
                 reasons[ALERT] = self._alert.reasons(grounds, self._quote)

@@ -99,6 +99,7 @@ class AlertSpec(_Spec):
     reactions: Terms = ()
     novelty: Terms = ()
     object_markers: Terms = ()
+    places: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -141,6 +142,7 @@ class AlertOverride(_Spec):
     add_reactions: Terms = ()
     add_novelty: Terms = ()
     add_object_markers: Terms = ()
+    add_places: Terms = ()
     drop_actors: Terms = ()
     drop_instruments: Terms = ()
     drop_actions: Terms = ()
@@ -153,6 +155,7 @@ class AlertOverride(_Spec):
     drop_reactions: Terms = ()
     drop_novelty: Terms = ()
     drop_object_markers: Terms = ()
+    drop_places: Terms = ()
     doc_types: dict[str, Weight] = Field(default_factory=dict)
 
 
@@ -300,6 +303,7 @@ _ALERT_LISTS = (
     "reactions",
     "novelty",
     "object_markers",
+    "places",
 )
 
 
