@@ -8,6 +8,7 @@ where the OS allows it. Generation and loading the taxonomy are timed separately
 Run from the repository root:
     .venv/bin/python bench/tagger.py                 # 10,000 items, best and median of 3
     .venv/bin/python bench/tagger.py --items 2000 --repeat 1
+    .venv/bin/python bench/tagger.py --rules-only    # without the learned second opinion
 """
 
 from __future__ import annotations
@@ -164,11 +165,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--rules-only", action="store_true", help="without the learned second opinion"
+    )
     args = parser.parse_args()
 
     pinned = _pin_to_one_cpu()
     started = time.perf_counter()
-    tagger = load_tagger()
+    tagger = load_tagger(second_opinion=not args.rules_only)
     load_seconds = time.perf_counter() - started
     items = generate(args.items)
 
@@ -186,7 +190,8 @@ def main() -> None:
         rates.append(len(items) / (time.perf_counter() - started))
         cpu_rates.append(len(items) / (time.process_time() - cpu_started))
 
-    print(f"bench/tagger: {len(items):,} items, {pinned}, {args.repeat} run(s)")
+    model = "on" if tagger.similarity is not None else "off"
+    print(f"bench/tagger: {len(items):,} items, {pinned}, {args.repeat} run(s), model {model}")
     print(f"  load taxonomy      {load_seconds * 1000:8.0f} ms")
     print(f"  tagged / alerts    {tagged:8,} / {alerts:,}")
     print(f"  best               {max(rates):8,.0f} items/s ({1e6 / max(rates):.1f} µs/item)")

@@ -11,11 +11,12 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
-from feeds.tagging.alert import AlertRules, combine, first, places
+from feeds.tagging.alert import AlertRules, Ground, combine, first, places
 from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
+from feeds.tagging.similar import load_similarity, log_odds, probability
 from feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
 
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
@@ -133,11 +134,55 @@ def _compile_topic(
     )
 
 
-class Tagger:
-    """A compiled taxonomy. Build it once (`load_tagger`); `tag` is cheap and thread-safe."""
+class SecondOpinion(Protocol):
+    """What the tagger asks of the learned second opinion (`similar.Similarity`)."""
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    @property
+    def outputs(self) -> tuple[str, ...]: ...
+
+    @property
+    def thresholds(self) -> Mapping[str, float]: ...
+
+    def logits(
+        self, title: str, summary: str = "", evidence: Mapping[str, float] | None = None
+    ) -> list[float] | None: ...
+
+
+def _similar_reason(name: str, score: float) -> str:
+    what = "alerts" if name == ALERT else name
+    return f"similar to labelled examples of {what}, score {score:.2f} (learned model)"
+
+
+class Tagger:
+    """A compiled taxonomy. Build it once (`load_tagger`); `tag` is cheap and thread-safe.
+
+    With `similarity`, a learned second opinion may add a topic or the alert flag that the
+    rules missed (never remove one), except for what `customised` names: the config redefined
+    those, and the model learned the shipped definitions.
+    """
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        similarity: SecondOpinion | None = None,
+        *,
+        customised: Iterable[str] = (),
+    ) -> None:
         self.taxonomy = taxonomy
+        self.similarity = similarity
+        # (output number, topic id, threshold as log-odds) for the topics it may add
+        self._similar_topics: tuple[tuple[int, str, float], ...] = ()
+        self._similar_alert: tuple[int, float] | None = None
+        if similarity is not None:
+            known = {*taxonomy.topic_ids(), ALERT} - set(customised)
+            for number, name in enumerate(similarity.outputs):
+                threshold = similarity.thresholds.get(name)
+                if threshold is None or name not in known:
+                    continue
+                if name == ALERT:
+                    self._similar_alert = (number, log_odds(threshold))
+                else:
+                    self._similar_topics += ((number, name, log_odds(threshold)),)
         alert = taxonomy.alert
         every_term: list[str] = [
             *alert.actors,
@@ -278,6 +323,25 @@ class Tagger:
             reasons.append(f"hint: {topic.id}")
         return tuple(reasons)
 
+    def _add_similar(
+        self,
+        logits: Sequence[float],
+        found: set[str],
+        tags: dict[str, float],
+        scores: dict[str, float],
+        reasons: dict[str, tuple[str, ...]],
+    ) -> None:
+        """Topics the rules missed and the model is confident of; never one the rules exclude
+        ("talent show" still silences talent-programs)."""
+        for number, name, threshold in self._similar_topics:
+            if name in tags or logits[number] < threshold:
+                continue
+            if not self._exclusions[name].isdisjoint(found):
+                continue
+            score = probability(logits[number])
+            tags[name] = scores[name] = round(score, 4)
+            reasons[name] = (_similar_reason(name, score),)
+
     def tag(
         self,
         title: str,
@@ -312,29 +376,68 @@ class Tagger:
                 reasons[topic.id] = self._topic_reasons(
                     topic, found, hints=hint_set, held=evidence, applied=applied
                 )
+        question = "?" in title or "？" in title
         alert_score = 0.0
+        grounds: list[Ground] = []
+        # The rules judge the alert of what they tagged. Not of what only the model tagged:
+        # out of fold, that cost alert precision more than it gained recall.
+        if tags:
+            alert_score, grounds = self._alert.judge(in_title, found, doc_type, question)
+        logits = None
+        if self.similarity is not None:
+            # the model reads the rules' scores as they stand before it adds anything
+            logits = self.similarity.logits(title, summary, {**scores, ALERT: alert_score})
+            if logits is not None:
+                self._add_similar(logits, found, tags, scores, reasons)
         alert = False
         if tags:
-            question = "?" in title or "？" in title
-            alert_score, grounds = self._alert.judge(in_title, found, doc_type, question)
             alert = alert_score >= self._alert.threshold
             if alert:
                 reasons[ALERT] = self._alert.reasons(grounds, self._quote)
+            elif (
+                logits is not None
+                and self._similar_alert is not None
+                and logits[self._similar_alert[0]] >= self._similar_alert[1]
+                and not self._alert.hedged_title(in_title, question)
+            ):
+                # the model may flag what the rules did not, but not a question or opinion
+                alert = True
+                score = probability(logits[self._similar_alert[0]])
+                reasons[ALERT] = (_similar_reason(ALERT, score),)
         return TagResult(
             tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
         )
 
 
-def load_tagger(overrides: Mapping[str, Any] | None = None) -> Tagger:
-    """The default taxonomy with the config's `[taxonomy]` overrides, compiled.
+def load_tagger(
+    overrides: Mapping[str, Any] | None = None, *, second_opinion: bool = True
+) -> Tagger:
+    """The default taxonomy with the config's `[taxonomy]` overrides, compiled, with the
+    learned second opinion unless `second_opinion` is false (the config's
+    `[tagger] second_opinion`, `tag --eval --rules-only`).
 
     Compiling takes about a tenth of a second, so the result is cached per distinct overrides
     (a Tagger is never changed after it is built, and is safe to share between threads).
     Raises `storage.errors.ConfigError` naming the key of a bad override.
     """
-    return _load_tagger(json.dumps(overrides or {}, sort_keys=True, default=repr))
+    return _load_tagger(json.dumps(overrides or {}, sort_keys=True, default=repr), second_opinion)
 
 
 @lru_cache(maxsize=8)
-def _load_tagger(overrides_json: str) -> Tagger:
-    return Tagger(load_taxonomy(json.loads(overrides_json)))
+def _load_tagger(overrides_json: str, second_opinion: bool) -> Tagger:
+    overrides = json.loads(overrides_json)
+    taxonomy = load_taxonomy(overrides)
+    if not second_opinion:
+        return Tagger(taxonomy)
+    return Tagger(taxonomy, load_similarity(), customised=customised(overrides))
+
+
+def customised(overrides: Mapping[str, Any]) -> set[str]:
+    """What `[taxonomy]` overrides redefine: each topic it names, every topic when it changes
+    the shared groups, and the alert when it changes the alert's vocabulary."""
+    changed = set(overrides.get("topics", {}))
+    if overrides.get("groups"):
+        changed.update(load_taxonomy().topic_ids())
+    if overrides.get("alert"):
+        changed.add(ALERT)
+    return changed

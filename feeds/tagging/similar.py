@@ -1,0 +1,219 @@
+"""A learned second opinion: how similar an item is to the labelled examples of each topic.
+
+A linear model (one logistic regression per topic and one for the alert flag) over the item's
+English words and Chinese character n-grams (title and summary together) and the rules' own
+partial evidence (each topic's rule score, tagged or not, and the alert score), trained on the
+project's labelled sets by `python -m feeds.tagging.train_similar` and shipped as
+`similar.json` inside this package; nothing is downloaded. Which features it reads (word pairs
+or not, which Chinese n-gram sizes, each occurrence counted or each feature once, the rules'
+evidence or not) is chosen by the trainer out of fold and recorded in the file. The rules'
+evidence lets it learn when a topic's weak signs, below the rules' threshold, are enough
+given the words around them.
+
+The tagger uses it only to ADD a topic or the alert flag the rules missed, when the score
+passes that output's threshold, and says so: `similar to labelled examples of visa-policy,
+score 0.83`. The thresholds were chosen out of fold against the rules' own output, so that
+what the model adds keeps the combined precision up (see the trainer).
+
+Scoring is plain Python and cheap: one dictionary lookup per feature, driven by map and filter
+so that the loop runs in C. Chinese features are stored in simplified characters and expanded
+to traditional forms when the model loads, so texts are never converted while tagging.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from itertools import pairwise
+from operator import add
+from typing import Any
+
+from feeds.tagging.rules import chinese_forms
+
+DATA_FILE = "similar.json"
+EVIDENCE = "@"  # prefix of the features that are the rules' scores, not words
+_WORD = re.compile(r"[a-z0-9]+")
+_CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+
+Weights = tuple[float, ...]  # one per output
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """Which features the model reads (recorded in its file by the trainer)."""
+
+    word_pairs: bool = False
+    cjk: tuple[int, ...] = (2,)  # Chinese character n-gram sizes, 1 to 3
+    binary: bool = False  # each distinct feature once, instead of every occurrence
+    evidence: bool = False  # the rules' scores (features named EVIDENCE + topic id or "alert")
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "word_pairs": self.word_pairs,
+            "cjk": list(self.cjk),
+            "binary": self.binary,
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Features:
+        return cls(
+            word_pairs=bool(data.get("word_pairs", False)),
+            cjk=tuple(int(n) for n in data.get("cjk", (2,))),
+            binary=bool(data.get("binary", False)),
+            evidence=bool(data.get("evidence", False)),
+        )
+
+
+def _ngrams(run: str, size: int) -> Iterable[str]:
+    if size == 1:
+        return run
+    if size == 2:
+        return map(add, run, run[1:])
+    return ("".join(parts) for parts in zip(*(run[i:] for i in range(size)), strict=False))
+
+
+def tokens(title: str, summary: str, features: Features = Features()) -> Iterator[str]:
+    """Every feature occurrence of a text, in order (the trainer's view; `Similarity.logits`
+    computes the same faster)."""
+    for text in (title, summary):
+        words = _WORD.findall(text.lower())
+        yield from words
+        if features.word_pairs:
+            yield from map(" ".join, pairwise(words))
+        if not text.isascii():
+            for run in _CJK_RUN.findall(text):
+                for size in features.cjk:
+                    yield from _ngrams(run, size)
+
+
+@dataclass(frozen=True, slots=True)
+class Similarity:
+    """A compiled model: every feature (in either script) -> its weight for each output."""
+
+    outputs: tuple[str, ...]
+    bias: tuple[float, ...]
+    thresholds: Mapping[str, float]  # output -> probability at which it may be added
+    weights: Mapping[str, Weights]
+    features: Features = Features()
+    evidence: Mapping[str, Weights] = field(default_factory=dict)  # topic id or "alert"
+
+    def scores(
+        self, title: str, summary: str = "", evidence: Mapping[str, float] | None = None
+    ) -> dict[str, float]:
+        """Each output's probability, 0 to 1 (empty when the text has no features)."""
+        logits = self.logits(title, summary, evidence)
+        if logits is None:
+            return {}
+        return {name: probability(logit) for name, logit in zip(self.outputs, logits, strict=True)}
+
+    def logits(
+        self, title: str, summary: str = "", evidence: Mapping[str, float] | None = None
+    ) -> list[float] | None:
+        """Each output's log-odds, in `outputs` order (None when the text has no features):
+        the tagger compares them with the thresholds' log-odds and takes exp() only of what
+        passes. `evidence` holds the rules' scores (topic id or "alert" -> score)."""
+        if self.features.binary:
+            seen = self._distinct(title, summary)
+            count = len(seen)
+            hits = list(filter(None, map(self.weights.get, seen)))
+        else:
+            count, hits = self._occurrences(title, summary)
+        if not count:
+            return None
+        totals = list(self.bias)
+        if hits:
+            scale = 1.0 / math.sqrt(count)
+            totals = [
+                bias + sum(column) * scale
+                for bias, column in zip(totals, zip(*hits, strict=True), strict=True)
+            ]
+        if evidence and self.evidence:
+            for name, value in evidence.items():
+                weights = self.evidence.get(name)
+                if weights is not None and value:
+                    totals = [
+                        total + weight * value
+                        for total, weight in zip(totals, weights, strict=True)
+                    ]
+        return totals
+
+    def _distinct(self, title: str, summary: str) -> set[str]:
+        """Every distinct feature of the text (as `tokens`, without repeats)."""
+        seen: set[str] = set()
+        sizes = self.features.cjk
+        for text in (title, summary):
+            words = _WORD.findall(text.lower())
+            seen.update(words)
+            if self.features.word_pairs:
+                seen.update(map(" ".join, pairwise(words)))
+            if not text.isascii():
+                for run in _CJK_RUN.findall(text):
+                    for size in sizes:
+                        seen.update(_ngrams(run, size))
+        return seen
+
+    def _occurrences(self, title: str, summary: str) -> tuple[int, list[Weights]]:
+        """How many feature occurrences the text has, and the weights of those the model
+        knows (the common case, kept to map/filter)."""
+        get = self.weights.get
+        sizes = self.features.cjk
+        pairs = self.features.word_pairs
+        hits: list[Weights] = []
+        count = 0
+        for text in (title, summary):
+            words = _WORD.findall(text.lower())
+            count += len(words)
+            hits.extend(filter(None, map(get, words)))
+            if pairs and len(words) > 1:
+                count += len(words) - 1
+                hits.extend(filter(None, map(get, map(" ".join, pairwise(words)))))
+            if not text.isascii():
+                for run in _CJK_RUN.findall(text):
+                    for size in sizes:
+                        if len(run) >= size:
+                            count += len(run) - size + 1
+                            hits.extend(filter(None, map(get, _ngrams(run, size))))
+        return count, hits
+
+
+def probability(logit: float) -> float:
+    return 1.0 / (1.0 + math.exp(-logit))
+
+
+def log_odds(value: float) -> float:
+    return math.log(value / (1.0 - value))
+
+
+def compile_model(data: Mapping[str, Any]) -> Similarity:
+    outputs = len(data["outputs"])
+    weights: dict[str, Weights] = {}
+    evidence: dict[str, Weights] = {}
+    for feature, listed in data["weights"].items():
+        dense = [0.0] * outputs
+        for index, weight in listed:
+            dense[int(index)] = float(weight)
+        if feature.startswith(EVIDENCE):
+            evidence[feature.removeprefix(EVIDENCE)] = tuple(dense)
+            continue
+        for form in chinese_forms(feature) if _CJK_RUN.fullmatch(feature) else (feature,):
+            weights.setdefault(form, tuple(dense))
+    return Similarity(
+        outputs=tuple(data["outputs"]),
+        bias=tuple(float(b) for b in data["bias"]),
+        thresholds={name: float(value) for name, value in data["thresholds"].items()},
+        weights=weights,
+        features=Features.from_json(data.get("features", {})),
+        evidence=evidence,
+    )
+
+
+@cache
+def load_similarity() -> Similarity:
+    text = resources.files(__package__).joinpath(DATA_FILE).read_text("utf-8")
+    return compile_model(json.loads(text))
