@@ -114,7 +114,7 @@ def test_fast_scoring_matches_the_features_the_trainer_sees(features: Features) 
         {
             "outputs": ["visa-policy"],
             "bias": [0.5],
-            "thresholds": {},
+            "thresholds": {"visa-policy": 0.5},
             "weights": weights,
             "features": features.as_json(),
         }
@@ -139,6 +139,18 @@ def test_the_trainer_is_deterministic(tmp_path: Path) -> None:
     first = json.dumps(train(items, recipe, folds=3), sort_keys=True)
     second = json.dumps(train(items, recipe, folds=3), sort_keys=True)
     assert first == second
-    model = compile_model(json.loads(first))
-    assert model.outputs[-1] == "alert"
-    assert model.logits("USCIS raises the H-1B fee", "") is not None
+    data = json.loads(first)
+    assert data["outputs"][-1] == "alert"
+    assert set(data["thresholds"]) <= set(data["outputs"])
+    model = compile_model(data)  # only the outputs with a threshold are kept
+    assert model.outputs == tuple(n for n in data["outputs"] if n in data["thresholds"])
+
+
+def test_the_rules_evidence_enters_as_a_weighted_score() -> None:
+    """A topic's rule score below the rules' threshold can tip the model over its own."""
+    model = compile_model(_model({"@returnees": [[0, 4.0]], "scholar": [[1, 1.0]]}))
+    plain = model.logits("Scholar moves", "")
+    helped = model.logits("Scholar moves", "", {"returnees": 0.5, "alert": 0.0})
+    assert plain is not None and helped is not None
+    assert helped[0] == pytest.approx(plain[0] + 2.0)
+    assert helped[1:] == plain[1:]

@@ -144,18 +144,17 @@ class Similarity:
         return totals
 
     def _distinct(self, title: str, summary: str) -> set[str]:
-        """Every distinct feature of the text (as `tokens`, without repeats)."""
-        seen: set[str] = set()
-        sizes = self.features.cjk
-        for text in (title, summary):
-            words = _WORD.findall(text.lower())
-            seen.update(words)
-            if self.features.word_pairs:
-                seen.update(map(" ".join, pairwise(words)))
-            if not text.isascii():
-                for run in _CJK_RUN.findall(text):
-                    for size in sizes:
-                        seen.update(_ngrams(run, size))
+        """Every distinct feature of the text (as `tokens`, without repeats). Title and
+        summary are read as one text (a line break ends a word and a Chinese run alike),
+        except for word pairs, which must not span the two."""
+        if self.features.word_pairs:
+            return set(tokens(title, summary, self.features))
+        text = f"{title}\n{summary}"
+        seen = set(_WORD.findall(text.lower()))
+        if not text.isascii():
+            for run in _CJK_RUN.findall(text):
+                for size in self.features.cjk:
+                    seen.update(_ngrams(run, size))
         return seen
 
     def _occurrences(self, title: str, summary: str) -> tuple[int, list[Weights]]:
@@ -191,21 +190,27 @@ def log_odds(value: float) -> float:
 
 
 def compile_model(data: Mapping[str, Any]) -> Similarity:
-    outputs = len(data["outputs"])
+    """The model of a file, keeping only the outputs that have a threshold: the others are
+    never added, and every column costs time on every item."""
+    live = [n for n, name in enumerate(data["outputs"]) if name in data["thresholds"]]
+    column = {number: place for place, number in enumerate(live)}
     weights: dict[str, Weights] = {}
     evidence: dict[str, Weights] = {}
     for feature, listed in data["weights"].items():
-        dense = [0.0] * outputs
+        dense = [0.0] * len(live)
         for index, weight in listed:
-            dense[int(index)] = float(weight)
+            if int(index) in column:
+                dense[column[int(index)]] = float(weight)
+        if not any(dense):
+            continue
         if feature.startswith(EVIDENCE):
             evidence[feature.removeprefix(EVIDENCE)] = tuple(dense)
             continue
         for form in chinese_forms(feature) if _CJK_RUN.fullmatch(feature) else (feature,):
             weights.setdefault(form, tuple(dense))
     return Similarity(
-        outputs=tuple(data["outputs"]),
-        bias=tuple(float(b) for b in data["bias"]),
+        outputs=tuple(data["outputs"][n] for n in live),
+        bias=tuple(float(data["bias"][n]) for n in live),
         thresholds={name: float(value) for name, value in data["thresholds"].items()},
         weights=weights,
         features=Features.from_json(data.get("features", {})),
