@@ -150,7 +150,7 @@ def test_the_rules_evidence_enters_as_a_weighted_score() -> None:
     """A topic's rule score below the rules' threshold can tip the model over its own."""
     model = compile_model(_model({"@returnees": [[0, 4.0]], "scholar": [[1, 1.0]]}))
     plain = model.logits("Scholar moves", "")
-    helped = model.logits("Scholar moves", "", {"returnees": 0.5, "alert": 0.0})
+    helped = model.logits("Scholar moves", "", {"returnees": 0.5}, alert=0.0)
     assert plain is not None and helped is not None
     assert helped[0] == pytest.approx(plain[0] + 2.0)
     assert helped[1:] == plain[1:]

@@ -37,6 +37,7 @@ from feeds.tagging.rules import chinese_forms
 
 DATA_FILE = "similar.json"
 EVIDENCE = "@"  # prefix of the features that are the rules' scores, not words
+ALERT_EVIDENCE = "alert"  # the rules' alert score among them
 _WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -104,20 +105,28 @@ class Similarity:
     evidence: Mapping[str, Weights] = field(default_factory=dict)  # topic id or "alert"
 
     def scores(
-        self, title: str, summary: str = "", evidence: Mapping[str, float] | None = None
+        self,
+        title: str,
+        summary: str = "",
+        evidence: Mapping[str, float] | None = None,
+        alert: float = 0.0,
     ) -> dict[str, float]:
         """Each output's probability, 0 to 1 (empty when the text has no features)."""
-        logits = self.logits(title, summary, evidence)
+        logits = self.logits(title, summary, evidence, alert)
         if logits is None:
             return {}
         return {name: probability(logit) for name, logit in zip(self.outputs, logits, strict=True)}
 
     def logits(
-        self, title: str, summary: str = "", evidence: Mapping[str, float] | None = None
+        self,
+        title: str,
+        summary: str = "",
+        evidence: Mapping[str, float] | None = None,
+        alert: float = 0.0,
     ) -> list[float] | None:
         """Each output's log-odds, in `outputs` order (None when the text has no features):
         the tagger compares them with the thresholds' log-odds and takes exp() only of what
-        passes. `evidence` holds the rules' scores (topic id or "alert" -> score)."""
+        passes. `evidence` holds the rules' topic scores, `alert` their alert score."""
         if self.features.binary:
             seen = self._distinct(title, summary)
             count = len(seen)
@@ -126,22 +135,20 @@ class Similarity:
             count, hits = self._occurrences(title, summary)
         if not count:
             return None
-        totals = list(self.bias)
-        if hits:
-            scale = 1.0 / math.sqrt(count)
-            totals = [
-                bias + sum(column) * scale
-                for bias, column in zip(totals, zip(*hits, strict=True), strict=True)
-            ]
         if evidence and self.evidence:
-            for name, value in evidence.items():
-                weights = self.evidence.get(name)
+            # the rules' scores, unscaled: folded into the sum below as if they were words
+            root = math.sqrt(count)
+            get = self.evidence.get
+            for name, value in (*evidence.items(), (ALERT_EVIDENCE, alert)):
+                weights = get(name)
                 if weights is not None and value:
-                    totals = [
-                        total + weight * value
-                        for total, weight in zip(totals, weights, strict=True)
-                    ]
-        return totals
+                    factor = value * root
+                    hits.append(tuple([weight * factor for weight in weights]))
+        if not hits:
+            return list(self.bias)
+        scale = 1.0 / math.sqrt(count)
+        columns = map(sum, zip(*hits, strict=True))
+        return [bias + total * scale for bias, total in zip(self.bias, columns, strict=True)]
 
     def _distinct(self, title: str, summary: str) -> set[str]:
         """Every distinct feature of the text (as `tokens`, without repeats). Title and

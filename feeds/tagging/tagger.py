@@ -144,7 +144,11 @@ class SecondOpinion(Protocol):
     def thresholds(self) -> Mapping[str, float]: ...
 
     def logits(
-        self, title: str, summary: str = "", evidence: Mapping[str, float] | None = None
+        self,
+        title: str,
+        summary: str = "",
+        evidence: Mapping[str, float] | None = None,
+        alert: float = 0.0,
     ) -> list[float] | None: ...
 
 
@@ -386,7 +390,7 @@ class Tagger:
         logits = None
         if self.similarity is not None:
             # the model reads the rules' scores as they stand before it adds anything
-            logits = self.similarity.logits(title, summary, {**scores, ALERT: alert_score})
+            logits = self.similarity.logits(title, summary, scores, alert_score)
             if logits is not None:
                 self._add_similar(logits, found, tags, scores, reasons)
         alert = False

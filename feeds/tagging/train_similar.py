@@ -137,7 +137,11 @@ class _Replay:
     logits_by_text: dict[tuple[str, str], list[float]]
 
     def logits(
-        self, title: str, summary: str = "", evidence: Mapping[str, float] | None = None
+        self,
+        title: str,
+        summary: str = "",
+        evidence: Mapping[str, float] | None = None,
+        alert: float = 0.0,
     ) -> list[float] | None:
         return self.logits_by_text.get((title, summary))
 
