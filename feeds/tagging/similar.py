@@ -29,11 +29,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from itertools import pairwise
+from itertools import pairwise, product
 from operator import add
 from typing import Any
 
-from feeds.tagging.rules import chinese_forms
+from storage.text_tools import traditional_to_simplified
 
 DATA_FILE = "similar.json"
 EVIDENCE = "@"  # prefix of the features that are the rules' scores, not words
@@ -196,6 +196,23 @@ def log_odds(value: float) -> float:
     return math.log(value / (1.0 - value))
 
 
+@cache
+def _traditional_of() -> dict[str, tuple[str, ...]]:
+    """simplified character -> itself and every traditional character the trainer's
+    conversion (OpenCC's character table) turns into it."""
+    found: dict[str, list[str]] = {}
+    for traditional, simplified in traditional_to_simplified().items():
+        found.setdefault(simplified, [simplified]).append(chr(traditional))
+    return {simplified: tuple(forms) for simplified, forms in found.items()}
+
+
+def _written_forms(feature: str) -> list[str]:
+    """Every way a simplified feature may be written: each character simplified or in any
+    traditional form the trainer would have simplified into it."""
+    table = _traditional_of()
+    return ["".join(chars) for chars in product(*((table.get(c) or (c,)) for c in feature))]
+
+
 def compile_model(data: Mapping[str, Any]) -> Similarity:
     """The model of a file, keeping only the outputs that have a threshold: the others are
     never added, and every column costs time on every item."""
@@ -213,7 +230,7 @@ def compile_model(data: Mapping[str, Any]) -> Similarity:
         if feature.startswith(EVIDENCE):
             evidence[feature.removeprefix(EVIDENCE)] = tuple(dense)
             continue
-        for form in chinese_forms(feature) if _CJK_RUN.fullmatch(feature) else (feature,):
+        for form in _written_forms(feature) if _CJK_RUN.fullmatch(feature) else (feature,):
             weights.setdefault(form, tuple(dense))
     return Similarity(
         outputs=tuple(data["outputs"][n] for n in live),
