@@ -220,6 +220,10 @@ def compile_model(data: Mapping[str, Any]) -> Similarity:
     column = {number: place for place, number in enumerate(live)}
     weights: dict[str, Weights] = {}
     evidence: dict[str, Weights] = {}
+    # One float object per distinct weight, one tuple per distinct row: scoring touches a few
+    # hundred objects that stay in the CPU's cache, not some 20 scattered ones per feature.
+    numbers: dict[float, float] = {}
+    rows: dict[Weights, Weights] = {}
     for feature, listed in data["weights"].items():
         dense = [0.0] * len(live)
         for index, weight in listed:
@@ -227,11 +231,13 @@ def compile_model(data: Mapping[str, Any]) -> Similarity:
                 dense[column[int(index)]] = float(weight)
         if not any(dense):
             continue
+        row = tuple(numbers.setdefault(weight, weight) for weight in dense)
+        row = rows.setdefault(row, row)
         if feature.startswith(EVIDENCE):
-            evidence[feature.removeprefix(EVIDENCE)] = tuple(dense)
+            evidence[feature.removeprefix(EVIDENCE)] = row
             continue
         for form in _written_forms(feature) if _CJK_RUN.fullmatch(feature) else (feature,):
-            weights.setdefault(form, tuple(dense))
+            weights.setdefault(form, row)
     return Similarity(
         outputs=tuple(data["outputs"][n] for n in live),
         bias=tuple(float(data["bias"][n]) for n in live),

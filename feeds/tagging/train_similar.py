@@ -58,7 +58,6 @@ COMBINED_PRECISION = 0.92
 ADDED_PRECISION = 0.9
 MIN_ADDED = 3  # a threshold at which the model added fewer items out of fold is not earned
 GRID = tuple(round(0.1 + 0.025 * i, 3) for i in range(35))  # 0.100 … 0.950
-PRUNE = 0.05  # weights smaller than this are dropped from the file
 # The recipe chosen by `--search` (out-of-fold, over every labelled item).
 RECIPE = Recipe(features=Features(binary=True, evidence=True), l2=1e-5, boost=1.0)
 
@@ -335,7 +334,7 @@ def train(items: Sequence[Labelled], recipe: Recipe = RECIPE, *, folds: int = 5)
         pairs = [
             [column, round(float(weight), 3)]
             for column, weight in enumerate(weights[index])
-            if abs(weight) >= PRUNE
+            if weight
         ]
         if pairs:
             kept[feature] = pairs
