@@ -11,8 +11,8 @@ import pytest
 
 from feeds.tagging import load_tagger
 from feeds.tagging.fit import Recipe
-from feeds.tagging.similar import Features, compile_model, load_similarity, tokens
-from feeds.tagging.tagger import Tagger, customised
+from feeds.tagging.similar import Features, compile_model, customised, load_similarity, tokens
+from feeds.tagging.tagger import Tagger
 from feeds.tagging.taxonomy import load_taxonomy
 from feeds.tagging.train_similar import SETS, load_items, train
 

@@ -11,7 +11,7 @@ source's), "doc_type" (a Federal Register document type) and "language". With --
 
 The learned second opinion (a model trained on the project's labelled headlines) may add a
 topic or the alert flag the rules missed, naming itself and its score in the reasons. It is on
-unless the config says `[tagger] second_opinion = false`; --rules-only turns it off for one
+unless the config says [tagger] second_opinion = false; --rules-only turns it off for one
 run, and the --eval report says whether it was on.
 """
 

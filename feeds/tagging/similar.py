@@ -31,13 +31,13 @@ from functools import cache
 from importlib import resources
 from itertools import pairwise, product
 from operator import add
-from typing import Any
+from typing import Any, Protocol
 
+from feeds.tagging.taxonomy import ALERT, load_taxonomy
 from storage.text_tools import traditional_to_simplified
 
 DATA_FILE = "similar.json"
 EVIDENCE = "@"  # prefix of the features that are the rules' scores, not words
-ALERT_EVIDENCE = "alert"  # the rules' alert score among them
 _WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
 
@@ -139,7 +139,7 @@ class Similarity:
             # the rules' scores, unscaled: folded into the sum below as if they were words
             root = math.sqrt(count)
             get = self.evidence.get
-            for name, value in (*evidence.items(), (ALERT_EVIDENCE, alert)):
+            for name, value in (*evidence.items(), (ALERT, alert)):
                 weights = get(name)
                 if weights is not None and value:
                     factor = value * root
@@ -186,6 +186,41 @@ class Similarity:
                             count += len(run) - size + 1
                             hits.extend(filter(None, map(get, _ngrams(run, size))))
         return count, hits
+
+
+class SecondOpinion(Protocol):
+    """What the tagger asks of the learned second opinion (`similar.Similarity`)."""
+
+    @property
+    def outputs(self) -> tuple[str, ...]: ...
+
+    @property
+    def thresholds(self) -> Mapping[str, float]: ...
+
+    def logits(
+        self,
+        title: str,
+        summary: str = "",
+        evidence: Mapping[str, float] | None = None,
+        alert: float = 0.0,
+    ) -> list[float] | None: ...
+
+
+def similar_reason(name: str, score: float) -> str:
+    """The reason given for what the model added."""
+    what = "alerts" if name == ALERT else name
+    return f"similar to labelled examples of {what}, score {score:.2f} (learned model)"
+
+
+def customised(overrides: Mapping[str, Any]) -> set[str]:
+    """What `[taxonomy]` overrides redefine: each topic it names, every topic when it changes
+    the shared groups, and the alert when it changes the alert's vocabulary."""
+    changed = set(overrides.get("topics", {}))
+    if overrides.get("groups"):
+        changed.update(load_taxonomy().topic_ids())
+    if overrides.get("alert"):
+        changed.add(ALERT)
+    return changed
 
 
 def probability(logit: float) -> float:

@@ -11,12 +11,19 @@ import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 from feeds.tagging.alert import AlertRules, Ground, combine, first, places
 from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
-from feeds.tagging.similar import load_similarity, log_odds, probability
+from feeds.tagging.similar import (
+    SecondOpinion,
+    customised,
+    load_similarity,
+    log_odds,
+    probability,
+    similar_reason,
+)
 from feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
 
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
@@ -132,29 +139,6 @@ def _compile_topic(
         triggers=frozenset((*terms, *weak, *(k for rule in rules for k in rule.anchors))),
         order={key: index for index, key in enumerate(dict.fromkeys((*terms, *weak)))},
     )
-
-
-class SecondOpinion(Protocol):
-    """What the tagger asks of the learned second opinion (`similar.Similarity`)."""
-
-    @property
-    def outputs(self) -> tuple[str, ...]: ...
-
-    @property
-    def thresholds(self) -> Mapping[str, float]: ...
-
-    def logits(
-        self,
-        title: str,
-        summary: str = "",
-        evidence: Mapping[str, float] | None = None,
-        alert: float = 0.0,
-    ) -> list[float] | None: ...
-
-
-def _similar_reason(name: str, score: float) -> str:
-    what = "alerts" if name == ALERT else name
-    return f"similar to labelled examples of {what}, score {score:.2f} (learned model)"
 
 
 class Tagger:
@@ -344,7 +328,7 @@ class Tagger:
                 continue
             score = probability(logits[number])
             tags[name] = scores[name] = round(score, 4)
-            reasons[name] = (_similar_reason(name, score),)
+            reasons[name] = (similar_reason(name, score),)
 
     def tag(
         self,
@@ -407,7 +391,7 @@ class Tagger:
                 # the model may flag what the rules did not, but not a question or opinion
                 alert = True
                 score = probability(logits[self._similar_alert[0]])
-                reasons[ALERT] = (_similar_reason(ALERT, score),)
+                reasons[ALERT] = (similar_reason(ALERT, score),)
         return TagResult(
             tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
         )
@@ -434,14 +418,3 @@ def _load_tagger(overrides_json: str, second_opinion: bool) -> Tagger:
     if not second_opinion:
         return Tagger(taxonomy)
     return Tagger(taxonomy, load_similarity(), customised=customised(overrides))
-
-
-def customised(overrides: Mapping[str, Any]) -> set[str]:
-    """What `[taxonomy]` overrides redefine: each topic it names, every topic when it changes
-    the shared groups, and the alert when it changes the alert's vocabulary."""
-    changed = set(overrides.get("topics", {}))
-    if overrides.get("groups"):
-        changed.update(load_taxonomy().topic_ids())
-    if overrides.get("alert"):
-        changed.add(ALERT)
-    return changed
