@@ -95,8 +95,7 @@ class Talentbrief:
     def tagger(self) -> Tagger:
         from feeds.tagging import load_tagger
 
-        # compiled once per distinct overrides
-        return load_tagger(self.config.taxonomy, second_opinion=self.config.tagger.second_opinion)
+        return load_tagger(self.config.taxonomy)  # compiled once per distinct overrides
 
     @cached_property
     def taxonomy(self) -> Taxonomy:

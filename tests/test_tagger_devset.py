@@ -6,9 +6,8 @@ rules they test; in the third round of issue 9 the second and third were retired
 duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tells how often
 each was scored). All four are tuning material now: their figures are pinned here as floors
 against regression, a little below what the rules reach. The clean figure for issue 9 comes
-from tagger_heldout4.jsonl, written for the third round and scored only before and after it.
-The learned second opinion was trained on the first four sets, so with it on their figures are
-in-sample; its out-of-fold figures are in bench/RESULTS.md.
+from tagger_heldout4.jsonl, written for the third round by two writers who never saw the rules
+and scored only before and after it; its floor is what the rules reach on it, not a target.
 """
 
 from __future__ import annotations
@@ -124,6 +123,7 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT, 0.96, 0.94, 0.94, 0.88),
         (HELDOUT2, 0.93, 0.89, 0.91, 0.90),
         (HELDOUT3, 0.92, 0.92, 0.94, 0.88),
+        (HELDOUT4, 0.88, 0.88, 0.84, 0.76),
     ],
 )
 def test_heldout_figures_do_not_fall(

@@ -147,12 +147,6 @@ class AlertRules:
             doc_types={name.casefold(): (name, w) for name, w in spec.doc_types.items()},
         )
 
-    def hedged(self, title: str, in_title: Hits) -> bool:
-        """`hedged_title` for a title whose alert the rules did not judge (the second
-        opinion's), with its actions looked up here."""
-        verbs = {term for term in in_title if term in self.action_set or term in self.act_set}
-        return self.hedged_title(title, in_title, verbs)
-
     def hedged_title(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
         """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
         are the title's actions and acts."""

@@ -68,8 +68,6 @@ class Evaluation:
     # the "(none)" column, the items labelled with the row's tag that got no tag at all.
     matrix: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     worst: tuple[Miss, ...] = ()
-    # whether the learned second opinion was on (it may add topics and alert flags)
-    second_opinion: bool = False
 
     def confusion_table(self) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
         """The matrix as (column names, rows of (row name, counts)), every tag in both."""
@@ -83,7 +81,6 @@ class Evaluation:
     def as_json(self) -> dict[str, Any]:
         return {
             "items": self.items,
-            "second_opinion": self.second_opinion,
             "macro_f1": self.macro_f1,
             "alert_precision": self.alert_precision,
             "alert_recall": self.alert_recall,
@@ -204,5 +201,4 @@ def evaluate(
         spurious={k: dict(v.most_common()) for k, v in sorted(spurious.items())},
         matrix={k: dict(sorted(v.items())) for k, v in sorted(matrix.items())},
         worst=tuple(misses[:worst]),
-        second_opinion=tagger.similarity is not None,
     )
