@@ -130,7 +130,7 @@ def _scan_chinese(root: dict[str, Any], text: str, hits: Hits) -> None:
         node = nodes[index]
         keys = None
         following = index
-        while True:
+        while node is not None:
             ending = node.get(_END)
             if ending is not None:
                 keys = ending
@@ -138,8 +138,6 @@ def _scan_chinese(root: dict[str, Any], text: str, hits: Hits) -> None:
             if following == count:
                 break
             node = node.get(text[following])
-            if node is None:
-                break
         if keys is not None:
             for key in keys:
                 hits.setdefault(key, []).append(index)
