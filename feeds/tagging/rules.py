@@ -84,6 +84,7 @@ class _WordTrie:
 
     def __init__(self) -> None:
         self.root: dict[str, Any] = {}
+        self._first: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
 
     def add(self, words: tuple[str, ...], key: str) -> str:
         """Store a term; returns the key already stored for the same words, if any."""
@@ -102,22 +103,32 @@ class _WordTrie:
         found: str | None = node.get(_END) if node is not None else None
         return found
 
+    def freeze(self) -> None:
+        """Ready the trie for scanning, once every term is in: each first word maps to the
+        term it is alone (or None) and its node if longer terms start with it (or None), so
+        the many single-word terms cost no walk."""
+        self._first = {
+            word: (node.get(_END), node if len(node) > (_END in node) else None)
+            for word, node in self.root.items()
+        }
+
     def scan(self, words: list[str], starts: list[int], hits: Hits) -> None:
         count = len(words)
-        nodes = list(map(self.root.get, words))
+        firsts = list(map(self._first.get, words))
         # Most words start no term: compress skips them without a Python-level step.
-        for index in compress(range(count), nodes):
-            node = nodes[index]
+        for index in compress(range(count), firsts):
+            key, node = firsts[index] or (None, None)  # never None: compress skips those
             start = starts[index]
-            following = index
-            while node is not None:
-                key = node.get(_END)
-                if key is not None:
-                    hits.setdefault(key, []).append(start)
-                following += 1
-                if following == count:
-                    break
+            if key is not None:
+                hits.setdefault(key, []).append(start)
+            following = index + 1
+            while node is not None and following < count:
                 node = node.get(words[following])
+                if node is not None:
+                    key = node.get(_END)
+                    if key is not None:
+                        hits.setdefault(key, []).append(start)
+                    following += 1
 
 
 def _scan_chinese(root: dict[str, Any], text: str, hits: Hits) -> None:
@@ -188,6 +199,8 @@ class TermMatcher:
                     break
         self._fold_aliases(self._folded.root)
         self._fold_aliases(self._exact.root)
+        self._folded.freeze()
+        self._exact.freeze()
         self._chinese = self._char_trie(self._with_prefixes(chinese))
 
     def _fold_aliases(self, node: dict[str, Any]) -> None:
