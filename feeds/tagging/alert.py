@@ -290,6 +290,8 @@ class AlertRules:
         # One word is not both the instrument and the action: "after US export ban" names a
         # ban, it does not report one.
         grounded = grounded or bool(actors or (instruments - actions))
+        if not grounded and not acts:  # no alert whatever else is said: weigh no further
+            return 0.0, evidence
         reported = self._new_instrument(in_title, title.isascii())
         if acts:  # "sentenced", "indicted": the actor is implied by the act
             grounded = True

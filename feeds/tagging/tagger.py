@@ -163,8 +163,12 @@ class Tagger:
         self._matcher = TermMatcher(expand_all(every_term))
         display = self._matcher.display
         self._quoted = {key: f'"{display(key)}"' for key in self._matcher.term_keys()}
+        # A term's reasons, worded once here rather than for every item it tags.
+        self._term_reasons = {key: f"term {quoted}" for key, quoted in self._quoted.items()}
+        self._weak_reasons = {key: f"weak term {quoted}" for key, quoted in self._quoted.items()}
         self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
         self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
+        self._hinted_numbers = {topic.id: number for number, topic in enumerate(self._topics)}
         # term key -> (topic number, STRONG/WEAK/EXCLUDE/ANCHOR, rule number or -1)
         index: dict[str, set[tuple[int, int, int]]] = {}
         for number, compiled in enumerate(self._topics):
@@ -224,21 +228,25 @@ class Tagger:
         """The topic's score, and the context rules that applied (for its reasons)."""
         weights: list[float] = []
         applied: list[_CompiledRule] = []
+        # The terms are put in the taxonomy's order in place: the reasons follow it too.
         strong = held.strong
         if strong:
-            ordered = sorted(strong, key=topic.order.__getitem__) if len(strong) > 1 else strong
-            for key in ordered:
+            if len(strong) > 1:
+                strong.sort(key=topic.order.__getitem__)
+            for key in strong:
                 weights.append(STRONG_IN_TITLE if key in in_title else STRONG_IN_SUMMARY)
         if held.excluded:
             # Exclusions silence the weaker evidence; a strong term still speaks.
             return combine(weights), applied
         weak = held.weak
         if weak:
-            for key in sorted(weak, key=topic.order.__getitem__) if len(weak) > 1 else weak:
+            if len(weak) > 1:
+                weak.sort(key=topic.order.__getitem__)
+            for key in weak:
                 weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
         for index in sorted(held.anchored) if len(held.anchored) > 1 else held.anchored:
             rule = topic.rules[index]
-            if any(group.isdisjoint(found) for group in rule.group_sets):
+            if any(map(found.isdisjoint, rule.group_sets)):
                 continue
             if rule.near is not None and not (
                 _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
@@ -261,13 +269,12 @@ class Tagger:
         held: _Found,
         applied: list[_CompiledRule],
     ) -> tuple[str, ...]:
-        """Why a tagged topic was tagged, in the order of the evidence."""
+        """Why a tagged topic was tagged, in the order of the evidence (`_topic_score` has put
+        the terms in the taxonomy's order)."""
         quote = self._quote
-        order = topic.order.__getitem__
-        reasons = [f"term {quote(key)}" for key in sorted(held.strong, key=order)]
-        del reasons[MAX_TERM_REASONS:]
+        reasons = list(map(self._term_reasons.__getitem__, held.strong[:MAX_TERM_REASONS]))
         if not held.excluded:
-            reasons += [f"weak term {quote(key)}" for key in sorted(held.weak, key=order)]
+            reasons += map(self._weak_reasons.__getitem__, held.weak)
             for rule in applied:
                 parts = [first(rule.anchors, rule.anchor_set.intersection(found))]
                 parts += [
@@ -296,12 +303,16 @@ class Tagger:
         scores: dict[str, float] = {}
         reasons: dict[str, tuple[str, ...]] = {}
         held = self._gather(found)
-        for number, topic in enumerate(self._topics):
-            evidence = held.get(number)
-            if evidence is None:
-                if topic.id not in hint_set:
-                    continue
-                evidence = _Found()
+        if hint_set:  # a hinted topic scores its hint even with no term found
+            numbers = self._hinted_numbers
+            for topic_id in hint_set:
+                number = numbers.get(topic_id)
+                if number is not None and number not in held:
+                    held[number] = _Found()
+        # Topics in the taxonomy's order, as their tags and reasons are reported.
+        for number in sorted(held) if len(held) > 1 else held:
+            topic = self._topics[number]
+            evidence = held[number]
             score, applied = self._topic_score(
                 topic, in_title, in_summary, found, hints=hint_set, held=evidence
             )
