@@ -57,12 +57,24 @@ HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
 HEDGE_IN_SUMMARY = 0.8
 
 
+# Scores come from a few fixed weights in a few combinations: each is computed once (rounding
+# costs more than the lookup), up to a bound that real use never reaches.
+_COMBINED: dict[tuple[float, ...], float] = {}
+_COMBINED_MAX = 4096
+
+
 def combine(weights: Iterable[float]) -> float:
     """Independent evidence: 1 - Π(1 - weight)."""
-    missing = 1.0
-    for weight in weights:
-        missing *= 1.0 - weight
-    return round(1.0 - missing, 4)
+    key = tuple(weights)
+    combined = _COMBINED.get(key)
+    if combined is None:
+        missing = 1.0
+        for weight in key:
+            missing *= 1.0 - weight
+        combined = round(1.0 - missing, 4)
+        if len(_COMBINED) < _COMBINED_MAX:
+            _COMBINED[key] = combined
+    return combined
 
 
 def first(ordered: Mapping[str, int], matched: set[str] | frozenset[str]) -> str:

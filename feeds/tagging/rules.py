@@ -16,6 +16,7 @@ load time, so texts are never converted while tagging.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable
 from functools import cache
 from itertools import accumulate, compress
@@ -169,7 +170,9 @@ class TermMatcher:
         chinese: dict[str, str] = {}  # any form of a Chinese term -> key
         latin: list[tuple[str, tuple[str, ...], bool]] = []
         for term in terms:
-            key = term_key(term)
+            # Interned: the tagger's tables then hold the very objects the scans report, and
+            # their lookups compare pointers, not characters.
+            key = sys.intern(term_key(term))
             if key in self._display:
                 continue
             self._display[key] = term
@@ -256,8 +259,9 @@ class TermMatcher:
         return hits
 
     def canonical(self, key: str) -> str:
-        """The key a term is reported under ("visas" is reported as "visa")."""
-        return self._alias.get(key, key)
+        """The key a term is reported under ("visas" is reported as "visa"), as the very
+        string object the scans report."""
+        return self._alias.get(key) or sys.intern(key)
 
     def display(self, key: str) -> str:
         return self._display.get(key, key)

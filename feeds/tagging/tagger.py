@@ -47,6 +47,20 @@ class _CompiledRule:
     weight: float
     near: int | None
     after: bool
+    placed_groups: tuple[tuple[Mapping[str, int], frozenset[str]], ...]  # groups zipped
+    group: frozenset[str] | None  # the one group, for most rules, checked without a loop
+
+
+class _Quotes(dict[str, str]):
+    """Term key -> the term as written, in quotes: every key is filled in at load; one the
+    matcher does not know is quoted as it is."""
+
+    def __init__(self, display: Callable[[str], str]) -> None:
+        super().__init__()
+        self._display = display
+
+    def __missing__(self, key: str) -> str:
+        return f'"{self._display(key)}"'
 
 
 class _Found:
@@ -107,15 +121,19 @@ def _compile_topic(
     for rule in topic.rules:
         anchors = keys(rule.terms)
         groups = tuple(keys(group) for group in rule.groups)
+        group_places = tuple(places(g) for g in groups)
+        group_sets = tuple(frozenset(g) for g in groups)
         rules.append(
             _CompiledRule(
                 anchors=places(anchors),
                 anchor_set=frozenset(anchors),
-                groups=tuple(places(g) for g in groups),
-                group_sets=tuple(frozenset(g) for g in groups),
+                groups=group_places,
+                group_sets=group_sets,
                 weight=rule.weight,
                 near=rule.near,
                 after=rule.after,
+                placed_groups=tuple(zip(group_places, group_sets, strict=True)),
+                group=group_sets[0] if len(group_sets) == 1 else None,
             )
         )
     return _CompiledTopic(
@@ -162,7 +180,8 @@ class Tagger:
                     every_term += group
         self._matcher = TermMatcher(expand_all(every_term))
         display = self._matcher.display
-        self._quoted = {key: f'"{display(key)}"' for key in self._matcher.term_keys()}
+        self._quoted = _Quotes(display)
+        self._quoted.update((key, f'"{display(key)}"') for key in self._matcher.term_keys())
         # A term's reasons, worded once here rather than for every item it tags.
         self._term_reasons = {key: f"term {quoted}" for key, quoted in self._quoted.items()}
         self._weak_reasons = {key: f"weak term {quoted}" for key, quoted in self._quoted.items()}
@@ -193,8 +212,7 @@ class Tagger:
         return self.taxonomy.topic_ids()
 
     def _quote(self, key: str) -> str:
-        quoted = self._quoted.get(key)
-        return quoted if quoted is not None else f'"{self._matcher.display(key)}"'
+        return self._quoted[key]
 
     def _gather(self, found: set[str]) -> dict[int, _Found]:
         """One pass over the terms found sorts them by what they are to which topic."""
@@ -246,7 +264,11 @@ class Tagger:
                 weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
         for index in sorted(held.anchored) if len(held.anchored) > 1 else held.anchored:
             rule = topic.rules[index]
-            if any(map(found.isdisjoint, rule.group_sets)):
+            group = rule.group
+            if group is not None:
+                if group.isdisjoint(found):
+                    continue
+            elif any(map(found.isdisjoint, rule.group_sets)):
                 continue
             if rule.near is not None and not (
                 _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
@@ -271,17 +293,15 @@ class Tagger:
     ) -> tuple[str, ...]:
         """Why a tagged topic was tagged, in the order of the evidence (`_topic_score` has put
         the terms in the taxonomy's order)."""
-        quote = self._quote
+        quoted = self._quoted
         reasons = list(map(self._term_reasons.__getitem__, held.strong[:MAX_TERM_REASONS]))
         if not held.excluded:
             reasons += map(self._weak_reasons.__getitem__, held.weak)
             for rule in applied:
-                parts = [first(rule.anchors, rule.anchor_set.intersection(found))]
-                parts += [
-                    first(places, group.intersection(found))
-                    for places, group in zip(rule.groups, rule.group_sets, strict=True)
-                ]
-                reasons.append("context: " + " + ".join(quote(part) for part in parts))
+                reason = "context: " + quoted[first(rule.anchors, rule.anchor_set & found)]
+                for places, group in rule.placed_groups:
+                    reason += " + " + quoted[first(places, group & found)]
+                reasons.append(reason)
         if topic.id in hints:
             reasons.append(f"hint: {topic.id}")
         return tuple(reasons)
