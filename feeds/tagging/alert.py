@@ -325,7 +325,7 @@ class AlertRules:
         if explainers:
             weights.append(EXPLAINER_IN_TITLE)
             evidence.append(("explainer", None, {min(explainers)}))
-        if not grounded:
+        if not grounded or not weights:  # nothing to weigh: 0, however hedged
             return 0.0, evidence
         score = combine(weights) * self._hedging(title, in_title, found, verbs, title_actions)
         return round(score, 4), evidence

@@ -136,8 +136,9 @@ def _scan_chinese(root: dict[str, Any], text: str, hits: Hits) -> None:
     """At every character, the longest form starting there reports its key and the keys of the
     forms that are its prefixes (人才 within 人才引进), so terms overlapping it are found too
     (引进 inside 人才引进政策)."""
-    count = len(text)
-    nodes = list(map(root.get, text))
+    chars = list(text)  # each character made and hashed once, for the start and the walk
+    count = len(chars)
+    nodes = list(map(root.get, chars))
     for index in compress(range(count), nodes):
         node = nodes[index]
         keys = None
@@ -149,7 +150,7 @@ def _scan_chinese(root: dict[str, Any], text: str, hits: Hits) -> None:
             following += 1
             if following == count:
                 break
-            node = node.get(text[following])
+            node = node.get(chars[following])
         if keys is not None:
             for key in keys:
                 hits.setdefault(key, []).append(index)
