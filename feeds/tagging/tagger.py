@@ -51,16 +51,17 @@ class _CompiledRule:
     group: frozenset[str] | None  # the one group, for most rules, checked without a loop
 
 
-class _Quotes(dict[str, str]):
-    """Term key -> the term as written, in quotes: every key is filled in at load; one the
-    matcher does not know is quoted as it is."""
+class _Worded(dict[str, str]):
+    """Term key -> words about the term as written in the taxonomy (`template` holds "{}" for
+    it), made at load for every key the matcher knows; any other key is worded when asked."""
 
-    def __init__(self, display: Callable[[str], str]) -> None:
-        super().__init__()
+    def __init__(self, template: str, display: Callable[[str], str], keys: Iterable[str]) -> None:
+        super().__init__((key, template.format(display(key))) for key in keys)
+        self._template = template
         self._display = display
 
     def __missing__(self, key: str) -> str:
-        return f'"{self._display(key)}"'
+        return self._template.format(self._display(key))
 
 
 class _Found:
@@ -180,11 +181,11 @@ class Tagger:
                     every_term += group
         self._matcher = TermMatcher(expand_all(every_term))
         display = self._matcher.display
-        self._quoted = _Quotes(display)
-        self._quoted.update((key, f'"{display(key)}"') for key in self._matcher.term_keys())
         # A term's reasons, worded once here rather than for every item it tags.
-        self._term_reasons = {key: f"term {quoted}" for key, quoted in self._quoted.items()}
-        self._weak_reasons = {key: f"weak term {quoted}" for key, quoted in self._quoted.items()}
+        keys = tuple(self._matcher.term_keys())
+        self._quoted = _Worded('"{}"', display, keys)
+        self._term_reasons = _Worded('term "{}"', display, keys)
+        self._weak_reasons = _Worded('weak term "{}"', display, keys)
         self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
         self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
         self._hinted_numbers = {topic.id: number for number, topic in enumerate(self._topics)}
@@ -210,9 +211,6 @@ class Tagger:
     @property
     def topic_ids(self) -> tuple[str, ...]:
         return self.taxonomy.topic_ids()
-
-    def _quote(self, key: str) -> str:
-        return self._quoted[key]
 
     def _gather(self, found: set[str]) -> dict[int, _Found]:
         """One pass over the terms found sorts them by what they are to which topic."""
@@ -350,7 +348,7 @@ class Tagger:
             alert_score, grounds = self._alert.judge(title, in_title, found, doc_type)
             alert = alert_score >= self._alert.threshold
             if alert:
-                reasons[ALERT] = self._alert.reasons(grounds, self._quote)
+                reasons[ALERT] = self._alert.reasons(grounds, self._quoted.__getitem__)
         return TagResult(
             tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
         )
