@@ -220,6 +220,8 @@ class AlertRules:
 
     def _new_instrument(self, in_title: Hits, ascii_title: bool) -> str | None:
         """An instrument that "new" qualifies in the title ("New licence rule covers …")."""
+        if ascii_title and self.novelty.isdisjoint(in_title):
+            return None  # most titles
         novelty = [
             p
             for key in self.novelty.intersection(in_title)

@@ -278,7 +278,7 @@ class Tagger:
             applied.append(rule)
         if topic.id in hints:
             weights.append(HINT)
-        return combine(weights), applied
+        return (combine(weights) if weights else 0.0), applied
 
     def _topic_reasons(
         self,
