@@ -49,6 +49,8 @@ class _CompiledRule:
     after: bool
     placed_groups: tuple[tuple[Mapping[str, int], frozenset[str]], ...]  # groups zipped
     group: frozenset[str] | None  # the one group, for most rules, checked without a loop
+    # The groups, smallest (least likely to match) first: a check stops at the first missing.
+    checks: tuple[frozenset[str], ...]
 
 
 class _Worded(dict[str, str]):
@@ -135,6 +137,7 @@ def _compile_topic(
                 after=rule.after,
                 placed_groups=tuple(zip(group_places, group_sets, strict=True)),
                 group=group_sets[0] if len(group_sets) == 1 else None,
+                checks=tuple(sorted(group_sets, key=len)),
             )
         )
     return _CompiledTopic(
@@ -266,7 +269,7 @@ class Tagger:
             if group is not None:
                 if group.isdisjoint(found):
                     continue
-            elif any(map(found.isdisjoint, rule.group_sets)):
+            elif any(map(found.isdisjoint, rule.checks)):
                 continue
             if rule.near is not None and not (
                 _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
