@@ -215,12 +215,18 @@ class Tagger:
     def topic_ids(self) -> tuple[str, ...]:
         return self.taxonomy.topic_ids()
 
-    def _gather(self, found: set[str]) -> dict[int, _Found]:
-        """One pass over the terms found sorts them by what they are to which topic."""
+    def _gather(self, found: set[str]) -> tuple[dict[int, _Found], set[int]]:
+        """One pass over the terms found sorts them by what they are to which topic; the
+        topics an exclusion matched are returned apart (most have no other evidence, and need
+        no `_Found`)."""
         held: dict[int, _Found] = {}
+        excluded: set[int] = set()
         index = self._index
         for key in found:
             for number, kind, rule in index.get(key, ()):
+                if kind == EXCLUDE:
+                    excluded.add(number)
+                    continue
                 evidence = held.get(number)
                 if evidence is None:
                     evidence = held[number] = _Found()
@@ -228,11 +234,9 @@ class Tagger:
                     evidence.anchored.add(rule)
                 elif kind == STRONG:
                     evidence.strong.append(key)
-                elif kind == WEAK:
-                    evidence.weak.append(key)
                 else:
-                    evidence.excluded = True
-        return held
+                    evidence.weak.append(key)
+        return held, excluded
 
     def _topic_score(
         self,
@@ -323,7 +327,7 @@ class Tagger:
         tags: dict[str, float] = {}
         scores: dict[str, float] = {}
         reasons: dict[str, tuple[str, ...]] = {}
-        held = self._gather(found)
+        held, excluded = self._gather(found)
         if hint_set:  # a hinted topic scores its hint even with no term found
             numbers = self._hinted_numbers
             for topic_id in hint_set:
@@ -334,6 +338,10 @@ class Tagger:
         for number in sorted(held) if len(held) > 1 else held:
             topic = self._topics[number]
             evidence = held[number]
+            if number in excluded:
+                if not evidence.strong:
+                    continue  # exclusions silence all but strong terms: the score is 0
+                evidence.excluded = True
             score, applied = self._topic_score(
                 topic, in_title, in_summary, found, hints=hint_set, held=evidence
             )
