@@ -104,15 +104,16 @@ def _near(
 ) -> bool:
     """Some anchor term and some group term start within `distance` characters (with `after`,
     the group term after the anchor)."""
-    anchor_starts = [p for key in anchors.intersection(hits) for p in hits[key]]
-    if not anchor_starts:
+    anchor_keys = anchors.intersection(hits)
+    if not anchor_keys:
         return False
+    group_keys = group.intersection(hits)
+    if not group_keys:  # often: the anchor is in this text, the group in the other
+        return False
+    anchor_starts = [p for key in anchor_keys for p in hits[key]]
     low = 1 if after else -distance
     return any(
-        low <= g - a <= distance
-        for key in group.intersection(hits)
-        for g in hits[key]
-        for a in anchor_starts
+        low <= g - a <= distance for key in group_keys for g in hits[key] for a in anchor_starts
     )
 
 
