@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, KeysView
 from functools import cache
 from itertools import accumulate, compress
 from typing import Any
@@ -86,6 +86,7 @@ class _WordTrie:
     def __init__(self) -> None:
         self.root: dict[str, Any] = {}
         self._first: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
+        self.starts: KeysView[str] = self._first.keys()  # the words a term starts with
 
     def add(self, words: tuple[str, ...], key: str) -> str:
         """Store a term; returns the key already stored for the same words, if any."""
@@ -112,6 +113,7 @@ class _WordTrie:
             word: (node.get(_END), node if len(node) > (_END in node) else None)
             for word, node in self.root.items()
         }
+        self.starts = self._first.keys()
 
     def scan(self, words: list[str], starts: list[int], hits: Hits) -> None:
         count = len(words)
@@ -252,7 +254,8 @@ class TermMatcher:
         words = parts[1::2]
         if words:
             starts = list(accumulate(map(len, parts)))[0::2]
-            self._exact.scan(words, starts, hits)
+            if not self._exact.starts.isdisjoint(words):  # most texts have no capitals term
+                self._exact.scan(words, starts, hits)
             # The words are ASCII letters and digits: lower-case them all in one call.
             self._folded.scan(" ".join(words).lower().split(" "), starts, hits)
         if self._chinese and not text.isascii() and _CJK.search(text):
