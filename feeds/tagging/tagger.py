@@ -245,9 +245,9 @@ class Tagger:
         in_title: Hits,
         in_summary: Hits,
         found: set[str],
+        held: _Found,
         *,
         hints: frozenset[str],
-        held: _Found,
     ) -> tuple[float, list[_CompiledRule]]:
         """The topic's score, and the context rules that applied (for its reasons)."""
         weights: list[float] = []
@@ -292,7 +292,6 @@ class Tagger:
         self,
         topic: _CompiledTopic,
         found: set[str],
-        *,
         hints: frozenset[str],
         held: _Found,
         applied: list[_CompiledRule],
@@ -344,16 +343,14 @@ class Tagger:
                     continue  # exclusions silence all but strong terms: the score is 0
                 evidence.excluded = True
             score, applied = self._topic_score(
-                topic, in_title, in_summary, found, hints=hint_set, held=evidence
+                topic, in_title, in_summary, found, evidence, hints=hint_set
             )
             if score <= 0:
                 continue
             scores[topic.id] = score
             if score >= topic.threshold:
                 tags[topic.id] = score
-                reasons[topic.id] = self._topic_reasons(
-                    topic, found, hints=hint_set, held=evidence, applied=applied
-                )
+                reasons[topic.id] = self._topic_reasons(topic, found, hint_set, evidence, applied)
         alert_score = 0.0
         alert = False
         if tags:
@@ -361,9 +358,8 @@ class Tagger:
             alert = alert_score >= self._alert.threshold
             if alert:
                 reasons[ALERT] = self._alert.reasons(grounds, self._quoted.__getitem__)
-        return TagResult(
-            tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
-        )
+        # Positional, in the fields' order: keywords cost more than the rest of the call.
+        return TagResult(tags, alert, reasons, scores, alert_score)
 
 
 def load_tagger(overrides: Mapping[str, Any] | None = None) -> Tagger:
