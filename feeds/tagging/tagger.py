@@ -216,6 +216,9 @@ class Tagger:
     def topic_ids(self) -> tuple[str, ...]:
         return self.taxonomy.topic_ids()
 
+    def _quote(self, key: str) -> str:
+        return self._quoted[key]
+
     def _gather(self, found: set[str]) -> tuple[dict[int, _Found], set[int]]:
         """One pass over the terms found sorts them by what they are to which topic; the
         topics an exclusion matched are returned apart (most have no other evidence, and need
