@@ -32,7 +32,9 @@ HELDOUT2 = DATA / "tagger_heldout2.jsonl"
 HELDOUT3 = DATA / "tagger_heldout3.jsonl"
 # Written for the third round of issue 9 by two writers who never saw the rules or the other sets.
 HELDOUT4 = DATA / "tagger_heldout4.jsonl"
-LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4)
+# Written for the fourth round of issue 9 by two more writers who never saw the rules or the sets.
+HELDOUT5 = DATA / "tagger_heldout5.jsonl"
+LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5)
 TOPICS = {
     "visa-policy",
     "talent-programs",
@@ -72,6 +74,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT2, 400, 0.15, 0.15),
         (HELDOUT3, 380, 0.15, 0.15),
         (HELDOUT4, 400, 0.15, 0.15),
+        (HELDOUT5, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
