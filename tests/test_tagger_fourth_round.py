@@ -106,3 +106,29 @@ def test_unions_and_advocates_demand_they_do_not_decide(tagger: Tagger) -> None:
 
 def test_a_negated_action_is_analysis(tagger: Tagger) -> None:
     assert not tagger.tag("China's Thousand Talents Plan never ended, report argues").alert
+
+
+def test_chinese_headline_shorthand_for_launching(tagger: Tagger) -> None:
+    result = tagger.tag("科技部推海外青年科学家引进专项", "面向海外青年科学家提供资助。")
+    assert result.alert
+    assert 'action: "推"' in result.reasons["alert"]
+
+
+def test_time_since_a_rule_took_effect_looks_back(tagger: Tagger) -> None:
+    assert not tagger.tag("澳洲研究安全新规实施一年 华裔学者合作减少").alert
+
+
+# --- the entry bar, and compute cut off ------------------------------------------------------
+
+
+def test_the_entry_bar_on_graduate_students_is_student_mobility(tagger: Tagger) -> None:
+    title = "Suspension of Entry of Certain Students and Researchers From Listed Universities"
+    assert "student-mobility" in _topics(tagger, title)
+    assert "student-mobility" in _topics(tagger, "Court hears challenge to Proclamation 10043")
+
+
+def test_academics_cut_off_from_ai_compute_are_ai_talent(tagger: Tagger) -> None:
+    title = "Export rule cuts foreign graduate students off from university GPU clusters"
+    assert {"ai-talent", "export-controls"} <= _topics(tagger, title)
+    # compute limits on companies alone are no one's talent
+    assert "ai-talent" not in _topics(tagger, "New export caps on AI chips for data centres")
