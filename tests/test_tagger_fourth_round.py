@@ -132,3 +132,19 @@ def test_academics_cut_off_from_ai_compute_are_ai_talent(tagger: Tagger) -> None
     assert {"ai-talent", "export-controls"} <= _topics(tagger, title)
     # compute limits on companies alone are no one's talent
     assert "ai-talent" not in _topics(tagger, "New export caps on AI chips for data centres")
+
+
+# --- research security ----------------------------------------------------------------------
+
+
+def test_the_white_house_is_not_congress(tagger: Tagger) -> None:
+    title = "White House plan expands visas for foreign researchers at universities"
+    assert "research-security" not in _topics(tagger, title)
+    title = "House panel presses universities over Chinese research partners"
+    assert "research-security" in _topics(tagger, title)
+
+
+def test_service_members_spying_are_no_research_case(tagger: Tagger) -> None:
+    title = "Sailor convicted of passing manuals to Chinese intelligence officer"
+    summary = "He believed his handler was a researcher at a Chinese university."
+    assert "research-security" not in _topics(tagger, title, summary)
