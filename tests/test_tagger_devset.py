@@ -4,10 +4,10 @@ tests/data/tagger_devset.jsonl is what the rules were tuned on. tests/data/tagge
 (issue 3), tagger_heldout2.jsonl and tagger_heldout3.jsonl (issue 9) were written before the
 rules they test; in the third round of issue 9 the second and third were retired from held-out
 duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tells how often
-each was scored). All four are tuning material now: their figures are pinned here as floors
-against regression, a little below what the rules reach. The clean figure for issue 9 comes
-from tagger_heldout4.jsonl, written for the third round by two writers who never saw the rules
-and scored only before and after it; its floor is what the rules reach on it, not a target.
+each was scored). tagger_heldout4.jsonl, written for the third round by two writers who never
+saw the rules, was retired into tuning in the fourth round. All five are tuning material now:
+their figures are pinned here as floors against regression, a little below what the rules
+reach. The clean figure for issue 9 comes from a newer set written elsewhere.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ HELDOUT2 = DATA / "tagger_heldout2.jsonl"
 # Written for issue 9 by someone who never saw the rules or the other sets; tuned on since the
 # third round.
 HELDOUT3 = DATA / "tagger_heldout3.jsonl"
-# Written for the third round of issue 9 by two writers who never saw the rules or the other sets.
+# Written for the third round of issue 9 by two writers who never saw the rules or the other sets;
+# tuned on since the fourth round.
 HELDOUT4 = DATA / "tagger_heldout4.jsonl"
 # Written for the fourth round of issue 9 by two more writers who never saw the rules or the sets.
 HELDOUT5 = DATA / "tagger_heldout5.jsonl"
@@ -126,7 +127,7 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT, 0.96, 0.94, 0.94, 0.88),
         (HELDOUT2, 0.93, 0.89, 0.91, 0.90),
         (HELDOUT3, 0.92, 0.92, 0.94, 0.88),
-        (HELDOUT4, 0.88, 0.88, 0.84, 0.76),
+        (HELDOUT4, 0.91, 0.91, 0.88, 0.87),
     ],
 )
 def test_heldout_figures_do_not_fall(
