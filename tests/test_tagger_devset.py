@@ -7,7 +7,9 @@ duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tel
 each was scored). tagger_heldout4.jsonl, written for the third round by two writers who never
 saw the rules, was retired into tuning in the fourth round. All five are tuning material now:
 their figures are pinned here as floors against regression, a little below what the rules
-reach. The clean figure for issue 9 comes from a newer set written elsewhere.
+reach. The clean figure for issue 9 comes from tagger_heldout5.jsonl, written for the fourth
+round by two more writers and scored only before and after it; its floor is what the rules
+reach on it, not a target.
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT2, 0.93, 0.89, 0.91, 0.90),
         (HELDOUT3, 0.92, 0.92, 0.94, 0.88),
         (HELDOUT4, 0.91, 0.91, 0.88, 0.87),
+        (HELDOUT5, 0.85, 0.87, 0.75, 0.72),
     ],
 )
 def test_heldout_figures_do_not_fall(
