@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
+from feeds.tagging import Tagger, load_tagger
 from storage.db import Database, open_database
 from tests.fake_discord_api import FakeDiscord
 from tests.fake_slack_api import FakeSlack
@@ -103,3 +104,9 @@ async def discord() -> AsyncIterator[FakeDiscord]:
     server = await FakeDiscord().start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    """The built-in tagger (loaded once; the rule tests share it)."""
+    return load_tagger()

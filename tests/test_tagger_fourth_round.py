@@ -6,58 +6,47 @@ here are written for the tests, not taken from the labelled sets."""
 
 from __future__ import annotations
 
-import pytest
-
-from feeds.tagging import Tagger, load_tagger
-
-
-@pytest.fixture(scope="module")
-def tagger() -> Tagger:
-    return load_tagger()
-
-
-def _topics(tagger: Tagger, title: str, summary: str = "") -> set[str]:
-    return set(tagger.tag(title, summary).tags)
-
+from feeds.tagging import Tagger
+from tests.tagging import topics
 
 # --- returnees ------------------------------------------------------------------------------
 
 
 def test_leaving_a_us_post_for_another_research_country_is_a_move(tagger: Tagger) -> None:
     title = "Princeton geneticist moves to Switzerland as federal grants dry up"
-    assert "returnees" in _topics(tagger, title)
-    assert "returnees" in _topics(tagger, "Two Stanford chemists take chairs in Germany")
+    assert "returnees" in topics(tagger, title)
+    assert "returnees" in topics(tagger, "Two Stanford chemists take chairs in Germany")
 
 
 def test_a_move_into_the_us_from_abroad_is_not_one(tagger: Tagger) -> None:
     # the research country comes before the verb: people arriving, not leaving
-    assert "returnees" not in _topics(tagger, "German physicist joins Princeton faculty")
+    assert "returnees" not in topics(tagger, "German physicist joins Princeton faculty")
 
 
 def test_a_post_taken_by_someone_who_taught_in_the_us_told_in_chinese(tagger: Tagger) -> None:
     title = "某高校全职加盟一位化学家 出任研究院院长"
     summary = "这位在斯坦福大学任教十年的化学家将于秋季到任。"
-    assert "returnees" in _topics(tagger, title, summary)
+    assert "returnees" in topics(tagger, title, summary)
     # looking for work in the US is not a move home
-    assert "returnees" not in _topics(tagger, "在美留学生求职难", "在美毕业生求职周期拉长。")
+    assert "returnees" not in topics(tagger, "在美留学生求职难", "在美毕业生求职周期拉长。")
 
 
 def test_a_university_hiring_one_scholar_is_no_state_program(tagger: Tagger) -> None:
-    topics = _topics(tagger, "某大学延揽哈佛学者 出任讲座教授", "该学者在哈佛任教二十年。")
-    assert "talent-programs" not in topics
-    assert "returnees" in topics
+    found = topics(tagger, "某大学延揽哈佛学者 出任讲座教授", "该学者在哈佛任教二十年。")
+    assert "talent-programs" not in found
+    assert "returnees" in found
 
 
 def test_ai_teams_trained_at_home_are_people_who_stayed(tagger: Tagger) -> None:
     title = "Moonshot AI's model team: home-grown engineers, few of them trained abroad"
-    assert {"ai-talent", "returnees"} <= _topics(tagger, title)
-    assert "returnees" in _topics(tagger, "大模型团队成员多为本土培养", "研发人员很少有海外经历。")
+    assert {"ai-talent", "returnees"} <= topics(tagger, title)
+    assert "returnees" in topics(tagger, "大模型团队成员多为本土培养", "研发人员很少有海外经历。")
 
 
 def test_foreign_schemes_aimed_at_people_working_in_the_us(tagger: Tagger) -> None:
     title = "Ireland offers relocation packages to Irish scientists"
     summary = "The scheme targets Irish-born researchers working in the US."
-    assert {"returnees", "talent-programs"} <= _topics(tagger, title, summary)
+    assert {"returnees", "talent-programs"} <= topics(tagger, title, summary)
 
 
 # --- talent programs ------------------------------------------------------------------------
@@ -65,15 +54,15 @@ def test_foreign_schemes_aimed_at_people_working_in_the_us(tagger: Tagger) -> No
 
 def test_visa_fast_tracks_for_a_class_of_talent(tagger: Tagger) -> None:
     title = "Senators propose to fast-track green cards for AI researchers"
-    assert {"talent-programs", "visa-policy"} <= _topics(tagger, title)
+    assert {"talent-programs", "visa-policy"} <= topics(tagger, title)
     # the same instrument for everyone is visa policy alone
     title = "USCIS updates O-1 evidence rules for performing artists and scientists"
-    assert "talent-programs" not in _topics(tagger, title)
+    assert "talent-programs" not in topics(tagger, title)
 
 
 def test_the_glossary_s_other_instruments(tagger: Tagger) -> None:
-    assert "talent-programs" in _topics(tagger, "NSF expands Graduate Research Fellowship cohort")
-    assert "talent-programs" in _topics(tagger, "外籍人才来华工作许可实行网上办理")
+    assert "talent-programs" in topics(tagger, "NSF expands Graduate Research Fellowship cohort")
+    assert "talent-programs" in topics(tagger, "外籍人才来华工作许可实行网上办理")
 
 
 # --- student mobility -----------------------------------------------------------------------
@@ -81,9 +70,9 @@ def test_the_glossary_s_other_instruments(tagger: Tagger) -> None:
 
 def test_deemed_exports_on_campus_are_no_flow_of_students(tagger: Tagger) -> None:
     title = "Deemed exports explained: when a foreign graduate student in your lab needs a licence"
-    topics = _topics(tagger, title)
-    assert "export-controls" in topics
-    assert "student-mobility" not in topics
+    found = topics(tagger, title)
+    assert "export-controls" in found
+    assert "student-mobility" not in found
 
 
 # --- the alert ------------------------------------------------------------------------------
@@ -123,15 +112,15 @@ def test_time_since_a_rule_took_effect_looks_back(tagger: Tagger) -> None:
 
 def test_the_entry_bar_on_graduate_students_is_student_mobility(tagger: Tagger) -> None:
     title = "Suspension of Entry of Certain Students and Researchers From Listed Universities"
-    assert "student-mobility" in _topics(tagger, title)
-    assert "student-mobility" in _topics(tagger, "Court hears challenge to Proclamation 10043")
+    assert "student-mobility" in topics(tagger, title)
+    assert "student-mobility" in topics(tagger, "Court hears challenge to Proclamation 10043")
 
 
 def test_academics_cut_off_from_ai_compute_are_ai_talent(tagger: Tagger) -> None:
     title = "Export rule cuts foreign graduate students off from university GPU clusters"
-    assert {"ai-talent", "export-controls"} <= _topics(tagger, title)
+    assert {"ai-talent", "export-controls"} <= topics(tagger, title)
     # compute limits on companies alone are no one's talent
-    assert "ai-talent" not in _topics(tagger, "New export caps on AI chips for data centres")
+    assert "ai-talent" not in topics(tagger, "New export caps on AI chips for data centres")
 
 
 # --- research security ----------------------------------------------------------------------
@@ -139,12 +128,12 @@ def test_academics_cut_off_from_ai_compute_are_ai_talent(tagger: Tagger) -> None
 
 def test_the_white_house_is_not_congress(tagger: Tagger) -> None:
     title = "White House plan expands visas for foreign researchers at universities"
-    assert "research-security" not in _topics(tagger, title)
+    assert "research-security" not in topics(tagger, title)
     title = "House panel presses universities over Chinese research partners"
-    assert "research-security" in _topics(tagger, title)
+    assert "research-security" in topics(tagger, title)
 
 
 def test_service_members_spying_are_no_research_case(tagger: Tagger) -> None:
     title = "Sailor convicted of passing manuals to Chinese intelligence officer"
     summary = "He believed his handler was a researcher at a Chinese university."
-    assert "research-security" not in _topics(tagger, title, summary)
+    assert "research-security" not in topics(tagger, title, summary)
