@@ -170,3 +170,14 @@ def test_evaluation_counts_and_confusions() -> None:
     assert dict(rows)["visa-policy"][names.index("student-mobility")] == 1
     assert (evaluation.alert_precision, evaluation.alert_recall) == (1.0, 1.0)
     assert evaluation.worst[0].title == "Open Doors: Chinese students fall"
+
+
+def test_the_second_labellers_answers_cover_the_fourth_set() -> None:
+    """bench/label_agreement matches answers to headlines by title: one answer for each."""
+    answers = _rows(DATA / "tagger_heldout4_second_labels.jsonl")
+    assert sorted(row["title"] for row in answers) == sorted(
+        row["title"] for row in _rows(HELDOUT4)
+    )
+    for row in answers:
+        assert set(row["tags"]) <= TOPICS, row
+        assert not row["alert"] or row["tags"], row

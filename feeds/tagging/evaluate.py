@@ -5,11 +5,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from feeds.tagging.tagger import Tagger, TagResult
+from feeds.tagging.tagger import TagResult
 
 NONE = "(none)"
+
+
+class Labeller(Protocol):
+    """What `evaluate` scores: the tagger, or another labeller's answers replayed."""
+
+    def tag(
+        self,
+        title: str,
+        summary: str = ...,
+        *,
+        hints: Sequence[str] = ...,
+        doc_type: str | None = ...,
+        language: str | None = ...,
+    ) -> TagResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +138,7 @@ def _f1(precision: float, recall: float) -> float:
 
 
 def evaluate(
-    tagger: Tagger, examples: Iterable[Example], *, topics: Sequence[str] = (), worst: int = 10
+    tagger: Labeller, examples: Iterable[Example], *, topics: Sequence[str] = (), worst: int = 10
 ) -> Evaluation:
     """Tag every example and compare with its labels.
 
