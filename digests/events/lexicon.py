@@ -97,6 +97,8 @@ class FormMatcher:
     def in_lower_tokens(self, lower: list[str]) -> list[tuple[str, str]]:
         """(name, matched words) for the lower-case forms among lower-cased tokens."""
         found = [(self.words[t], t) for t in set(lower) & self.word_keys]
+        if self.phrase_starts.isdisjoint(lower):
+            return found  # no several-word form can start here (most texts)
         for start in set(pairwise(lower)) & self.phrase_keys:
             for position in range(len(lower) - 1):
                 if (lower[position], lower[position + 1]) != start:
