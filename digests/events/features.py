@@ -233,10 +233,14 @@ def _read_english(
     summary_tokens: list[str],
     lexicon: Lexicon,
 ) -> tuple[dict[str, float], dict[str, float], set[str]]:
-    """Features of the summary and of the title, and anchors, from their tokens (whose
-    spellings `_learn` has seen)."""
-    weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
-    title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
+    """Features of the summary and of the title, and anchors, from their tokens."""
+    try:
+        weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
+        title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
+    except KeyError:  # a spelling not seen before (rare once a few hundred items are in)
+        _learn(chain(title_tokens, summary_tokens), lexicon)
+        weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
+        title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
     anchors: set[str] = set()
     for token in _ANCHORED.intersection(chain(title_tokens, summary_tokens)):
         key = _ANCHORS[token]
@@ -315,19 +319,14 @@ def _texts(item: StoredItem) -> tuple[str, str, bool]:
 
 
 def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
-    """Every item's telling. Spellings are classified once for all the items."""
+    """Every item's telling. A spelling is classified the first time it is met (then looked up
+    in the caches)."""
     lexicon = load_lexicon()
-    texts = [_texts(item) for item in items]
-    tokens = [
-        ([], []) if chinese else (TOKEN.findall(title), TOKEN.findall(summary))
-        for title, summary, chinese in texts
-    ]
-    _learn(chain.from_iterable(chain.from_iterable(tokens)), lexicon)
     institutions = lexicon.institution_features
+    findall = TOKEN.findall
     tellings = []
-    for item, (title, summary, chinese), (title_tokens, summary_tokens) in zip(
-        items, texts, tokens, strict=True
-    ):
+    for item in items:
+        title, summary, chinese = _texts(item)
         if chinese:
             weights: dict[str, float] = {}
             title_weights: dict[str, float] = {}
@@ -336,7 +335,7 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
             _read_chinese(title, True, lexicon, title_weights, anchors)
         else:
             weights, title_weights, anchors = _read_english(
-                title, summary, title_tokens, summary_tokens, lexicon
+                title, summary, findall(title), findall(summary), lexicon
             )
         weights.update(title_weights)  # a title weight is never below a summary weight
         found = anchors.intersection(institutions)
