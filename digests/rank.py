@@ -7,9 +7,14 @@ the later criteria (a story five outlets ran beats one whose tagger score is 0.0
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TypeVar
 
 from digests.model import Entry
+from storage.types import StoredItem
+
+T = TypeVar("T")
 
 ALERT_TAG = "alert"
 
@@ -43,17 +48,33 @@ def primary_topic(
     return min(tied, key=lambda tag: (order.index(tag) if tag in order else len(order), tag))
 
 
-def rank_key(entry: Entry, topics: Sequence[str] = ()) -> tuple[bool, float, int, int, float, int]:
-    item = entry.item
+RankKey = tuple[bool, float, int, int, float, int]
+
+
+def story_key(
+    lead: StoredItem, alert: bool, tags: Mapping[str, float], outlets: int, topics: Sequence[str]
+) -> RankKey:
+    """The rank of a story from its lead telling and what its tellings have together."""
     return (
-        not entry.alert,
-        -round(tag_score(entry.tags, topics), 1),
-        -entry.outlets,
-        -item.source_priority,
-        -item.published_at.timestamp(),
-        item.id,
+        not alert,
+        -round(tag_score(tags, topics), 1),
+        -outlets,
+        -lead.source_priority,
+        -lead.published_at.timestamp(),
+        lead.id,
     )
+
+
+def rank_key(entry: Entry, topics: Sequence[str] = ()) -> RankKey:
+    return story_key(entry.item, entry.alert, entry.tags, entry.outlets, topics)
 
 
 def rank_entries(entries: Iterable[Entry], topics: Sequence[str] = ()) -> list[Entry]:
     return sorted(entries, key=lambda entry: rank_key(entry, topics))
+
+
+def first_ranked(stories: Sequence[T], count: int, key: Callable[[T], RankKey]) -> list[T]:
+    """`sorted(stories, key=key)[:count]`, without sorting what is not shown."""
+    if count < 0:  # (a slice's meaning: all but the last -count)
+        count = max(len(stories) + count, 0)
+    return heapq.nsmallest(count, stories, key=key)

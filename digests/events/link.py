@@ -114,7 +114,8 @@ class _Vectors:
 
     def dot(self, first: int, second: int, shared: AbstractSet[str]) -> float:
         a, b = self.tellings[first].weights, self.tellings[second].weights
-        return sum(map(mul, self._weighted(a, shared), self._weighted(b, shared)))
+        dot: float = sum(map(mul, self._weighted(a, shared), self._weighted(b, shared)))
+        return dot
 
 
 def _candidate_pairs(tellings: Sequence[Telling], vectors: _Vectors) -> set[tuple[int, int]]:
