@@ -65,6 +65,9 @@ _ANCHORS: dict[str, str | None] = {}
 _ANCHORED: set[str] = set()  # the spellings whose `_ANCHORS` entry is not None
 _PHRASE_STARTS: set[str] = set()  # spellings that can start a several-word concept form
 _DIGITAL: set[str] = set()  # spellings with a digit (a number may start there)
+# Spellings that are (or start) a stage form: a telling without one names no stage.
+_STAGED: set[str] = set()
+_NO_STAGE: tuple[str | None, str | None, bool] = (None, None, False)  # what stage_of says then
 
 
 @dataclass(slots=True, eq=False)
@@ -157,6 +160,8 @@ def _learn(tokens: Iterable[str], lexicon: Lexicon) -> None:
         _ANCHORED.clear()
         _PHRASE_STARTS.clear()
         _DIGITAL.clear()
+        _STAGED.clear()
+    stages = lexicon.stages_in_title  # every stage form, the summary's among them
     for token in unseen:
         record, name_like = _classify(token, lexicon)
         _TITLE_RECORDS[token] = record
@@ -178,6 +183,8 @@ def _learn(tokens: Iterable[str], lexicon: Lexicon) -> None:
             _PHRASE_STARTS.add(token)
         if any(c.isdigit() for c in token):
             _DIGITAL.add(token)
+        if token.lower() in stages.word_keys or token.lower() in stages.phrase_starts:
+            _STAGED.add(token)
         # Latin words inside Chinese text are names: keep them even when plain English.
         if record is None or not name_like:
             plain = token.lower()
@@ -327,6 +334,7 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
     tellings = []
     for item in items:
         title, summary, chinese = _texts(item)
+        stage = None  # read when first asked for
         if chinese:
             weights: dict[str, float] = {}
             title_weights: dict[str, float] = {}
@@ -334,9 +342,14 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
             _read_chinese(summary, False, lexicon, weights, anchors)
             _read_chinese(title, True, lexicon, title_weights, anchors)
         else:
+            title_tokens, summary_tokens = findall(title), findall(summary)
             weights, title_weights, anchors = _read_english(
-                title, summary, findall(title), findall(summary), lexicon
+                title, summary, title_tokens, summary_tokens, lexicon
             )
+            # No word that is or starts a stage form: stage_of would find none (it reads the
+            # title's words and those of the summary's first sentence, in lower case).
+            if _STAGED.isdisjoint(title_tokens) and _STAGED.isdisjoint(summary_tokens):
+                stage = _NO_STAGE
         weights.update(title_weights)  # a title weight is never below a summary weight
         found = anchors.intersection(institutions)
         tellings.append(
@@ -350,6 +363,7 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
                 at=item.published_at.timestamp(),
                 title=title,
                 summary=summary,
+                _stage=stage,
             )
         )
     return tellings
