@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ def _section_order(topics: Sequence[str], known: Sequence[str], present: set[str
     return [*order, OTHER]
 
 
-def _rank_key(cluster: Cluster, topics: Sequence[str]) -> RankKey:
+def _rank_key(cluster: Cluster, topics: Collection[str]) -> RankKey:
     """`rank_key` of the cluster's entry (see `_entry`)."""
     lead = cluster.representative
     tags = story_tags(lead, cluster.others)
@@ -63,7 +63,8 @@ def build_digest(
         fresh = [cluster for cluster in clusters if not cluster.shown_before]
         # Only the stories shown become entries; the others are ranked as clusters, by the
         # key their entries would have.
-        first = first_ranked(fresh, max_items, lambda cluster: _rank_key(cluster, topics))
+        wanted = frozenset(topics)  # looked up for every tag of every story
+        first = first_ranked(fresh, max_items, lambda cluster: _rank_key(cluster, wanted))
     omitted = len(fresh) - min(len(fresh), max_items)
     shown = [_entry(cluster, topics, catalog) for cluster in first]
     by_section: dict[str, list[Entry]] = {}

@@ -8,7 +8,7 @@ the later criteria (a story five outlets ran beats one whose tagger score is 0.0
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from typing import TypeVar
 
 from digests.model import Entry
@@ -19,7 +19,7 @@ T = TypeVar("T")
 ALERT_TAG = "alert"
 
 
-def tag_score(tags: Mapping[str, float], topics: Sequence[str] = ()) -> float:
+def tag_score(tags: Mapping[str, float], topics: Collection[str] = ()) -> float:
     """The best score among the channel's topics (or among all the topics)."""
     scores = [
         score for tag, score in tags.items() if tag != ALERT_TAG and (not topics or tag in topics)
@@ -52,7 +52,7 @@ RankKey = tuple[bool, float, int, int, float, int]
 
 
 def story_key(
-    lead: StoredItem, alert: bool, tags: Mapping[str, float], outlets: int, topics: Sequence[str]
+    lead: StoredItem, alert: bool, tags: Mapping[str, float], outlets: int, topics: Collection[str]
 ) -> RankKey:
     """The rank of a story from its lead telling and what its tellings have together."""
     return (

@@ -301,6 +301,8 @@ def _read_chinese(
 
 
 def _without_outlet(title: str) -> str:
+    if title.isascii() and " - " not in title and " | " not in title:
+        return title.strip()  # no separator (the other two are not ASCII)
     for separator in _OUTLET_SEPARATORS:
         cut = title.rfind(separator)
         if cut > 0:

@@ -98,7 +98,8 @@ class _Vectors:
         norm = self._norms.get(index)
         if norm is None:
             weights = self.tellings[index].weights
-            norm = self._norms[index] = math.hypot(*self._weighted(weights, weights)) or 1.0
+            weighted = map(mul, weights.values(), map(self._idf.__getitem__, weights))
+            norm = self._norms[index] = math.hypot(*weighted) or 1.0
         return norm
 
     def cross_norm(self, index: int) -> float:
