@@ -3,6 +3,8 @@ and the shown stories as ranking every entry and taking the first."""
 
 from __future__ import annotations
 
+import random
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from digests.cluster import cluster_items
 from digests.compose import build_digest
 from digests.events.features import read_tellings
+from digests.events.lexicon import TOKEN
 from digests.events.stage import stage_of
 from digests.model import Entry
 from digests.rank import first_ranked, rank_entries
@@ -65,3 +68,14 @@ def test_first_ranked_is_a_slice_of_the_sorted_list(count: int) -> None:
     numbers = [5, 3, 9, 3, 1, 7]
     key = lambda n: (False, 0.0, 0, 0, 0.0, n)  # noqa: E731
     assert first_ranked(numbers, count, key) == sorted(numbers, key=key)[:count]
+
+
+def test_the_possessive_token_pattern_reads_what_the_plain_one_reads() -> None:
+    plain = re.compile(r"[A-Za-z0-9]+(?:[-'&/][A-Za-z0-9]+)*")
+    rng = random.Random(13)
+    texts = ["H-1B's", "a--b", "x- -y", "A&M/", "a'b'c", "U.S.-China", "foo//bar", "9/11-2"]
+    texts += [
+        "".join(rng.choice("aZ9-'&/ .é") for _ in range(rng.randint(0, 30))) for _ in range(3000)
+    ]
+    for text in texts:
+        assert TOKEN.findall(text) == plain.findall(text), text
