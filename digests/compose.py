@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from digests.cluster import Cluster, cluster_items, collector_paused
 from digests.model import ALERTS, OTHER, Digest, Entry, Section, TopicCatalog, story_tags
-from digests.rank import RankKey, first_ranked, primary_topic, story_key
+from digests.rank import first_ranked, primary_topic, story_key
 from digests.render.common import format_day, format_moment
 from storage.types import StoredItem
 
@@ -21,11 +21,20 @@ def _section_order(topics: Sequence[str], known: Sequence[str], present: set[str
     return [*order, OTHER]
 
 
-def _rank_key(cluster: Cluster, topics: Collection[str]) -> RankKey:
-    """`rank_key` of the cluster's entry (see `_entry`)."""
-    lead = cluster.representative
-    tags = story_tags(lead, cluster.others)
-    return story_key(lead, cluster.alert, tags, 1 + len(cluster.also), topics)
+def _first(clusters: list[Cluster], topics: Sequence[str], count: int) -> list[Cluster]:
+    """The first `count` clusters by `rank_key` of their entries (see `_entry`)."""
+    wanted = frozenset(topics)  # looked up for every tag of every story
+    keys = [
+        story_key(
+            cluster.items[0],
+            cluster.alert,
+            story_tags(cluster.items[0], cluster.items[1:]),
+            1 + len(cluster.also),
+            wanted,
+        )
+        for cluster in clusters
+    ]
+    return [clusters[position] for position in first_ranked(keys, count)]
 
 
 def _entry(cluster: Cluster, topics: Sequence[str], catalog: TopicCatalog) -> Entry:
@@ -63,8 +72,7 @@ def build_digest(
         fresh = [cluster for cluster in clusters if not cluster.shown_before]
         # Only the stories shown become entries; the others are ranked as clusters, by the
         # key their entries would have.
-        wanted = frozenset(topics)  # looked up for every tag of every story
-        first = first_ranked(fresh, max_items, lambda cluster: _rank_key(cluster, wanted))
+        first = _first(fresh, topics, max_items)
     omitted = len(fresh) - min(len(fresh), max_items)
     shown = [_entry(cluster, topics, catalog) for cluster in first]
     by_section: dict[str, list[Entry]] = {}

@@ -8,13 +8,11 @@ the later criteria (a story five outlets ran beats one whose tagger score is 0.0
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import count as count_from
 
 from digests.model import Entry
 from storage.types import StoredItem
-
-T = TypeVar("T")
 
 ALERT_TAG = "alert"
 
@@ -73,8 +71,9 @@ def rank_entries(entries: Iterable[Entry], topics: Sequence[str] = ()) -> list[E
     return sorted(entries, key=lambda entry: rank_key(entry, topics))
 
 
-def first_ranked(stories: Sequence[T], count: int, key: Callable[[T], RankKey]) -> list[T]:
-    """`sorted(stories, key=key)[:count]`, without sorting what is not shown."""
+def first_ranked(keys: Sequence[RankKey], count: int) -> list[int]:
+    """The positions of `sorted(keys)[:count]` (equal keys in their order), without sorting
+    what is not shown."""
     if count < 0:  # (a slice's meaning: all but the last -count)
-        count = max(len(stories) + count, 0)
-    return heapq.nsmallest(count, stories, key=key)
+        count = max(len(keys) + count, 0)
+    return [position for _, position in heapq.nsmallest(count, zip(keys, count_from()))]
