@@ -129,9 +129,9 @@ def label_matrix(items: Sequence[Labelled], outputs: Sequence[str]) -> Matrix:
 
 @dataclass(frozen=True, slots=True)
 class _Replay:
-    """The model's scores of the tuning items played back to the real tagger, so that the combination is judged
-    with everything the tagger does around the model (exclusions, hedged titles, the alert
-    only on a tagged item)."""
+    """The model's scores of the tuning items played back to the real tagger, so that the
+    combination is judged with everything the tagger does around the model (exclusions,
+    hedged titles, the alert only on a tagged item)."""
 
     outputs: tuple[str, ...]
     thresholds: dict[str, float]
