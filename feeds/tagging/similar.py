@@ -40,6 +40,8 @@ DATA_FILE = "similar.json"
 EVIDENCE = "@"  # prefix of the features that are the rules' scores, not words
 _WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
+# every overlapping pair of Chinese characters, in one findall (a lookahead, so they overlap)
+_CJK_PAIR = re.compile(r"(?=([\u3400-\u9fff\uf900-\ufaff]{2}))")
 
 Weights = tuple[float, ...]  # one per output
 
@@ -157,6 +159,13 @@ class Similarity:
         if self.features.word_pairs:
             return set(tokens(title, summary, self.features))
         text = f"{title}\n{summary}"
+        if self.features.cjk == (2,):
+            # the shipped recipe: one lowercase and one findall (two with Chinese), in C
+            lowered = text.lower()
+            seen = set(_WORD.findall(lowered))
+            if not text.isascii():
+                seen.update(_CJK_PAIR.findall(text))
+            return seen
         seen = set(_WORD.findall(text.lower()))
         if not text.isascii():
             for run in _CJK_RUN.findall(text):
