@@ -108,5 +108,6 @@ async def discord() -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture(scope="module")
 def tagger() -> Tagger:
-    """The built-in tagger (loaded once; the rule tests share it)."""
-    return load_tagger()
+    """The built-in rules (loaded once; the rule tests share it). Without the learned second
+    opinion: these tests pin what the rules do; tests/test_tagger_similar.py pins the model."""
+    return load_tagger(second_opinion=False)

@@ -7,9 +7,11 @@ duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tel
 each was scored). tagger_heldout4.jsonl, written for the third round by two writers who never
 saw the rules, was retired into tuning in the fourth round. All five are tuning material now:
 their figures are pinned here as floors against regression, a little below what the rules
-reach. The clean figure for issue 9 comes from tagger_heldout5.jsonl, written for the fourth
-round by two more writers and scored only before and after it; its floor is what the rules
-reach on it, not a target.
+reach. tagger_heldout5.jsonl, written for the fourth round by two more writers, judged that
+round's rules and then chose the learned second opinion's thresholds. The clean figure for
+issue 9 comes from tagger_heldout6.jsonl, written after the rules were final and scored once
+with and once without the model. The floors are measured with the tagger as it ships (the
+model on): on the first five sets that is in-sample, on the fifth tuned; none is a target.
 """
 
 from __future__ import annotations
@@ -134,7 +136,7 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT3, 0.92, 0.92, 0.94, 0.88),
         (HELDOUT4, 0.91, 0.91, 0.88, 0.87),
         (HELDOUT5, 0.85, 0.87, 0.75, 0.72),
-        (HELDOUT6, 0.84, 0.82, 0.70, 0.71),
+        (HELDOUT6, 0.87, 0.83, 0.79, 0.86),
     ],
 )
 def test_heldout_figures_do_not_fall(
