@@ -8,6 +8,8 @@ where the OS allows it. Generation and loading the taxonomy are timed separately
 Run from the repository root:
     .venv/bin/python bench/tagger.py                 # 10,000 items, best and median of 3
     .venv/bin/python bench/tagger.py --items 2000 --repeat 1
+    .venv/bin/python bench/tagger.py --rules-only    # without the learned second opinion
+    .venv/bin/python bench/tagger.py --paired 7      # rules alone and with it, alternated
 """
 
 from __future__ import annotations
@@ -160,15 +162,48 @@ def _pin_to_one_cpu() -> str:
     return "not pinned"
 
 
+def _paired(count: int, rounds: int) -> None:
+    pinned = _pin_to_one_cpu()
+    items = generate(count)
+    taggers = {"rules alone": load_tagger(second_opinion=False), "with model": load_tagger()}
+    spent: dict[str, list[float]] = {name: [] for name in taggers}
+    for _ in range(rounds):
+        for name, tagger in taggers.items():
+            started = time.process_time()
+            for item in items:
+                tagger.tag(item.title, item.summary, hints=item.hints, doc_type=item.doc_type)
+            spent[name].append((time.process_time() - started) / len(items))
+    print(f"bench/tagger --paired: {len(items):,} items, {pinned}, {rounds} rounds")
+    for name, seconds in spent.items():
+        median = statistics.median(seconds)
+        print(f"  {name:<12} {median * 1e6:6.1f} µs/item  {1 / median:8,.0f} items per CPU second")
+    ratio = statistics.median(spent["with model"]) / statistics.median(spent["rules alone"])
+    print(f"  ratio        {ratio:6.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument(
+        "--rules-only", action="store_true", help="without the learned second opinion"
+    )
+    parser.add_argument(
+        "--paired",
+        type=int,
+        metavar="N",
+        help="alternate the rules alone and the rules with the model N times in this process "
+        "and print each one's CPU time per item and their ratio (steadier than two processes "
+        "on a loaded machine)",
+    )
     args = parser.parse_args()
+    if args.paired:
+        _paired(args.items, args.paired)
+        return
 
     pinned = _pin_to_one_cpu()
     started = time.perf_counter()
-    tagger = load_tagger()
+    tagger = load_tagger(second_opinion=not args.rules_only)
     load_seconds = time.perf_counter() - started
     items = generate(args.items)
 
@@ -186,7 +221,8 @@ def main() -> None:
         rates.append(len(items) / (time.perf_counter() - started))
         cpu_rates.append(len(items) / (time.process_time() - cpu_started))
 
-    print(f"bench/tagger: {len(items):,} items, {pinned}, {args.repeat} run(s)")
+    model = "on" if tagger.similarity is not None else "off"
+    print(f"bench/tagger: {len(items):,} items, {pinned}, {args.repeat} run(s), model {model}")
     print(f"  load taxonomy      {load_seconds * 1000:8.0f} ms")
     print(f"  tagged / alerts    {tagged:8,} / {alerts:,}")
     print(f"  best               {max(rates):8,.0f} items/s ({1e6 / max(rates):.1f} µs/item)")

@@ -323,6 +323,14 @@ class AlertsConfig(_Section):
     quiet_after_intervals: int = Field(default=48, ge=2, le=10_000)
 
 
+class TaggerConfig(_Section):
+    """The topic tagger beyond its taxonomy."""
+
+    # The learned second opinion (feeds/tagging/similar.py): may add a topic or the alert flag
+    # the rules missed, with its score as the reason. Off: the rules alone.
+    second_opinion: bool = True
+
+
 class Config(_Section):
     storage: StorageConfig = StorageConfig()
     sources: tuple[SourceConfig, ...] = ()
@@ -332,6 +340,7 @@ class Config(_Section):
     poll: PollConfig = PollConfig()
     leases: LeasesConfig = LeasesConfig()
     alerts: AlertsConfig = AlertsConfig()
+    tagger: TaggerConfig = TaggerConfig()
     # Validated by the tagger (feeds.tagging), which owns its schema.
     taxonomy: dict[str, Any] = Field(default_factory=dict)
     # Where this config came from, for messages; None for the built-in defaults.

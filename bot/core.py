@@ -95,7 +95,8 @@ class Talentbrief:
     def tagger(self) -> Tagger:
         from feeds.tagging import load_tagger
 
-        return load_tagger(self.config.taxonomy)  # compiled once per distinct overrides
+        # compiled once per distinct overrides
+        return load_tagger(self.config.taxonomy, second_opinion=self.config.tagger.second_opinion)
 
     @cached_property
     def taxonomy(self) -> Taxonomy:

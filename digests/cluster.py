@@ -20,6 +20,7 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any
 
 from digests.events.face import AUTHORITY_NAMES, authority, face_order
@@ -27,6 +28,8 @@ from digests.events.features import Telling, read_telling, read_tellings
 from digests.events.lexicon import load_lexicon
 from digests.events.link import Link, group, strongest_shared
 from storage.types import StoredItem
+
+_ALERT = attrgetter("alert")
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +78,10 @@ class Cluster:
     def also(self) -> tuple[str, ...]:
         """Every other outlet that carried the event, in face order."""
         primary = self.representative.source
+        if len(self.items) == 1:  # most stories: one outlet, which names only itself
+            sources = self.items[0].sources
+            if not sources or (len(sources) == 1 and sources[0] == primary):
+                return ()
         seen: list[str] = []
         for item in self.items:
             for name in (item.source, *item.sources):
@@ -84,7 +91,7 @@ class Cluster:
 
     @property
     def alert(self) -> bool:
-        return any(item.alert for item in self.items)
+        return any(map(_ALERT, self.items))
 
     @property
     def shown_before(self) -> bool:

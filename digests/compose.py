@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from digests.cluster import cluster_items, collector_paused
-from digests.model import ALERTS, OTHER, Digest, Entry, Section, TopicCatalog
-from digests.rank import primary_topic, rank_entries
+from digests.cluster import Cluster, cluster_items, collector_paused
+from digests.model import ALERTS, OTHER, Digest, Entry, Section, TopicCatalog, story_tags
+from digests.rank import first_ranked, primary_topic, story_key
 from digests.render.common import format_day, format_moment
 from storage.types import StoredItem
 
@@ -20,6 +19,33 @@ def _section_order(topics: Sequence[str], known: Sequence[str], present: set[str
     order = [ALERTS, *(topics or known)]
     order += sorted(present - set(order) - {OTHER})
     return [*order, OTHER]
+
+
+def _first(clusters: list[Cluster], topics: Sequence[str], count: int) -> list[Cluster]:
+    """The first `count` clusters by `rank_key` of their entries (see `_entry`)."""
+    wanted = frozenset(topics)  # looked up for every tag of every story
+    keys = [
+        story_key(
+            cluster.items[0],
+            cluster.alert,
+            story_tags(cluster.items[0], cluster.items[1:]),
+            1 + len(cluster.also),
+            wanted,
+        )
+        for cluster in clusters
+    ]
+    return [clusters[position] for position in first_ranked(keys, count)]
+
+
+def _entry(cluster: Cluster, topics: Sequence[str], catalog: TopicCatalog) -> Entry:
+    lead, others = cluster.representative, cluster.others
+    return Entry(
+        item=lead,
+        also=cluster.also,
+        item_ids=tuple(item.id for item in cluster.items),
+        topic=primary_topic(story_tags(lead, others), topics, catalog.order),
+        others=others,
+    )
 
 
 def build_digest(
@@ -43,21 +69,12 @@ def build_digest(
     zone = ZoneInfo(timezone)
     with collector_paused():
         clusters = cluster_items(items, earlier=earlier)
-        entries = [
-            Entry(
-                item=cluster.representative,
-                also=cluster.also,
-                item_ids=tuple(item.id for item in cluster.items),
-                others=cluster.others,
-            )
-            for cluster in clusters
-            if not cluster.shown_before
-        ]
-        ranked = rank_entries(entries, topics)
-    omitted = len(ranked) - min(len(ranked), max_items)
-    shown = [
-        replace(e, topic=primary_topic(e.tags, topics, catalog.order)) for e in ranked[:max_items]
-    ]
+        fresh = [cluster for cluster in clusters if not cluster.shown_before]
+        # Only the stories shown become entries; the others are ranked as clusters, by the
+        # key their entries would have.
+        first = _first(fresh, topics, max_items)
+    omitted = len(fresh) - min(len(fresh), max_items)
+    shown = [_entry(cluster, topics, catalog) for cluster in first]
     by_section: dict[str, list[Entry]] = {}
     for entry in shown:
         key = ALERTS if entry.alert else (entry.topic or OTHER)
@@ -74,7 +91,7 @@ def build_digest(
     outlets = {name for entry in shown for name in (entry.item.source, *entry.also) if name}
     since = format_moment(window_start.astimezone(zone))
     if shown:
-        stories = f"{len(ranked)} {'story' if len(ranked) == 1 else 'stories'}"
+        stories = f"{len(fresh)} {'story' if len(fresh) == 1 else 'stories'}"
         subtitle = f"{stories} from {len(outlets)} outlet{'s' if len(outlets) != 1 else ''}"
         subtitle += f" since {since}"
     else:
@@ -89,5 +106,5 @@ def build_digest(
         window_end=window_end,
         omitted=omitted,
         weekly=weekly,
-        repeated=len(clusters) - len(entries),
+        repeated=len(clusters) - len(fresh),
     )

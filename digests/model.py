@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,6 +30,18 @@ class TopicCatalog:
         return known or key.replace("-", " ").replace("_", " ").capitalize()
 
 
+def story_tags(item: StoredItem, others: Sequence[StoredItem]) -> Mapping[str, float]:
+    """Every tag of a story's tellings (its lead `item` and the `others`), at its best score."""
+    if not others:
+        return item.tags
+    merged = dict(item.tags)
+    for other in others:
+        for tag, score in other.tags.items():
+            if score > merged.get(tag, 0.0):
+                merged[tag] = score
+    return merged
+
+
 @dataclass(frozen=True, slots=True)
 class Entry:
     """One story: its lead telling (the most authoritative), the other outlets that ran it,
@@ -53,14 +65,7 @@ class Entry:
     @property
     def tags(self) -> Mapping[str, float]:
         """Every tag of any telling, at its best score."""
-        if not self.others:
-            return self.item.tags
-        merged = dict(self.item.tags)
-        for other in self.others:
-            for tag, score in other.tags.items():
-                if score > merged.get(tag, 0.0):
-                    merged[tag] = score
-        return merged
+        return story_tags(self.item, self.others)
 
     @property
     def also_links(self) -> tuple[tuple[str, str | None], ...]:

@@ -7,14 +7,17 @@ the later criteria (a story five outlets ran beats one whose tagger score is 0.0
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import heapq
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from itertools import count as count_from
 
 from digests.model import Entry
+from storage.types import StoredItem
 
 ALERT_TAG = "alert"
 
 
-def tag_score(tags: Mapping[str, float], topics: Sequence[str] = ()) -> float:
+def tag_score(tags: Mapping[str, float], topics: Collection[str] = ()) -> float:
     """The best score among the channel's topics (or among all the topics)."""
     scores = [
         score for tag, score in tags.items() if tag != ALERT_TAG and (not topics or tag in topics)
@@ -43,17 +46,34 @@ def primary_topic(
     return min(tied, key=lambda tag: (order.index(tag) if tag in order else len(order), tag))
 
 
-def rank_key(entry: Entry, topics: Sequence[str] = ()) -> tuple[bool, float, int, int, float, int]:
-    item = entry.item
+RankKey = tuple[bool, float, int, int, float, int]
+
+
+def story_key(
+    lead: StoredItem, alert: bool, tags: Mapping[str, float], outlets: int, topics: Collection[str]
+) -> RankKey:
+    """The rank of a story from its lead telling and what its tellings have together."""
     return (
-        not entry.alert,
-        -round(tag_score(entry.tags, topics), 1),
-        -entry.outlets,
-        -item.source_priority,
-        -item.published_at.timestamp(),
-        item.id,
+        not alert,
+        -round(tag_score(tags, topics), 1),
+        -outlets,
+        -lead.source_priority,
+        -lead.published_at.timestamp(),
+        lead.id,
     )
+
+
+def rank_key(entry: Entry, topics: Sequence[str] = ()) -> RankKey:
+    return story_key(entry.item, entry.alert, entry.tags, entry.outlets, topics)
 
 
 def rank_entries(entries: Iterable[Entry], topics: Sequence[str] = ()) -> list[Entry]:
     return sorted(entries, key=lambda entry: rank_key(entry, topics))
+
+
+def first_ranked(keys: Sequence[RankKey], count: int) -> list[int]:
+    """The positions of `sorted(keys)[:count]` (equal keys in their order), without sorting
+    what is not shown."""
+    if count < 0:  # (a slice's meaning: all but the last -count)
+        count = max(len(keys) + count, 0)
+    return [position for _, position in heapq.nsmallest(count, zip(keys, count_from()))]

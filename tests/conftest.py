@@ -16,6 +16,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import create_engine, text
 
+from feeds.tagging import Tagger, load_tagger
 from storage.db import Database, open_database
 from tests.fake_discord_api import FakeDiscord
 from tests.fake_slack_api import FakeSlack
@@ -103,3 +104,10 @@ async def discord() -> AsyncIterator[FakeDiscord]:
     server = await FakeDiscord().start()
     yield server
     await server.stop()
+
+
+@pytest.fixture(scope="module")
+def tagger() -> Tagger:
+    """The built-in rules (loaded once; the rule tests share it). Without the learned second
+    opinion: these tests pin what the rules do; tests/test_tagger_similar.py pins the model."""
+    return load_tagger(second_opinion=False)

@@ -4,10 +4,14 @@ tests/data/tagger_devset.jsonl is what the rules were tuned on. tests/data/tagge
 (issue 3), tagger_heldout2.jsonl and tagger_heldout3.jsonl (issue 9) were written before the
 rules they test; in the third round of issue 9 the second and third were retired from held-out
 duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tells how often
-each was scored). All four are tuning material now: their figures are pinned here as floors
-against regression, a little below what the rules reach. The clean figure for issue 9 comes
-from tagger_heldout4.jsonl, written for the third round by two writers who never saw the rules
-and scored only before and after it; its floor is what the rules reach on it, not a target.
+each was scored). tagger_heldout4.jsonl, written for the third round by two writers who never
+saw the rules, was retired into tuning in the fourth round. All five are tuning material now:
+their figures are pinned here as floors against regression, a little below what the rules
+reach. tagger_heldout5.jsonl, written for the fourth round by two more writers, judged that
+round's rules and then chose the learned second opinion's thresholds. The clean figure for
+issue 9 comes from tagger_heldout6.jsonl, written after the rules were final and scored once
+with and once without the model. The floors are measured with the tagger as it ships (the
+model on): on the first five sets that is in-sample, on the fifth tuned; none is a target.
 """
 
 from __future__ import annotations
@@ -30,9 +34,14 @@ HELDOUT2 = DATA / "tagger_heldout2.jsonl"
 # Written for issue 9 by someone who never saw the rules or the other sets; tuned on since the
 # third round.
 HELDOUT3 = DATA / "tagger_heldout3.jsonl"
-# Written for the third round of issue 9 by two writers who never saw the rules or the other sets.
+# Written for the third round of issue 9 by two writers who never saw the rules or the other sets;
+# tuned on since the fourth round.
 HELDOUT4 = DATA / "tagger_heldout4.jsonl"
-LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4)
+# Written for the fourth round of issue 9 by two more writers who never saw the rules or the sets.
+HELDOUT5 = DATA / "tagger_heldout5.jsonl"
+# Written after the fourth round's rules were final, to judge the learned second opinion.
+HELDOUT6 = DATA / "tagger_heldout6.jsonl"
+LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6)
 TOPICS = {
     "visa-policy",
     "talent-programs",
@@ -72,6 +81,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT2, 400, 0.15, 0.15),
         (HELDOUT3, 380, 0.15, 0.15),
         (HELDOUT4, 400, 0.15, 0.15),
+        (HELDOUT5, 400, 0.15, 0.15),
+        (HELDOUT6, 380, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -123,7 +134,9 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT, 0.96, 0.94, 0.94, 0.88),
         (HELDOUT2, 0.93, 0.89, 0.91, 0.90),
         (HELDOUT3, 0.92, 0.92, 0.94, 0.88),
-        (HELDOUT4, 0.88, 0.88, 0.84, 0.76),
+        (HELDOUT4, 0.91, 0.91, 0.88, 0.87),
+        (HELDOUT5, 0.85, 0.87, 0.75, 0.72),
+        (HELDOUT6, 0.87, 0.83, 0.79, 0.86),
     ],
 )
 def test_heldout_figures_do_not_fall(
@@ -163,3 +176,14 @@ def test_evaluation_counts_and_confusions() -> None:
     assert dict(rows)["visa-policy"][names.index("student-mobility")] == 1
     assert (evaluation.alert_precision, evaluation.alert_recall) == (1.0, 1.0)
     assert evaluation.worst[0].title == "Open Doors: Chinese students fall"
+
+
+def test_the_second_labellers_answers_cover_the_fourth_set() -> None:
+    """bench/label_agreement matches answers to headlines by title: one answer for each."""
+    answers = _rows(DATA / "tagger_heldout4_second_labels.jsonl")
+    assert sorted(row["title"] for row in answers) == sorted(
+        row["title"] for row in _rows(HELDOUT4)
+    )
+    for row in answers:
+        assert set(row["tags"]) <= TOPICS, row
+        assert not row["alert"] or row["tags"], row

@@ -9,16 +9,7 @@ import pytest
 from feeds.tagging import Tagger, load_tagger
 from feeds.tagging.inflect import expand, inflections
 from storage.errors import ConfigError
-
-
-@pytest.fixture(scope="module")
-def tagger() -> Tagger:
-    return load_tagger()
-
-
-def _topics(tagger: Tagger, title: str, summary: str = "") -> set[str]:
-    return set(tagger.tag(title, summary).tags)
-
+from tests.tagging import topics
 
 # --- inflections ------------------------------------------------------------------------------
 
@@ -70,9 +61,9 @@ def test_the_mark_goes_at_the_end_of_an_english_word() -> None:
 
 
 def test_a_move_needs_the_chinese_institution_after_the_verb(tagger: Tagger) -> None:
-    assert "returnees" in _topics(tagger, "Princeton geneticist joins Zhejiang University")
+    assert "returnees" in topics(tagger, "Princeton geneticist joins Zhejiang University")
     # "join" here is a US lab; China comes before the verb
-    assert "returnees" not in _topics(
+    assert "returnees" not in topics(
         tagger, "Graduate students from China need approval to join US fusion research"
     )
 
@@ -92,14 +83,14 @@ def test_a_move_needs_the_chinese_institution_after_the_verb(tagger: Tagger) -> 
     ],
 )
 def test_moves_to_china_told_by_any_verb_are_returnees(tagger: Tagger, title: str) -> None:
-    assert "returnees" in _topics(tagger, title)
+    assert "returnees" in topics(tagger, title)
 
 
 def test_leave_as_in_leave_stranded_is_no_move(tagger: Tagger) -> None:
-    assert "returnees" not in _topics(
+    assert "returnees" not in topics(
         tagger, "Visa backlog leaves Chinese postdocs stranded in limbo at US labs"
     )
-    assert "returnees" not in _topics(tagger, "Sea turtles return to nest on Chinese beaches")
+    assert "returnees" not in topics(tagger, "Sea turtles return to nest on Chinese beaches")
 
 
 # --- research security: cases and how they end, funders' rules, Congress ----------------------
@@ -128,7 +119,7 @@ def test_funders_rules_on_foreign_ties_are_research_security(tagger: Tagger) -> 
         "Recipients must report every foreign appointment of senior personnel.",
     )
     assert "research-security" in result.tags and result.alert is True
-    assert "research-security" in _topics(
+    assert "research-security" in topics(
         tagger, "Energy Department limits foreign visitors at national laboratories"
     )
 
@@ -140,7 +131,7 @@ def test_congressional_pressure_on_universities_is_research_security(tagger: Tag
 
 
 def test_trade_secret_and_military_spy_cases_are_not_research_security(tagger: Tagger) -> None:
-    assert "research-security" not in _topics(
+    assert "research-security" not in topics(
         tagger, "Engineer sentenced for stealing trade secrets for Chinese start-up"
     )
 
@@ -149,52 +140,52 @@ def test_trade_secret_and_military_spy_cases_are_not_research_security(tagger: T
 
 
 def test_export_listing_of_research_institutes_is_export_controls(tagger: Tagger) -> None:
-    assert "export-controls" in _topics(
+    assert "export-controls" in topics(
         tagger, "Commerce adds Chinese Academy of Sciences institutes to the Entity List"
     )
-    assert "export-controls" not in _topics(
+    assert "export-controls" not in topics(
         tagger, "Commerce adds 30 drone parts suppliers to the Entity List"
     )
 
 
 def test_licences_for_people_are_export_controls(tagger: Tagger) -> None:
-    assert "export-controls" in _topics(
+    assert "export-controls" in topics(
         tagger, "Foreign nationals need a licence to work on controlled chip designs"
     )
-    assert "export-controls" in _topics(tagger, "美国出口管制新规 研究所学生受影响")
+    assert "export-controls" in topics(tagger, "美国出口管制新规 研究所学生受影响")
 
 
 # --- AI talent: labs and where their researchers studied --------------------------------------
 
 
 def test_ai_labs_and_where_their_researchers_studied_are_ai_talent(tagger: Tagger) -> None:
-    assert "ai-talent" in _topics(
+    assert "ai-talent" in topics(
         tagger, "Most of Anthropic's new reasoning team studied at Tsinghua"
     )
-    assert "ai-talent" in _topics(tagger, "大模型公司扎堆校招 算法岗年薪创新高")
-    assert "ai-talent" not in _topics(tagger, "DeepSeek cuts prices of its newest model")
+    assert "ai-talent" in topics(tagger, "大模型公司扎堆校招 算法岗年薪创新高")
+    assert "ai-talent" not in topics(tagger, "DeepSeek cuts prices of its newest model")
 
 
 # --- talent programs, student mobility, visa policy -------------------------------------------
 
 
 def test_talent_programs_paraphrased(tagger: Tagger) -> None:
-    assert "talent-programs" in _topics(
+    assert "talent-programs" in topics(
         tagger, "Chengdu offers research grants to hire 300 overseas scientists"
     )
-    assert "talent-programs" in _topics(tagger, "四川印发青年科技人才支持措施")
+    assert "talent-programs" in topics(tagger, "四川印发青年科技人才支持措施")
 
 
 def test_student_mobility_paraphrased(tagger: Tagger) -> None:
-    assert "student-mobility" in _topics(
+    assert "student-mobility" in topics(
         tagger, "Graduate schools report fewer applications from China"
     )
-    assert "student-mobility" in _topics(tagger, "赴英国读研的学生人数创新高")
-    assert "student-mobility" in _topics(tagger, "University ends exchange with Chinese partner")
+    assert "student-mobility" in topics(tagger, "赴英国读研的学生人数创新高")
+    assert "student-mobility" in topics(tagger, "University ends exchange with Chinese partner")
 
 
 def test_immigration_authorities_acting_on_students_are_visa_policy(tagger: Tagger) -> None:
-    assert "visa-policy" in _topics(
+    assert "visa-policy" in topics(
         tagger, "Home Office extends dependants ban to postgraduate students"
     )
 
@@ -255,15 +246,15 @@ def test_chinese_alert_needs_more_than_new_rule(tagger: Tagger) -> None:
     ],
 )
 def test_moves_told_without_return_are_returnees(tagger: Tagger, title: str) -> None:
-    assert "returnees" in _topics(tagger, title)
+    assert "returnees" in topics(tagger, title)
 
 
 def test_a_move_between_chinese_firms_or_a_visit_is_no_return(tagger: Tagger) -> None:
-    assert "returnees" not in _topics(
+    assert "returnees" not in topics(
         tagger, "阿里大模型团队核心成员离职 加盟字节跳动", "该研究员曾主导多个项目。"
     )
-    assert "returnees" in _topics(tagger, "前英特尔芯片专家加盟华为", "他在美国工作二十年。")
-    assert "returnees" not in _topics(
+    assert "returnees" in topics(tagger, "前英特尔芯片专家加盟华为", "他在美国工作二十年。")
+    assert "returnees" not in topics(
         tagger, "Visiting US scholars join Peking University summer school"
     )
 
@@ -280,12 +271,12 @@ def test_a_move_between_chinese_firms_or_a_visit_is_no_return(tagger: Tagger) ->
 def test_student_mobility_told_by_enrolment_families_and_status(
     tagger: Tagger, title: str, summary: str
 ) -> None:
-    assert "student-mobility" in _topics(tagger, title, summary)
+    assert "student-mobility" in topics(tagger, title, summary)
 
 
 def test_grant_applications_are_not_students_applying(tagger: Tagger) -> None:
     summary = "The indictment says he hid Chinese funding on grant applications to the university."
-    assert "student-mobility" not in _topics(
+    assert "student-mobility" not in topics(
         tagger, "Professor arraigned over foreign funding", summary
     )
 
@@ -294,9 +285,9 @@ def test_countries_of_concern_need_research_policing_to_be_research_security(
     tagger: Tagger,
 ) -> None:
     rule = "State law limits hiring of researchers from countries of concern at universities"
-    assert "research-security" in _topics(tagger, rule)
+    assert "research-security" in topics(tagger, rule)
     opt = "DHS proposes to limit work permits for graduates from countries of concern"
-    assert "research-security" not in _topics(tagger, opt)
+    assert "research-security" not in topics(tagger, opt)
 
 
 def test_a_question_with_its_answers_is_an_explainer(tagger: Tagger) -> None:

@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from feeds.tagging import Tagger, load_tagger
+from feeds.tagging import Tagger
 from feeds.tagging.rules import TermMatcher, chinese_forms
-
-
-@pytest.fixture(scope="module")
-def tagger() -> Tagger:
-    return load_tagger()
 
 
 def _terms(matcher: TermMatcher, text: str) -> set[str]:

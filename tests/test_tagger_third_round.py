@@ -7,17 +7,8 @@ from __future__ import annotations
 
 import pytest
 
-from feeds.tagging import Tagger, load_tagger
-
-
-@pytest.fixture(scope="module")
-def tagger() -> Tagger:
-    return load_tagger()
-
-
-def _topics(tagger: Tagger, title: str, summary: str = "") -> set[str]:
-    return set(tagger.tag(title, summary).tags)
-
+from feeds.tagging import Tagger
+from tests.tagging import topics
 
 # --- the alert ------------------------------------------------------------------------------
 
@@ -86,30 +77,30 @@ def test_warnings_are_not_acts(tagger: Tagger) -> None:
     ],
 )
 def test_moves_told_every_way_are_returnees(tagger: Tagger, title: str) -> None:
-    assert "returnees" in _topics(tagger, title)
+    assert "returnees" in topics(tagger, title)
 
 
 def test_a_visit_inside_an_interview_word_does_not_exclude_a_return(tagger: Tagger) -> None:
     # 访学 (a study visit) inside 受访学者 (scholars interviewed)
     title = "华裔科学家加速回流"
-    assert "returnees" in _topics(tagger, title, "多位受访学者表示，审查是他们离开美国的原因。")
+    assert "returnees" in topics(tagger, title, "多位受访学者表示，审查是他们离开美国的原因。")
 
 
 def test_export_controls_told_through_academics(tagger: Tagger) -> None:
-    assert "export-controls" in _topics(
+    assert "export-controls" in topics(
         tagger, "GPU limits leave university AI labs short of compute for PhD students"
     )
     title = "Researcher charged with taking controlled sensor designs to a Chinese lab"
-    assert "export-controls" in _topics(tagger, title)
+    assert "export-controls" in topics(tagger, title)
     # chip rules for companies only stay out
-    assert "export-controls" not in _topics(tagger, "New chip limits hit Nvidia's China sales")
+    assert "export-controls" not in topics(tagger, "New chip limits hit Nvidia's China sales")
 
 
 def test_research_security_cases_told_as_lying_about_ties(tagger: Tagger) -> None:
     title = "Engineer convicted of lying about ties to a defence university"
-    assert "research-security" in _topics(tagger, title)
+    assert "research-security" in topics(tagger, title)
     title = "CBP sends home visiting scholar after questioning about defence lab work"
-    assert "research-security" in _topics(tagger, title)
+    assert "research-security" in topics(tagger, title)
 
 
 def test_students_visas_wherever_the_words_stand(tagger: Tagger) -> None:
@@ -118,9 +109,9 @@ def test_students_visas_wherever_the_words_stand(tagger: Tagger) -> None:
         "Hundreds of incoming graduate students are still waiting, universities say, "
         "for checks on their visas."
     )
-    assert "student-mobility" in _topics(tagger, title, summary)
+    assert "student-mobility" in topics(tagger, title, summary)
 
 
 def test_a_company_scheme_is_not_a_talent_program(tagger: Tagger) -> None:
     title = "The company's new programme recruits AI PhDs with million-yuan offers"
-    assert "talent-programs" not in _topics(tagger, title)
+    assert "talent-programs" not in topics(tagger, title)

@@ -2,11 +2,17 @@
 
     talentbrief tag [--input FILE]          # JSON Lines in (stdin by default), tagged lines out
     talentbrief tag --eval FILE [--json]    # per-tag P/R/F1, macro-F1, alert P/R, confusions
+    talentbrief tag --eval FILE --rules-only  # the same without the learned second opinion
 
 Each input line is an object with "title" and optionally "summary", "source" (a configured
 source's name, whose hint tags then apply), "hints" (a list of topic ids, overriding the
 source's), "doc_type" (a Federal Register document type) and "language". With --eval, "tags"
 (a list of topic ids) and "alert" (true/false) are the labels.
+
+The learned second opinion (a model trained on the project's labelled headlines) may add a
+topic or the alert flag the rules missed, naming itself and its score in the reasons. It is on
+unless the config says [tagger] second_opinion = false; --rules-only turns it off for one
+run, and the --eval report says whether it was on.
 """
 
 from __future__ import annotations
@@ -38,6 +44,11 @@ def register(subparsers: Subcommands) -> None:
     source.add_argument("--input", metavar="FILE", help="JSON Lines to tag (default: stdin)")
     source.add_argument("--eval", metavar="FILE", help="labelled JSON Lines to score against")
     parser.add_argument("--json", action="store_true", help="with --eval: one JSON object")
+    parser.add_argument(
+        "--rules-only",
+        action="store_true",
+        help="the rules alone, without the learned second opinion (whatever the config says)",
+    )
     parser.set_defaults(handler=handle)
 
 
@@ -153,6 +164,7 @@ def format_evaluation(evaluation: Evaluation) -> str:
             f"{tag:<20} {_percent(score.precision):>6} {_percent(score.recall):>6} "
             f"{_percent(score.f1):>6} {score.support:>8} {score.predicted:>9}"
         )
+    model = "on" if evaluation.second_opinion else "off (the rules alone)"
     lines += [
         "",
         f"macro-F1          {_percent(evaluation.macro_f1)}   ({evaluation.items} items)",
@@ -160,6 +172,7 @@ def format_evaluation(evaluation: Evaluation) -> str:
         f"({evaluation.alert_predicted} predicted)",
         f"alert recall      {_percent(evaluation.alert_recall)}   "
         f"({evaluation.alert_support} labelled)",
+        f"learned second opinion: {model}",
     ]
     names, rows = evaluation.confusion_table()
     short = [name[:9] for name in names]
@@ -191,6 +204,10 @@ def handle(args: argparse.Namespace, context: CliContext) -> int:
 
     config = context.config
     tagger = context.core.tagger
+    if args.rules_only:
+        from feeds.tagging import load_tagger
+
+        tagger = load_tagger(config.taxonomy, second_opinion=False)
     source_hints = {source.name: source.tags for source in config.sources}
     stdin: TextIO = sys.stdin
     if args.eval is not None:

@@ -76,27 +76,34 @@ def _host(url: str | None) -> str:
     return host.split(":", 1)[0].lower().rstrip(".")
 
 
-def _on(host: str, domains: tuple[str, ...]) -> bool:
-    return any(host == domain or host.endswith("." + domain) for domain in domains)
+def _on(host: str, domains: frozenset[str], subdomains: tuple[str, ...]) -> bool:
+    """Whether `host` is one of `domains` or under one (`subdomains`: them with a dot before)."""
+    return host in domains or host.endswith(subdomains)
+
+
+_DOCUMENTS = frozenset(_DOCUMENT_HOSTS), tuple("." + host for host in _DOCUMENT_HOSTS)
+_WIRES = frozenset(_WIRE_HOSTS), tuple("." + host for host in _WIRE_HOSTS)
+_WIRE_NAME_SET = frozenset(_WIRE_NAMES)
+_WIRE_NAME_STARTS = tuple(wire + " " for wire in _WIRE_NAMES)
 
 
 def _is_wire_name(name: str | None) -> bool:
     if not name:
         return False
     folded = name.casefold().strip()
-    return any(folded == wire or folded.startswith(wire + " ") for wire in _WIRE_NAMES)
+    return folded in _WIRE_NAME_SET or folded.startswith(_WIRE_NAME_STARTS)
 
 
 def authority(item: StoredItem) -> int:
     """How authoritative a telling is (lower leads)."""
     host = _host(item.url)
-    if item.doc_type or _on(host, _DOCUMENT_HOSTS):
+    if item.doc_type or _on(host, *_DOCUMENTS):
         return GOVERNMENT_DOCUMENT
     if host.endswith(_GOVERNMENT_SUFFIXES) or host in ("canada.ca",):
         return AGENCY_RELEASE
     suffix = _TITLE_OUTLET.search(item.title)
     if (
-        _on(host, _WIRE_HOSTS)
+        _on(host, *_WIRES)
         or _is_wire_name(item.source)
         or (suffix is not None and _is_wire_name(suffix[1]))
     ):

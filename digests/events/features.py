@@ -65,6 +65,9 @@ _ANCHORS: dict[str, str | None] = {}
 _ANCHORED: set[str] = set()  # the spellings whose `_ANCHORS` entry is not None
 _PHRASE_STARTS: set[str] = set()  # spellings that can start a several-word concept form
 _DIGITAL: set[str] = set()  # spellings with a digit (a number may start there)
+# Spellings that are (or start) a stage form: a telling without one names no stage.
+_STAGED: set[str] = set()
+_NO_STAGE: tuple[str | None, str | None, bool] = (None, None, False)  # what stage_of says then
 
 
 @dataclass(slots=True, eq=False)
@@ -157,6 +160,8 @@ def _learn(tokens: Iterable[str], lexicon: Lexicon) -> None:
         _ANCHORED.clear()
         _PHRASE_STARTS.clear()
         _DIGITAL.clear()
+        _STAGED.clear()
+    stages = lexicon.stages_in_title  # every stage form, the summary's among them
     for token in unseen:
         record, name_like = _classify(token, lexicon)
         _TITLE_RECORDS[token] = record
@@ -178,6 +183,8 @@ def _learn(tokens: Iterable[str], lexicon: Lexicon) -> None:
             _PHRASE_STARTS.add(token)
         if any(c.isdigit() for c in token):
             _DIGITAL.add(token)
+        if token.lower() in stages.word_keys or token.lower() in stages.phrase_starts:
+            _STAGED.add(token)
         # Latin words inside Chinese text are names: keep them even when plain English.
         if record is None or not name_like:
             plain = token.lower()
@@ -233,10 +240,14 @@ def _read_english(
     summary_tokens: list[str],
     lexicon: Lexicon,
 ) -> tuple[dict[str, float], dict[str, float], set[str]]:
-    """Features of the summary and of the title, and anchors, from their tokens (whose
-    spellings `_learn` has seen)."""
-    weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
-    title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
+    """Features of the summary and of the title, and anchors, from their tokens."""
+    try:
+        weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
+        title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
+    except KeyError:  # a spelling not seen before (rare once a few hundred items are in)
+        _learn(chain(title_tokens, summary_tokens), lexicon)
+        weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
+        title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
     anchors: set[str] = set()
     for token in _ANCHORED.intersection(chain(title_tokens, summary_tokens)):
         key = _ANCHORS[token]
@@ -290,6 +301,8 @@ def _read_chinese(
 
 
 def _without_outlet(title: str) -> str:
+    if title.isascii() and " - " not in title and " | " not in title:
+        return title.strip()  # no separator (the other two are not ASCII)
     for separator in _OUTLET_SEPARATORS:
         cut = title.rfind(separator)
         if cut > 0:
@@ -315,19 +328,15 @@ def _texts(item: StoredItem) -> tuple[str, str, bool]:
 
 
 def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
-    """Every item's telling. Spellings are classified once for all the items."""
+    """Every item's telling. A spelling is classified the first time it is met (then looked up
+    in the caches)."""
     lexicon = load_lexicon()
-    texts = [_texts(item) for item in items]
-    tokens = [
-        ([], []) if chinese else (TOKEN.findall(title), TOKEN.findall(summary))
-        for title, summary, chinese in texts
-    ]
-    _learn(chain.from_iterable(chain.from_iterable(tokens)), lexicon)
     institutions = lexicon.institution_features
+    findall = TOKEN.findall
     tellings = []
-    for item, (title, summary, chinese), (title_tokens, summary_tokens) in zip(
-        items, texts, tokens, strict=True
-    ):
+    for item in items:
+        title, summary, chinese = _texts(item)
+        stage = None  # read when first asked for
         if chinese:
             weights: dict[str, float] = {}
             title_weights: dict[str, float] = {}
@@ -335,9 +344,14 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
             _read_chinese(summary, False, lexicon, weights, anchors)
             _read_chinese(title, True, lexicon, title_weights, anchors)
         else:
+            title_tokens, summary_tokens = findall(title), findall(summary)
             weights, title_weights, anchors = _read_english(
                 title, summary, title_tokens, summary_tokens, lexicon
             )
+            # No word that is or starts a stage form: stage_of would find none (it reads the
+            # title's words and those of the summary's first sentence, in lower case).
+            if _STAGED.isdisjoint(title_tokens) and _STAGED.isdisjoint(summary_tokens):
+                stage = _NO_STAGE
         weights.update(title_weights)  # a title weight is never below a summary weight
         found = anchors.intersection(institutions)
         tellings.append(
@@ -351,6 +365,7 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
                 at=item.published_at.timestamp(),
                 title=title,
                 summary=summary,
+                _stage=stage,
             )
         )
     return tellings

@@ -24,11 +24,12 @@ titles' rarest features, are scored: a digest's thousands of items cost a few th
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from itertools import chain, combinations
+from operator import mul
 
 from digests.events.features import CROSS_LANGUAGE_KINDS, Telling
 from digests.events.lexicon import load_lexicon
@@ -67,7 +68,8 @@ class Link:
 
 
 class _Vectors:
-    """Each telling's features weighted by rarity (computed when a pair first needs them)."""
+    """Each telling's features weighted by rarity, weight × idf (a telling's norm is computed
+    when a pair first needs it; a pair's product reads only the features it shares)."""
 
     def __init__(self, tellings: Sequence[Telling]) -> None:
         self.tellings = tellings
@@ -75,40 +77,65 @@ class _Vectors:
         total = len(tellings) + PRIOR_DOCUMENTS
         log = math.log
         self._idf = {feature: log(total / (n + 1)) for feature, n in self.frequency.items()}
-        self._vectors: dict[int, tuple[dict[str, float], float]] = {}
+        self._vectors: dict[int, dict[str, float]] = {}  # for centroids (`_attach`)
+        self._norms: dict[int, float] = {}
         self._cross_norms: dict[int, float] = {}
+
+    def _weighted(self, weights: dict[str, float], features: Iterable[str]) -> Iterator[float]:
+        """weights[f] × idf[f] for each of `features`, at C speed."""
+        return map(mul, map(weights.__getitem__, features), map(self._idf.__getitem__, features))
 
     def of(self, index: int) -> tuple[dict[str, float], float]:
         """(feature -> weight × idf, its norm)."""
-        known = self._vectors.get(index)
-        if known is None:
-            idf = self._idf
-            vector = {f: w * idf[f] for f, w in self.tellings[index].weights.items()}
-            known = self._vectors[index] = (vector, math.hypot(*vector.values()) or 1.0)
-        return known
+        vector = self._vectors.get(index)
+        if vector is None:
+            weights = self.tellings[index].weights
+            vector = dict(zip(weights, self._weighted(weights, weights), strict=True))
+            self._vectors[index] = vector
+        return vector, self.norm(index)
+
+    def norm(self, index: int) -> float:
+        norm = self._norms.get(index)
+        if norm is None:
+            weights = self.tellings[index].weights
+            weighted = map(mul, weights.values(), map(self._idf.__getitem__, weights))
+            norm = self._norms[index] = math.hypot(*weighted) or 1.0
+        return norm
 
     def cross_norm(self, index: int) -> float:
         """The norm over what both languages can share."""
         norm = self._cross_norms.get(index)
         if norm is None:
-            vector = self.of(index)[0]
-            comparable = [v for f, v in vector.items() if f[0] in CROSS_LANGUAGE_KINDS]
-            norm = self._cross_norms[index] = math.hypot(*comparable) or 1.0
+            weights = self.tellings[index].weights
+            comparable = [f for f in weights if f[0] in CROSS_LANGUAGE_KINDS]
+            norm = self._cross_norms[index] = (
+                math.hypot(*self._weighted(weights, comparable)) or 1.0
+            )
         return norm
+
+    def dot(self, first: int, second: int, shared: AbstractSet[str]) -> float:
+        a, b = self.tellings[first].weights, self.tellings[second].weights
+        dot: float = sum(map(mul, self._weighted(a, shared), self._weighted(b, shared)))
+        return dot
 
 
 def _candidate_pairs(tellings: Sequence[Telling], vectors: _Vectors) -> set[tuple[int, int]]:
     anchored: dict[str, list[int]] = {}
     # Near-copies share two of their titles' three rarest features, whatever else they share:
-    # blocks keyed by such pairs stay small even where single words are common.
-    copies: dict[tuple[str, str], list[int]] = {}
+    # blocks keyed by such pairs stay small even where single words are common. Features are
+    # ranked once, rarest first (ties in name order), so a telling's three rarest are its three
+    # smallest ranks and a block's key is one int.
+    copies: defaultdict[int, list[int]] = defaultdict(list)
     frequency = vectors.frequency
+    ranked = sorted(sorted(frequency), key=frequency.__getitem__)
+    rank = dict(zip(ranked, range(len(ranked)), strict=True))
+    size = len(ranked)
     for index, telling in enumerate(tellings):
         for feature in telling.anchors:
             anchored.setdefault(feature, []).append(index)
-        rarest = sorted(sorted(telling.title_features), key=frequency.__getitem__)
-        for key in combinations(rarest[:RAREST_TITLE_FEATURES], 2):
-            copies.setdefault(key, []).append(index)
+        rarest = sorted(map(rank.__getitem__, telling.title_features))
+        for low, high in combinations(rarest[:RAREST_TITLE_FEATURES], 2):
+            copies[low * size + high].append(index)
     pairs: set[tuple[int, int]] = set()
     for where in chain(anchored.values(), copies.values()):
         if 1 < len(where) <= MAX_POSTINGS:
@@ -116,13 +143,22 @@ def _candidate_pairs(tellings: Sequence[Telling], vectors: _Vectors) -> set[tupl
     return pairs
 
 
-def _score(tellings: Sequence[Telling], vectors: _Vectors, first: int, second: int) -> float:
-    va, norm_a = vectors.of(first)
-    vb, norm_b = vectors.of(second)
-    dot = sum([va[f] * vb[f] for f in va.keys() & vb.keys()])
+def _score(
+    tellings: Sequence[Telling],
+    vectors: _Vectors,
+    first: int,
+    second: int,
+    shared: AbstractSet[str],
+) -> float:
+    """The cosine of two tellings' vectors; `shared`: the features they have in common."""
+    dot = vectors.dot(first, second, shared)
     if tellings[first].chinese != tellings[second].chinese:
         return min(dot / (vectors.cross_norm(first) * vectors.cross_norm(second)), 1.0)
-    return min(dot / (norm_a * norm_b), 1.0)
+    return min(dot / (vectors.norm(first) * vectors.norm(second)), 1.0)
+
+
+def _shared(tellings: Sequence[Telling], first: int, second: int) -> AbstractSet[str]:
+    return tellings[first].weights.keys() & tellings[second].weights.keys()
 
 
 def _copies(a: Telling, b: Telling) -> bool:
@@ -132,15 +168,18 @@ def _copies(a: Telling, b: Telling) -> bool:
     )
 
 
+def _evidence(a: Telling, b: Telling, shared: AbstractSet[str]) -> float:
+    return round(sum(min(a.weights[f], b.weights[f]) for f in shared), 3)
+
+
 def score_pair(tellings: Sequence[Telling], vectors: _Vectors, first: int, second: int) -> Link:
     a, b = tellings[first], tellings[second]
-    va, vb = vectors.of(first)[0], vectors.of(second)[0]
-    shared = va.keys() & vb.keys()
+    shared = _shared(tellings, first, second)
     return Link(
         first=first,
         second=second,
-        score=round(_score(tellings, vectors, first, second), 4),
-        evidence=round(sum(min(a.weights[f], b.weights[f]) for f in shared), 3),
+        score=round(_score(tellings, vectors, first, second, shared), 4),
+        evidence=_evidence(a, b, shared),
         shared=shared,
         copy=_copies(a, b),
     )
@@ -160,25 +199,45 @@ def refusal(link: Link, tellings: Sequence[Telling]) -> str | None:
     """Why a scored pair is not linked, or None when it is. (Stages are checked last: reading
     a telling's stage is the costly part, and most pairs fail before.)"""
     a, b = tellings[link.first], tellings[link.second]
+    return (
+        _unlike(a, b, link.shared, link.score, link.copy)
+        or (None if link.copy else _too_little(a, b, link.evidence))
+        or _out_of_stage(a, b)
+    )
+
+
+def _unlike(
+    a: Telling, b: Telling, shared: AbstractSet[str], score: float, copy: bool
+) -> str | None:
+    """The objections to a pair before what it shares is weighed: time, institutions, and
+    (unless the titles are copies) a specific thing in common and enough overlap."""
     if abs(a.at - b.at) > WINDOW_SECONDS:
         return "published too far apart"
     if a.institutions and b.institutions and a.institutions.isdisjoint(b.institutions):
         return "they name different institutions"
-    if not link.copy:
-        anchors = (a.anchors | b.anchors) & link.shared
+    if not copy:
+        anchors = (a.anchors | b.anchors) & shared
         threshold = _threshold(a, b)
         if not anchors:
             # Chinese names are runs of characters: many shared pairs stand for one.
-            pairs = sum(1 for f in link.shared if f[0] == "b")
+            pairs = sum(1 for f in shared if f[0] == "b")
             if not (a.chinese and b.chinese and pairs >= MIN_SHARED_PAIRS):
                 return "no name, number or specific concept in common"
         elif anchors <= load_lexicon().weak_anchors:
             threshold *= WEAK_ANCHOR_FACTOR  # only a place or a policy area in common
-        if link.score < threshold:
-            return f"overlap {link.score:.2f} below {threshold:.2f}"
-        minimum = MIN_CROSS_EVIDENCE if a.chinese != b.chinese else MIN_EVIDENCE
-        if link.evidence < minimum:
-            return f"too little in common ({link.evidence:.2f} < {minimum})"
+        if score < threshold:
+            return f"overlap {score:.2f} below {threshold:.2f}"
+    return None
+
+
+def _too_little(a: Telling, b: Telling, evidence: float) -> str | None:
+    minimum = MIN_CROSS_EVIDENCE if a.chinese != b.chinese else MIN_EVIDENCE
+    if evidence < minimum:
+        return f"too little in common ({evidence:.2f} < {minimum})"
+    return None
+
+
+def _out_of_stage(a: Telling, b: Telling) -> str | None:
     lexicon = load_lexicon()
     if not lexicon.stages_compatible(a.stage, b.stage):
         return f"different stages: {a.stage} and {b.stage}"
@@ -207,16 +266,21 @@ def _score_all(tellings: Sequence[Telling]) -> _Scored:
         a, b = tellings[first], tellings[second]
         if abs(a.at - b.at) > WINDOW_SECONDS:
             continue
-        # The score first: most candidate pairs stop there, before the details of a link.
-        threshold = _threshold(a, b)
-        ratio = _score(tellings, vectors, first, second) / threshold
+        # The score first: most candidate pairs stop there, before the details of a link;
+        # then the checks of `refusal` in turn, each piece computed only when it is needed.
+        shared = _shared(tellings, first, second)
+        score = _score(tellings, vectors, first, second, shared)
+        ratio = score / _threshold(a, b)
         copy = _copies(a, b)
         ratios[(first, second)] = max(ratio, 1.0) if copy else ratio
         if ratio < 1.0 and not copy:
             continue
-        link = score_pair(tellings, vectors, first, second)
-        if refusal(link, tellings) is None:
-            links.append(link)
+        score = round(score, 4)
+        if _unlike(a, b, shared, score, copy) is not None:
+            continue
+        evidence = _evidence(a, b, shared)
+        if (copy or _too_little(a, b, evidence) is None) and _out_of_stage(a, b) is None:
+            links.append(Link(first, second, score, evidence, shared, copy))
     links.sort(key=lambda link: (-link.score, link.first, link.second))
     return _Scored(links=links, ratios=ratios, vectors=vectors)
 
@@ -350,7 +414,7 @@ def _attach(
         closest = max(members[best[1]], key=lambda i: (scored.ratio(lone, i), -i))
         first, second = sorted((lone, closest))
         link = score_pair(tellings, vectors, first, second)
-        if refusal(link, tellings) not in (None,) and not _weak_refusal(link, tellings):
+        if not _weak(refusal(link, tellings)):
             continue
         attached.append(
             Link(
@@ -366,8 +430,7 @@ def _attach(
     return attached
 
 
-def _weak_refusal(link: Link, tellings: Sequence[Telling]) -> bool:
-    """Whether the pair's only objection is that it shares too little: a group can make up
-    for that, never for a time, stage or institution that differs."""
-    reason = refusal(link, tellings) or ""
-    return reason.startswith(("overlap", "too little", "no name"))
+def _weak(reason: str | None) -> bool:
+    """Whether a pair is linked or its only objection is that it shares too little: a group
+    can make up for that, never for a time, stage or institution that differs."""
+    return reason is None or reason.startswith(("overlap", "too little", "no name"))

@@ -5,11 +5,25 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from feeds.tagging.tagger import Tagger, TagResult
+from feeds.tagging.tagger import TagResult
 
 NONE = "(none)"
+
+
+class Labeller(Protocol):
+    """What `evaluate` scores: the tagger, or another labeller's answers replayed."""
+
+    def tag(
+        self,
+        title: str,
+        summary: str = ...,
+        *,
+        hints: Sequence[str] = ...,
+        doc_type: str | None = ...,
+        language: str | None = ...,
+    ) -> TagResult: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +82,8 @@ class Evaluation:
     # the "(none)" column, the items labelled with the row's tag that got no tag at all.
     matrix: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     worst: tuple[Miss, ...] = ()
+    # whether the learned second opinion was on (it may add topics and alert flags)
+    second_opinion: bool = False
 
     def confusion_table(self) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
         """The matrix as (column names, rows of (row name, counts)), every tag in both."""
@@ -82,6 +98,7 @@ class Evaluation:
         return {
             "items": self.items,
             "macro_f1": self.macro_f1,
+            "second_opinion": self.second_opinion,
             "alert_precision": self.alert_precision,
             "alert_recall": self.alert_recall,
             "alert_support": self.alert_support,
@@ -124,7 +141,7 @@ def _f1(precision: float, recall: float) -> float:
 
 
 def evaluate(
-    tagger: Tagger, examples: Iterable[Example], *, topics: Sequence[str] = (), worst: int = 10
+    tagger: Labeller, examples: Iterable[Example], *, topics: Sequence[str] = (), worst: int = 10
 ) -> Evaluation:
     """Tag every example and compare with its labels.
 
@@ -201,4 +218,6 @@ def evaluate(
         spurious={k: dict(v.most_common()) for k, v in sorted(spurious.items())},
         matrix={k: dict(sorted(v.items())) for k, v in sorted(matrix.items())},
         worst=tuple(misses[:worst]),
+        # a replayed labeller has no model: only a Tagger built with one says it was on
+        second_opinion=getattr(tagger, "similarity", None) is not None,
     )

@@ -13,9 +13,17 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from feeds.tagging.alert import AlertRules, combine, first, places
+from feeds.tagging.alert import AlertRules, Ground, combine, first, places
 from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
+from feeds.tagging.similar import (
+    SecondOpinion,
+    customised,
+    load_similarity,
+    log_odds,
+    probability,
+    similar_reason,
+)
 from feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
 
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
@@ -157,10 +165,35 @@ def _compile_topic(
 
 
 class Tagger:
-    """A compiled taxonomy. Build it once (`load_tagger`); `tag` is cheap and thread-safe."""
+    """A compiled taxonomy. Build it once (`load_tagger`); `tag` is cheap and thread-safe.
 
-    def __init__(self, taxonomy: Taxonomy) -> None:
+    With `similarity`, a learned second opinion may add a topic or the alert flag that the
+    rules missed (never remove one), except for what `customised` names: the config redefined
+    those, and the model learned the shipped definitions.
+    """
+
+    def __init__(
+        self,
+        taxonomy: Taxonomy,
+        similarity: SecondOpinion | None = None,
+        *,
+        customised: Iterable[str] = (),
+    ) -> None:
         self.taxonomy = taxonomy
+        self.similarity = similarity
+        # (output number, topic id, threshold as log-odds) for the topics it may add
+        self._similar_topics: tuple[tuple[int, str, float], ...] = ()
+        self._similar_alert: tuple[int, float] | None = None
+        if similarity is not None:
+            known = {*taxonomy.topic_ids(), ALERT} - set(customised)
+            for number, name in enumerate(similarity.outputs):
+                threshold = similarity.thresholds.get(name)
+                if threshold is None or name not in known:
+                    continue
+                if name == ALERT:
+                    self._similar_alert = (number, log_odds(threshold))
+                else:
+                    self._similar_topics += ((number, name, log_odds(threshold)),)
         alert = taxonomy.alert
         every_term: list[str] = [
             *alert.actors,
@@ -314,6 +347,31 @@ class Tagger:
             reasons.append(f"hint: {topic.id}")
         return tuple(reasons)
 
+    def _hedged(self, title: str, in_title: Hits) -> bool:
+        """The alert rules' hedge test, for a title whose alert only the model would flag."""
+        rules = self._alert
+        verbs = {key for key in in_title if key in rules.action_set or key in rules.act_set}
+        return rules.hedged_title(title, in_title, verbs)
+
+    def _add_similar(
+        self,
+        logits: Sequence[float],
+        found: set[str],
+        tags: dict[str, float],
+        scores: dict[str, float],
+        reasons: dict[str, tuple[str, ...]],
+    ) -> None:
+        """Topics the rules missed and the model is confident of; never one the rules exclude
+        ("talent show" still silences talent-programs)."""
+        for number, name, threshold in self._similar_topics:
+            if name in tags or logits[number] < threshold:
+                continue
+            if not self._exclusions[name].isdisjoint(found):
+                continue
+            score = probability(logits[number])
+            tags[name] = scores[name] = round(score, 4)
+            reasons[name] = (similar_reason(name, score),)
+
     def tag(
         self,
         title: str,
@@ -355,26 +413,54 @@ class Tagger:
                 tags[topic.id] = score
                 reasons[topic.id] = self._topic_reasons(topic, found, hint_set, evidence, applied)
         alert_score = 0.0
-        alert = False
+        grounds: list[Ground] = []
+        # The rules judge the alert of what they tagged. Not of what only the model tagged:
+        # out of fold, that cost alert precision more than it gained recall.
         if tags:
             alert_score, grounds = self._alert.judge(title, in_title, found, doc_type)
+        logits = None
+        if self.similarity is not None:
+            # the model reads the rules' scores as they stand before it adds anything
+            logits = self.similarity.logits(title, summary, scores, alert_score)
+            if logits is not None:
+                self._add_similar(logits, found, tags, scores, reasons)
+        alert = False
+        if tags:
             alert = alert_score >= self._alert.threshold
             if alert:
                 reasons[ALERT] = self._alert.reasons(grounds, self._quoted.__getitem__)
+            elif (
+                logits is not None
+                and self._similar_alert is not None
+                and logits[self._similar_alert[0]] >= self._similar_alert[1]
+                and not self._hedged(title, in_title)
+            ):
+                # the model may flag what the rules did not, but not a question or opinion
+                alert = True
+                score = probability(logits[self._similar_alert[0]])
+                reasons[ALERT] = (similar_reason(ALERT, score),)
         # Positional, in the fields' order: keywords cost more than the rest of the call.
         return TagResult(tags, alert, reasons, scores, alert_score)
 
 
-def load_tagger(overrides: Mapping[str, Any] | None = None) -> Tagger:
-    """The default taxonomy with the config's `[taxonomy]` overrides, compiled.
+def load_tagger(
+    overrides: Mapping[str, Any] | None = None, *, second_opinion: bool = True
+) -> Tagger:
+    """The default taxonomy with the config's `[taxonomy]` overrides, compiled, with the
+    learned second opinion unless `second_opinion` is false (the config's
+    `[tagger] second_opinion`, `tag --eval --rules-only`).
 
     Compiling takes about a tenth of a second, so the result is cached per distinct overrides
     (a Tagger is never changed after it is built, and is safe to share between threads).
     Raises `storage.errors.ConfigError` naming the key of a bad override.
     """
-    return _load_tagger(json.dumps(overrides or {}, sort_keys=True, default=repr))
+    return _load_tagger(json.dumps(overrides or {}, sort_keys=True, default=repr), second_opinion)
 
 
 @lru_cache(maxsize=8)
-def _load_tagger(overrides_json: str) -> Tagger:
-    return Tagger(load_taxonomy(json.loads(overrides_json)))
+def _load_tagger(overrides_json: str, second_opinion: bool) -> Tagger:
+    overrides = json.loads(overrides_json)
+    taxonomy = load_taxonomy(overrides)
+    if not second_opinion:
+        return Tagger(taxonomy)
+    return Tagger(taxonomy, load_similarity(), customised=customised(overrides))

@@ -1,0 +1,415 @@
+"""Train the learned second opinion (`similar.json`) on the project's labelled sets.
+
+    python -m feeds.tagging.train_similar            # train, threshold, write the file
+    python -m feeds.tagging.train_similar --check    # report the figures, write nothing
+    python -m feeds.tagging.train_similar --search   # compare the candidate recipes
+
+One logistic regression per topic and one for the alert flag (`fit.py`), over `similar.tokens`
+(English words and Chinese character pairs, each once, scaled by 1/sqrt(their number)).
+
+Why two kinds of set. The rules were tuned on the five TRAINING sets, so there they miss
+little, and thresholds chosen there sit where the rules look perfect (issue 9, third round).
+The model is therefore fitted on those sets (where the labels are plenty) but its THRESHOLDS,
+and the recipe, are chosen on TUNING set heldout5, which the rules were not tuned on: their
+honest miss regime. Per output, the threshold is the lowest at which the model's additions on
+heldout5 are right at least 80 % of the time on at least 3 items while the combined precision
+stays within a point of the rules' own; an output with no such threshold is never added. The
+heldout5 figures are tuning figures, not clean ones. Retrain after the rules change.
+
+Needs numpy; tagging itself does not. Deterministic: the same sets and rules give the same
+file, byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import tomllib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from feeds.tagging.fit import Matrix, Recipe, fit, predict, vectorize
+from feeds.tagging.similar import DATA_FILE, EVIDENCE, Features, tokens
+from feeds.tagging.tagger import Tagger, load_tagger
+from feeds.tagging.taxonomy import ALERT
+from storage.text_tools import traditional_to_simplified
+
+ROOT = Path(__file__).resolve().parents[2]
+SETS = tuple(
+    ROOT / "tests" / "data" / name
+    for name in (
+        "tagger_devset.jsonl",
+        "tagger_heldout.jsonl",
+        "tagger_heldout2.jsonl",
+        "tagger_heldout3.jsonl",
+        "tagger_heldout4.jsonl",
+    )
+)
+TUNING = (ROOT / "tests" / "data" / "tagger_heldout5.jsonl",)
+# The built-in sources' hint tags apply to lines whose "source" names one, as in `tag --eval`
+# without a config (read as data: the trainer does not import bot/).
+DEFAULTS = ROOT / "bot" / "defaults.toml"
+PRECISION_SLACK = 0.01  # the combination may lose at most this much precision to the rules alone
+ADDED_PRECISION = 0.8
+MIN_ADDED = 3  # a threshold at which the model added fewer tuning items is not earned
+GRID = tuple(round(0.1 + 0.025 * i, 3) for i in range(35))  # 0.100 … 0.950
+# The recipe chosen by `--search` (on the tuning set).
+RECIPE = Recipe(features=Features(binary=True), l2=1e-5, boost=1.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Labelled:
+    title: str
+    summary: str
+    tags: frozenset[str]
+    alert: bool
+    hints: tuple[str, ...]
+    doc_type: str | None
+
+
+def load_items(paths: Sequence[Path] = SETS) -> list[Labelled]:
+    hints = {
+        source["name"]: tuple(source.get("tags", ()))
+        for source in tomllib.loads(DEFAULTS.read_text("utf-8")).get("sources", [])
+    }
+    items = []
+    for path in paths:
+        for line in path.read_text("utf-8").splitlines():
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            items.append(
+                Labelled(
+                    title=row["title"],
+                    summary=row.get("summary", ""),
+                    tags=frozenset(row["tags"]),
+                    alert=bool(row["alert"]),
+                    hints=tuple(row.get("hints") or hints.get(row.get("source", ""), ())),
+                    doc_type=row.get("doc_type"),
+                )
+            )
+    return items
+
+
+def featurize(items: Sequence[Labelled], features: Features) -> list[Counter[str]]:
+    """Each item's features, Chinese in simplified characters (the model file's form), with
+    the current rules' scores when the recipe reads them (as the tagger passes them)."""
+    table = traditional_to_simplified()
+    rules = load_tagger(second_opinion=False)
+    found = []
+    for item in items:
+        bag: Counter[str] = Counter(
+            tokens(item.title.translate(table), item.summary.translate(table), features)
+        )
+        if features.evidence:
+            result = rules.tag(item.title, item.summary, hints=item.hints, doc_type=item.doc_type)
+            for name, score in (*result.scores.items(), (ALERT, result.alert_score)):
+                if score:
+                    bag[EVIDENCE + name] = score  # type: ignore[assignment]
+        found.append(bag)
+    return found
+
+
+def label_matrix(items: Sequence[Labelled], outputs: Sequence[str]) -> Matrix:
+    return np.array(
+        [
+            [(name in item.tags) if name != ALERT else item.alert for name in outputs]
+            for item in items
+        ],
+        dtype=np.float64,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Replay:
+    """The model's scores of the tuning items played back to the real tagger, so that the
+    combination is judged with everything the tagger does around the model (exclusions,
+    hedged titles, the alert only on a tagged item)."""
+
+    outputs: tuple[str, ...]
+    thresholds: dict[str, float]
+    logits_by_text: dict[tuple[str, str], list[float]]
+
+    def logits(
+        self,
+        title: str,
+        summary: str = "",
+        evidence: Mapping[str, float] | None = None,
+        alert: float = 0.0,
+    ) -> list[float] | None:
+        return self.logits_by_text.get((title, summary))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return float(np.log(p / (1 - p)))
+
+
+def _combined(
+    items: Sequence[Labelled],
+    scores: Matrix,
+    outputs: tuple[str, ...],
+    thresholds: dict[str, float],
+) -> list[tuple[frozenset[str], bool, frozenset[str]]]:
+    """For each item: its tags and alert from the rules plus the model at `thresholds`, and
+    which of them the model added."""
+    replay = _Replay(
+        outputs,
+        thresholds,
+        {
+            (i.title, i.summary): [_logit(p) for p in row]
+            for i, row in zip(items, scores, strict=True)
+        },
+    )
+    tagger = Tagger(load_tagger(second_opinion=False).taxonomy, replay)
+    results = []
+    for item in items:
+        result = tagger.tag(item.title, item.summary, hints=item.hints, doc_type=item.doc_type)
+        added = frozenset(
+            key for key, why in result.reasons.items() if why and why[0].startswith("similar to")
+        )
+        results.append((frozenset(result.tags), result.alert, added))
+    return results
+
+
+def _precision_if_added(
+    items: Sequence[Labelled],
+    *,
+    results: Sequence[tuple[frozenset[str], bool, frozenset[str]]],
+    scores: Matrix,
+    column: int,
+    name: str,
+    threshold: float,
+) -> tuple[float, float, int, float]:
+    """Combined precision, combined recall, additions and their precision for one output when
+    the model adds what it can at `threshold` (`results` were made with every output open)."""
+    hits = predicted = added = added_right = gold = 0
+    for item, (tags, alert, opened), score in zip(
+        items, results, scores[:, column].tolist(), strict=True
+    ):
+        truth = item.alert if name == ALERT else name in item.tags
+        said = alert if name == ALERT else name in tags
+        if name in opened:
+            said = score >= threshold
+            added += said
+            added_right += said and truth
+        gold += truth
+        predicted += said
+        hits += said and truth
+    return (
+        hits / predicted if predicted else 0.0,
+        hits / gold if gold else 0.0,
+        added,
+        added_right / added if added else 1.0,
+    )
+
+
+def choose_thresholds(
+    items: Sequence[Labelled], scores: Matrix, outputs: tuple[str, ...]
+) -> dict[str, dict[str, float]]:
+    """Each output's lowest threshold that keeps the combination's precision on `items`:
+    topics first (each is added on its own), then the alert given the topics' thresholds."""
+    chosen: dict[str, dict[str, float]] = {}
+    everything = dict.fromkeys(outputs[:-1], 1e-9)
+    for opened, names in ((everything, outputs[:-1]), (None, (ALERT,))):
+        if opened is None:  # the alert: topics at their thresholds, the alert open
+            opened = {name: value["threshold"] for name, value in chosen.items()} | {ALERT: 1e-9}  # noqa: PLW2901
+        results = _combined(items, scores, outputs, opened)
+        for name in names:
+            column = outputs.index(name)
+            alone = _precision_if_added(
+                items, results=results, scores=scores, column=column, name=name, threshold=math.inf
+            )[0]
+            target = alone - PRECISION_SLACK
+            for threshold in GRID:
+                precision, recall, added, right = _precision_if_added(
+                    items,
+                    results=results,
+                    scores=scores,
+                    column=column,
+                    name=name,
+                    threshold=threshold,
+                )
+                if added < MIN_ADDED:
+                    break  # fewer still above it
+                if precision >= target and right >= ADDED_PRECISION:
+                    chosen[name] = {
+                        "threshold": threshold,
+                        "precision": round(precision, 3),
+                        "recall": round(recall, 3),
+                        "added": added,
+                        "added_precision": round(right, 3),
+                    }
+                    break
+    return chosen
+
+
+Results = list[tuple[frozenset[str], bool, frozenset[str]]]
+
+
+def _figures(
+    items: Sequence[Labelled], results: Results, outputs: Sequence[str], label: str
+) -> dict[str, dict[str, float]]:
+    figures: dict[str, dict[str, float]] = {}
+    for name in outputs:
+        said = [alert if name == ALERT else name in tags for tags, alert, _ in results]
+        truth = [item.alert if name == ALERT else name in item.tags for item in items]
+        hits = sum(s and t for s, t in zip(said, truth, strict=True))
+        figures[name] = {
+            f"{label}_precision": round(hits / max(sum(said), 1), 3),
+            f"{label}_recall": round(hits / max(sum(truth), 1), 3),
+        }
+    return figures
+
+
+def report(
+    items: Sequence[Labelled],
+    scores: Matrix,
+    outputs: tuple[str, ...],
+    thresholds: dict[str, float],
+) -> dict[str, dict[str, float]]:
+    """Precision and recall per output, the rules alone and with the model."""
+    rules = _figures(items, _combined(items, scores, outputs, {}), outputs, "rules")
+    both = _figures(items, _combined(items, scores, outputs, thresholds), outputs, "model")
+    return {name: {**rules[name], **both[name]} for name in outputs}
+
+
+def _f1(precision: float, recall: float) -> float:
+    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+
+
+def format_comparison(compared: dict[str, dict[str, float]]) -> str:
+    """The tuning table: each output's precision and recall, rules alone and with the
+    model, and the topics' macro averages (macro-F1 averages the topics' F1, as `tag --eval`)."""
+    lines = [f"{'heldout5':<18} {'rules P':>8} {'rules R':>8} {'+model P':>9} {'+model R':>9}"]
+    for name, value in compared.items():
+        lines.append(
+            f"{name:<18} {value['rules_precision']:>8.3f} {value['rules_recall']:>8.3f} "
+            f"{value['model_precision']:>9.3f} {value['model_recall']:>9.3f}"
+        )
+    topics = [value for name, value in compared.items() if name != ALERT]
+    for label in ("rules", "model"):
+        precision = sum(v[f"{label}_precision"] for v in topics) / len(topics)
+        recall = sum(v[f"{label}_recall"] for v in topics) / len(topics)
+        f1 = sum(_f1(v[f"{label}_precision"], v[f"{label}_recall"]) for v in topics) / len(topics)
+        lines.append(f"macro ({label}): precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
+    return "\n".join(lines)
+
+
+def _outputs(items: Sequence[Labelled]) -> tuple[str, ...]:
+    return (*sorted({tag for item in items for tag in item.tags}), ALERT)
+
+
+def tuning_scores(
+    items: Sequence[Labelled], tuning: Sequence[Labelled], recipe: Recipe
+) -> tuple[tuple[dict[str, int], Matrix, Matrix], Matrix]:
+    """The model fitted on `items`, and its scores of the `tuning` items (never trained on)."""
+    outputs = _outputs(items)
+    found = featurize(items, recipe.features)
+    model = fit(vectorize(found, recipe), label_matrix(items, outputs), recipe)
+    return model, predict(model, featurize(tuning, recipe.features), recipe)
+
+
+def train(
+    items: Sequence[Labelled], tuning: Sequence[Labelled], recipe: Recipe = RECIPE
+) -> dict[str, Any]:
+    outputs = _outputs(items)
+    (vocabulary, weights, bias), scores = tuning_scores(items, tuning, recipe)
+    chosen = choose_thresholds(tuning, scores, outputs)
+    thresholds = {name: value["threshold"] for name, value in chosen.items()}
+    kept: dict[str, list[list[float]]] = {}
+    for feature, index in sorted(vocabulary.items()):
+        pairs = [
+            [column, round(float(weight), 3)]
+            for column, weight in enumerate(weights[index])
+            if weight
+        ]
+        if pairs:
+            kept[feature] = pairs
+    return {
+        "about": "feeds/tagging/similar.py; trained by python -m feeds.tagging.train_similar",
+        "trained_on": {"items": len(items), "tuned_on": len(tuning)},
+        "recipe": recipe.as_json(),
+        "features": recipe.features.as_json(),
+        "outputs": list(outputs),
+        "bias": [round(float(b), 4) for b in bias],
+        "thresholds": thresholds,
+        "tuning": chosen,
+        "compared": report(tuning, scores, outputs, thresholds),
+        "weights": kept,
+    }
+
+
+def _objective(
+    items: Sequence[Labelled], tuning: Sequence[Labelled], recipe: Recipe
+) -> tuple[float, dict[str, Any]]:
+    """A recipe's worth: the mean tuning-set recall of rules + model over every output, at
+    the thresholds the precision rule would choose there."""
+    outputs = _outputs(items)
+    _, scores = tuning_scores(items, tuning, recipe)
+    chosen = choose_thresholds(tuning, scores, outputs)
+    thresholds = {name: value["threshold"] for name, value in chosen.items()}
+    figures = report(tuning, scores, outputs, thresholds)
+    recall = sum(value["model_recall"] for value in figures.values()) / len(figures)
+    return recall, figures
+
+
+CANDIDATES = (
+    RECIPE,
+    replace(RECIPE, features=Features()),  # every occurrence counted
+    replace(RECIPE, features=Features(binary=True, cjk=(1, 2))),
+    replace(RECIPE, features=Features(binary=True, word_pairs=True)),
+    replace(RECIPE, features=Features(binary=True, evidence=True)),  # round 3's: rules' scores
+    replace(RECIPE, l2=1e-4),
+    replace(RECIPE, boost=0.5),
+)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=f"train feeds/tagging/{DATA_FILE}")
+    parser.add_argument(
+        "sets", nargs="*", type=Path, help="labelled JSON Lines to train on (default: five)"
+    )
+    parser.add_argument(
+        "--tuning", nargs="+", type=Path, help="labelled JSON Lines for the thresholds (heldout5)"
+    )
+    parser.add_argument("--check", action="store_true", help="report, do not write")
+    parser.add_argument("--search", action="store_true", help="compare the candidate recipes")
+    parser.add_argument("--out", type=Path, help="where to write (default: the package's file)")
+    args = parser.parse_args(argv)
+    items = load_items(args.sets or SETS)
+    tuning = load_items(args.tuning or TUNING)
+    if args.search:
+        for recipe in CANDIDATES:
+            recall, figures = _objective(items, tuning, recipe)
+            alert = figures[ALERT]
+            print(f"{recall:.4f}  alert R {alert['model_recall']:.3f}  {recipe.as_json()}")
+        return 0
+    model = train(items, tuning)
+    for name, value in model["tuning"].items():
+        print(
+            f"{name:<18} threshold {value['threshold']:.3f}  combined precision "
+            f"{value['precision']:.3f} recall {value['recall']:.3f}  adds {value['added']:.0f} "
+            f"at {value['added_precision']:.3f}"
+        )
+    missing = [name for name in model["outputs"] if name not in model["thresholds"]]
+    if missing:
+        print("no threshold (never added): " + ", ".join(missing))
+    print(f"{len(model['weights'])} features kept\n")
+    print(format_comparison(model["compared"]))
+    if not args.check:
+        target = args.out or Path(__file__).with_name(DATA_FILE)
+        target.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n")
+        print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
