@@ -57,12 +57,24 @@ HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
 HEDGE_IN_SUMMARY = 0.8
 
 
+# Scores come from a few fixed weights in a few combinations: each is computed once (rounding
+# costs more than the lookup), up to a bound that real use never reaches.
+_COMBINED: dict[tuple[float, ...], float] = {}
+_COMBINED_MAX = 4096
+
+
 def combine(weights: Iterable[float]) -> float:
     """Independent evidence: 1 - Π(1 - weight)."""
-    missing = 1.0
-    for weight in weights:
-        missing *= 1.0 - weight
-    return round(1.0 - missing, 4)
+    key = tuple(weights)
+    combined = _COMBINED.get(key)
+    if combined is None:
+        missing = 1.0
+        for weight in key:
+            missing *= 1.0 - weight
+        combined = round(1.0 - missing, 4)
+        if len(_COMBINED) < _COMBINED_MAX:
+            _COMBINED[key] = combined
+    return combined
 
 
 def first(ordered: Mapping[str, int], matched: set[str] | frozenset[str]) -> str:
@@ -208,6 +220,8 @@ class AlertRules:
 
     def _new_instrument(self, in_title: Hits, ascii_title: bool) -> str | None:
         """An instrument that "new" qualifies in the title ("New licence rule covers …")."""
+        if ascii_title and self.novelty.isdisjoint(in_title):
+            return None  # most titles
         novelty = [
             p
             for key in self.novelty.intersection(in_title)
@@ -290,6 +304,8 @@ class AlertRules:
         # One word is not both the instrument and the action: "after US export ban" names a
         # ban, it does not report one.
         grounded = grounded or bool(actors or (instruments - actions))
+        if not grounded and not acts:  # no alert whatever else is said: weigh no further
+            return 0.0, evidence
         reported = self._new_instrument(in_title, title.isascii())
         if acts:  # "sentenced", "indicted": the actor is implied by the act
             grounded = True
@@ -311,7 +327,7 @@ class AlertRules:
         if explainers:
             weights.append(EXPLAINER_IN_TITLE)
             evidence.append(("explainer", None, {min(explainers)}))
-        if not grounded:
+        if not grounded or not weights:  # nothing to weigh: 0, however hedged
             return 0.0, evidence
         score = combine(weights) * self._hedging(title, in_title, found, verbs, title_actions)
         return round(score, 4), evidence

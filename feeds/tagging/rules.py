@@ -6,16 +6,18 @@ whole words by construction, every term that starts at a word found, overlapping
 ("student visa" and "visa"). A word may carry a plural ending ("visas" finds "visa"). Terms
 whose letters are all capitals are looked up case-sensitively in a second trie (OPT, not "opt").
 
-Chinese has no spaces between words, so Chinese terms are compiled into one regular expression
-(a character trie, tried at every position) that only runs on texts containing Chinese. They
-are expanded into their simplified and traditional forms here, at load time, so texts are never
-converted while tagging.
+Chinese has no spaces between words, so Chinese terms go into a trie keyed by character, walked
+from every character that starts a term, only for texts containing Chinese. (One regular
+expression of all the terms was slower: at each position the engine tries its thousand first
+characters one by one.) They are expanded into their simplified and traditional forms here, at
+load time, so texts are never converted while tagging.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+import sys
+from collections.abc import Iterable, KeysView
 from functools import cache
 from itertools import accumulate, compress
 from typing import Any
@@ -23,7 +25,6 @@ from typing import Any
 import opencc
 
 from feeds.tagging.taxonomy import is_exact, term_key
-from storage.text_tools import literal_alternation
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z0-9]+")
@@ -84,6 +85,8 @@ class _WordTrie:
 
     def __init__(self) -> None:
         self.root: dict[str, Any] = {}
+        self._first: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
+        self.starts: KeysView[str] = self._first.keys()  # the words a term starts with
 
     def add(self, words: tuple[str, ...], key: str) -> str:
         """Store a term; returns the key already stored for the same words, if any."""
@@ -102,22 +105,57 @@ class _WordTrie:
         found: str | None = node.get(_END) if node is not None else None
         return found
 
+    def freeze(self) -> None:
+        """Ready the trie for scanning, once every term is in: each first word maps to the
+        term it is alone (or None) and its node if longer terms start with it (or None), so
+        the many single-word terms cost no walk."""
+        self._first = {
+            word: (node.get(_END), node if len(node) > (_END in node) else None)
+            for word, node in self.root.items()
+        }
+        self.starts = self._first.keys()
+
     def scan(self, words: list[str], starts: list[int], hits: Hits) -> None:
         count = len(words)
-        nodes = list(map(self.root.get, words))
+        firsts = list(map(self._first.get, words))
         # Most words start no term: compress skips them without a Python-level step.
-        for index in compress(range(count), nodes):
-            node = nodes[index]
+        for index in compress(range(count), firsts):
+            key, node = firsts[index] or (None, None)  # never None: compress skips those
             start = starts[index]
-            following = index
-            while node is not None:
-                key = node.get(_END)
-                if key is not None:
-                    hits.setdefault(key, []).append(start)
-                following += 1
-                if following == count:
-                    break
+            if key is not None:
+                hits.setdefault(key, []).append(start)
+            following = index + 1
+            while node is not None and following < count:
                 node = node.get(words[following])
+                if node is not None:
+                    key = node.get(_END)
+                    if key is not None:
+                        hits.setdefault(key, []).append(start)
+                    following += 1
+
+
+def _scan_chinese(root: dict[str, Any], text: str, hits: Hits) -> None:
+    """At every character, the longest form starting there reports its key and the keys of the
+    forms that are its prefixes (人才 within 人才引进), so terms overlapping it are found too
+    (引进 inside 人才引进政策)."""
+    chars = list(text)  # each character made and hashed once, for the start and the walk
+    count = len(chars)
+    nodes = list(map(root.get, chars))
+    for index in compress(range(count), nodes):
+        node = nodes[index]
+        keys = None
+        following = index
+        while node is not None:
+            ending = node.get(_END)
+            if ending is not None:
+                keys = ending
+            following += 1
+            if following == count:
+                break
+            node = node.get(chars[following])
+        if keys is not None:
+            for key in keys:
+                hits.setdefault(key, []).append(index)
 
 
 class TermMatcher:
@@ -135,7 +173,9 @@ class TermMatcher:
         chinese: dict[str, str] = {}  # any form of a Chinese term -> key
         latin: list[tuple[str, tuple[str, ...], bool]] = []
         for term in terms:
-            key = term_key(term)
+            # Interned: the tagger's tables then hold the very objects the scans report, and
+            # their lookups compare pointers, not characters.
+            key = sys.intern(term_key(term))
             if key in self._display:
                 continue
             self._display[key] = term
@@ -165,8 +205,9 @@ class TermMatcher:
                     break
         self._fold_aliases(self._folded.root)
         self._fold_aliases(self._exact.root)
-        self._chinese_lookup = self._with_prefixes(chinese)
-        self._chinese = re.compile(literal_alternation(chinese)) if chinese else None
+        self._folded.freeze()
+        self._exact.freeze()
+        self._chinese = self._char_trie(self._with_prefixes(chinese))
 
     def _fold_aliases(self, node: dict[str, Any]) -> None:
         for word, child in node.items():
@@ -180,7 +221,7 @@ class TermMatcher:
     def _with_prefixes(table: dict[str, str]) -> dict[str, tuple[str, ...]]:
         """Map each Chinese form to its key plus the keys of terms that are its prefixes.
 
-        The regex reports the longest term starting at a position; shorter ones starting at
+        The scan reports the longest term starting at a position; shorter ones starting at
         the same position (人才 within 人才引进) come from here.
         """
         result: dict[str, tuple[str, ...]] = {}
@@ -193,6 +234,17 @@ class TermMatcher:
             result[text] = tuple(keys)
         return result
 
+    @staticmethod
+    def _char_trie(lookup: dict[str, tuple[str, ...]]) -> dict[str, Any]:
+        """Chinese forms by character; where a form ends, the keys it reports."""
+        root: dict[str, Any] = {}
+        for text, keys in lookup.items():
+            node = root
+            for char in text:
+                node = node.setdefault(char, {})
+            node[_END] = keys
+        return root
+
     def find(self, text: str) -> Hits:
         """Each term key found in `text` → the positions where it starts."""
         hits: Hits = {}
@@ -202,29 +254,18 @@ class TermMatcher:
         words = parts[1::2]
         if words:
             starts = list(accumulate(map(len, parts)))[0::2]
-            self._exact.scan(words, starts, hits)
-            lower_words = _WORD.findall(text.lower()) if text.isascii() else []
-            if len(lower_words) != len(words):  # non-ASCII letters can lower-case into ASCII
-                lower_words = [word.lower() for word in words]
-            self._folded.scan(lower_words, starts, hits)
-        if self._chinese is not None and not text.isascii() and _CJK.search(text):
-            # The longest term at each match, then search again from the next character, so
-            # that terms overlapping it are found too (引进 inside 人才引进政策). The pattern
-            # starts with a set of characters, which the regex engine scans for quickly.
-            lookup = self._chinese_lookup
-            search = self._chinese.search
-            lowered = text.lower()
-            match: re.Match[str] | None = search(lowered)
-            while match is not None:
-                start = match.start()
-                for key in lookup[match.group()]:
-                    hits.setdefault(key, []).append(start)
-                match = search(lowered, start + 1)
+            if not self._exact.starts.isdisjoint(words):  # most texts have no capitals term
+                self._exact.scan(words, starts, hits)
+            # The words are ASCII letters and digits: lower-case them all in one call.
+            self._folded.scan(" ".join(words).lower().split(" "), starts, hits)
+        if self._chinese and not text.isascii() and _CJK.search(text):
+            _scan_chinese(self._chinese, text.lower(), hits)
         return hits
 
     def canonical(self, key: str) -> str:
-        """The key a term is reported under ("visas" is reported as "visa")."""
-        return self._alias.get(key, key)
+        """The key a term is reported under ("visas" is reported as "visa"), as the very
+        string object the scans report."""
+        return self._alias.get(key) or sys.intern(key)
 
     def display(self, key: str) -> str:
         return self._display.get(key, key)

@@ -55,6 +55,23 @@ class _CompiledRule:
     weight: float
     near: int | None
     after: bool
+    placed_groups: tuple[tuple[Mapping[str, int], frozenset[str]], ...]  # groups zipped
+    group: frozenset[str] | None  # the one group, for most rules, checked without a loop
+    # The groups, smallest (least likely to match) first: a check stops at the first missing.
+    checks: tuple[frozenset[str], ...]
+
+
+class _Worded(dict[str, str]):
+    """Term key -> words about the term as written in the taxonomy (`template` holds "{}" for
+    it), made at load for every key the matcher knows; any other key is worded when asked."""
+
+    def __init__(self, template: str, display: Callable[[str], str], keys: Iterable[str]) -> None:
+        super().__init__((key, template.format(display(key))) for key in keys)
+        self._template = template
+        self._display = display
+
+    def __missing__(self, key: str) -> str:
+        return self._template.format(self._display(key))
 
 
 class _Found:
@@ -95,15 +112,16 @@ def _near(
 ) -> bool:
     """Some anchor term and some group term start within `distance` characters (with `after`,
     the group term after the anchor)."""
-    anchor_starts = [p for key in anchors.intersection(hits) for p in hits[key]]
-    if not anchor_starts:
+    anchor_keys = anchors.intersection(hits)
+    if not anchor_keys:
         return False
+    group_keys = group.intersection(hits)
+    if not group_keys:  # often: the anchor is in this text, the group in the other
+        return False
+    anchor_starts = [p for key in anchor_keys for p in hits[key]]
     low = 1 if after else -distance
     return any(
-        low <= g - a <= distance
-        for key in group.intersection(hits)
-        for g in hits[key]
-        for a in anchor_starts
+        low <= g - a <= distance for key in group_keys for g in hits[key] for a in anchor_starts
     )
 
 
@@ -115,15 +133,20 @@ def _compile_topic(
     for rule in topic.rules:
         anchors = keys(rule.terms)
         groups = tuple(keys(group) for group in rule.groups)
+        group_places = tuple(places(g) for g in groups)
+        group_sets = tuple(frozenset(g) for g in groups)
         rules.append(
             _CompiledRule(
                 anchors=places(anchors),
                 anchor_set=frozenset(anchors),
-                groups=tuple(places(g) for g in groups),
-                group_sets=tuple(frozenset(g) for g in groups),
+                groups=group_places,
+                group_sets=group_sets,
                 weight=rule.weight,
                 near=rule.near,
                 after=rule.after,
+                placed_groups=tuple(zip(group_places, group_sets, strict=True)),
+                group=group_sets[0] if len(group_sets) == 1 else None,
+                checks=tuple(sorted(group_sets, key=len)),
             )
         )
     return _CompiledTopic(
@@ -195,9 +218,14 @@ class Tagger:
                     every_term += group
         self._matcher = TermMatcher(expand_all(every_term))
         display = self._matcher.display
-        self._quoted = {key: f'"{display(key)}"' for key in self._matcher.term_keys()}
+        # A term's reasons, worded once here rather than for every item it tags.
+        keys = tuple(self._matcher.term_keys())
+        self._quoted = _Worded('"{}"', display, keys)
+        self._term_reasons = _Worded('term "{}"', display, keys)
+        self._weak_reasons = _Worded('weak term "{}"', display, keys)
         self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
         self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
+        self._hinted_numbers = {topic.id: number for number, topic in enumerate(self._topics)}
         # term key -> (topic number, STRONG/WEAK/EXCLUDE/ANCHOR, rule number or -1)
         index: dict[str, set[tuple[int, int, int]]] = {}
         for number, compiled in enumerate(self._topics):
@@ -222,15 +250,20 @@ class Tagger:
         return self.taxonomy.topic_ids()
 
     def _quote(self, key: str) -> str:
-        quoted = self._quoted.get(key)
-        return quoted if quoted is not None else f'"{self._matcher.display(key)}"'
+        return self._quoted[key]
 
-    def _gather(self, found: set[str]) -> dict[int, _Found]:
-        """One pass over the terms found sorts them by what they are to which topic."""
+    def _gather(self, found: set[str]) -> tuple[dict[int, _Found], set[int]]:
+        """One pass over the terms found sorts them by what they are to which topic; the
+        topics an exclusion matched are returned apart (most have no other evidence, and need
+        no `_Found`)."""
         held: dict[int, _Found] = {}
+        excluded: set[int] = set()
         index = self._index
         for key in found:
             for number, kind, rule in index.get(key, ()):
+                if kind == EXCLUDE:
+                    excluded.add(number)
+                    continue
                 evidence = held.get(number)
                 if evidence is None:
                     evidence = held[number] = _Found()
@@ -238,11 +271,9 @@ class Tagger:
                     evidence.anchored.add(rule)
                 elif kind == STRONG:
                     evidence.strong.append(key)
-                elif kind == WEAK:
-                    evidence.weak.append(key)
                 else:
-                    evidence.excluded = True
-        return held
+                    evidence.weak.append(key)
+        return held, excluded
 
     def _topic_score(
         self,
@@ -250,28 +281,36 @@ class Tagger:
         in_title: Hits,
         in_summary: Hits,
         found: set[str],
+        held: _Found,
         *,
         hints: frozenset[str],
-        held: _Found,
     ) -> tuple[float, list[_CompiledRule]]:
         """The topic's score, and the context rules that applied (for its reasons)."""
         weights: list[float] = []
         applied: list[_CompiledRule] = []
+        # The terms are put in the taxonomy's order in place: the reasons follow it too.
         strong = held.strong
         if strong:
-            ordered = sorted(strong, key=topic.order.__getitem__) if len(strong) > 1 else strong
-            for key in ordered:
+            if len(strong) > 1:
+                strong.sort(key=topic.order.__getitem__)
+            for key in strong:
                 weights.append(STRONG_IN_TITLE if key in in_title else STRONG_IN_SUMMARY)
         if held.excluded:
             # Exclusions silence the weaker evidence; a strong term still speaks.
             return combine(weights), applied
         weak = held.weak
         if weak:
-            for key in sorted(weak, key=topic.order.__getitem__) if len(weak) > 1 else weak:
+            if len(weak) > 1:
+                weak.sort(key=topic.order.__getitem__)
+            for key in weak:
                 weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
         for index in sorted(held.anchored) if len(held.anchored) > 1 else held.anchored:
             rule = topic.rules[index]
-            if any(group.isdisjoint(found) for group in rule.group_sets):
+            group = rule.group
+            if group is not None:
+                if group.isdisjoint(found):
+                    continue
+            elif any(map(found.isdisjoint, rule.checks)):
                 continue
             if rule.near is not None and not (
                 _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
@@ -283,31 +322,27 @@ class Tagger:
             applied.append(rule)
         if topic.id in hints:
             weights.append(HINT)
-        return combine(weights), applied
+        return (combine(weights) if weights else 0.0), applied
 
     def _topic_reasons(
         self,
         topic: _CompiledTopic,
         found: set[str],
-        *,
         hints: frozenset[str],
         held: _Found,
         applied: list[_CompiledRule],
     ) -> tuple[str, ...]:
-        """Why a tagged topic was tagged, in the order of the evidence."""
-        quote = self._quote
-        order = topic.order.__getitem__
-        reasons = [f"term {quote(key)}" for key in sorted(held.strong, key=order)]
-        del reasons[MAX_TERM_REASONS:]
+        """Why a tagged topic was tagged, in the order of the evidence (`_topic_score` has put
+        the terms in the taxonomy's order)."""
+        quoted = self._quoted
+        reasons = list(map(self._term_reasons.__getitem__, held.strong[:MAX_TERM_REASONS]))
         if not held.excluded:
-            reasons += [f"weak term {quote(key)}" for key in sorted(held.weak, key=order)]
+            reasons += map(self._weak_reasons.__getitem__, held.weak)
             for rule in applied:
-                parts = [first(rule.anchors, rule.anchor_set.intersection(found))]
-                parts += [
-                    first(places, group.intersection(found))
-                    for places, group in zip(rule.groups, rule.group_sets, strict=True)
-                ]
-                reasons.append("context: " + " + ".join(quote(part) for part in parts))
+                reason = "context: " + quoted[first(rule.anchors, rule.anchor_set & found)]
+                for places, group in rule.placed_groups:
+                    reason += " + " + quoted[first(places, group & found)]
+                reasons.append(reason)
         if topic.id in hints:
             reasons.append(f"hint: {topic.id}")
         return tuple(reasons)
@@ -353,24 +388,30 @@ class Tagger:
         tags: dict[str, float] = {}
         scores: dict[str, float] = {}
         reasons: dict[str, tuple[str, ...]] = {}
-        held = self._gather(found)
-        for number, topic in enumerate(self._topics):
-            evidence = held.get(number)
-            if evidence is None:
-                if topic.id not in hint_set:
-                    continue
-                evidence = _Found()
+        held, excluded = self._gather(found)
+        if hint_set:  # a hinted topic scores its hint even with no term found
+            numbers = self._hinted_numbers
+            for topic_id in hint_set:
+                number = numbers.get(topic_id)
+                if number is not None and number not in held:
+                    held[number] = _Found()
+        # Topics in the taxonomy's order, as their tags and reasons are reported.
+        for number in sorted(held) if len(held) > 1 else held:
+            topic = self._topics[number]
+            evidence = held[number]
+            if number in excluded:
+                if not evidence.strong:
+                    continue  # exclusions silence all but strong terms: the score is 0
+                evidence.excluded = True
             score, applied = self._topic_score(
-                topic, in_title, in_summary, found, hints=hint_set, held=evidence
+                topic, in_title, in_summary, found, evidence, hints=hint_set
             )
             if score <= 0:
                 continue
             scores[topic.id] = score
             if score >= topic.threshold:
                 tags[topic.id] = score
-                reasons[topic.id] = self._topic_reasons(
-                    topic, found, hints=hint_set, held=evidence, applied=applied
-                )
+                reasons[topic.id] = self._topic_reasons(topic, found, hint_set, evidence, applied)
         alert_score = 0.0
         grounds: list[Ground] = []
         # The rules judge the alert of what they tagged. Not of what only the model tagged:
@@ -387,7 +428,7 @@ class Tagger:
         if tags:
             alert = alert_score >= self._alert.threshold
             if alert:
-                reasons[ALERT] = self._alert.reasons(grounds, self._quote)
+                reasons[ALERT] = self._alert.reasons(grounds, self._quoted.__getitem__)
             elif (
                 logits is not None
                 and self._similar_alert is not None
@@ -398,9 +439,8 @@ class Tagger:
                 alert = True
                 score = probability(logits[self._similar_alert[0]])
                 reasons[ALERT] = (similar_reason(ALERT, score),)
-        return TagResult(
-            tags=tags, alert=alert, reasons=reasons, scores=scores, alert_score=alert_score
-        )
+        # Positional, in the fields' order: keywords cost more than the rest of the call.
+        return TagResult(tags, alert, reasons, scores, alert_score)
 
 
 def load_tagger(
