@@ -5,6 +5,10 @@ from the labelled sets."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from feeds.tagging import Tagger
@@ -115,3 +119,26 @@ def test_students_visas_wherever_the_words_stand(tagger: Tagger) -> None:
 def test_a_company_scheme_is_not_a_talent_program(tagger: Tagger) -> None:
     title = "The company's new programme recruits AI PhDs with million-yuan offers"
     assert "talent-programs" not in topics(tagger, title)
+
+
+def test_an_alerts_reasons_do_not_depend_on_the_hash_seed() -> None:
+    """Two instruments that "new" could qualify: the reason names the one the title puts
+    first, in every process (a set's order once decided it)."""
+    script = (
+        "from feeds.tagging import load_tagger\n"
+        "result = load_tagger(second_opinion=False).tag("
+        "'New visa rule for Chinese students takes effect')\n"
+        "print(result.reasons['alert'])\n"
+    )
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for seed in range(8)
+    ]
+    outputs = {run.communicate(timeout=60)[0] for run in runs}
+    assert len(outputs) == 1, outputs
+    assert 'new instrument: "visa"' in outputs.pop()

@@ -104,6 +104,12 @@ def _earliest(hits: Hits, keys: Iterable[str]) -> int | None:
     return min(starts) if starts else None
 
 
+def _in_title_order(hits: Hits, keys: Iterable[str]) -> list[str]:
+    """`keys` by where they first occur in the title (then by name): a reason names the same
+    term whatever order a set happens to hold them in."""
+    return sorted(keys, key=lambda key: (min(hits[key]), key))
+
+
 @dataclass(frozen=True, slots=True)
 class AlertRules:
     """The [alert] vocabulary as matcher keys, ready to judge one item."""
@@ -197,7 +203,7 @@ class AlertRules:
     def _subject_place(self, title: str, in_title: Hits, verbs: set[str]) -> str | None:
         """A place named right before a title's action, as its subject ("US adds …"), and not
         after a preposition ("salaries in Beijing close gap")."""
-        for key in self.places.keys() & in_title.keys():
+        for key in _in_title_order(in_title, self.places.keys() & in_title.keys()):
             for start in in_title[key]:
                 if title[:start].rstrip().lower().endswith(LOCATIVES):
                     continue
@@ -235,7 +241,7 @@ class AlertRules:
             return next(
                 (
                     key
-                    for key in self.instrument_set.intersection(in_title)
+                    for key in _in_title_order(in_title, self.instrument_set.intersection(in_title))
                     if key.startswith("新") and min(in_title[key]) <= NOVELTY_START
                 ),
                 None,
@@ -243,7 +249,7 @@ class AlertRules:
         subject = _earliest(in_title, self.non_actors.intersection(in_title))
         if subject is not None and subject < min(novelty):  # "Universities' new policy …"
             return None
-        for key in self.instrument_set.intersection(in_title):
+        for key in _in_title_order(in_title, self.instrument_set.intersection(in_title)):
             if any(0 < s - n <= NOVELTY_REACH for s in in_title[key] for n in novelty):
                 return key
         return None
