@@ -165,6 +165,12 @@ class AlertRules:
             doc_types={name.casefold(): (name, w) for name, w in spec.doc_types.items()},
         )
 
+    def hedged(self, title: str, in_title: Hits) -> bool:
+        """`hedged_title` for a title the rules did not judge (an alert only the second
+        opinion would flag), its actions looked up here as `judge` does."""
+        verbs = {key for key in in_title if key in self.action_set or key in self.act_set}
+        return self.hedged_title(title, in_title, verbs)
+
     def hedged_title(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
         """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
         are the title's actions and acts."""

@@ -347,12 +347,6 @@ class Tagger:
             reasons.append(f"hint: {topic.id}")
         return tuple(reasons)
 
-    def _hedged(self, title: str, in_title: Hits) -> bool:
-        """The alert rules' hedge test, for a title whose alert only the model would flag."""
-        rules = self._alert
-        verbs = {key for key in in_title if key in rules.action_set or key in rules.act_set}
-        return rules.hedged_title(title, in_title, verbs)
-
     def _add_similar(
         self,
         logits: Sequence[float],
@@ -433,7 +427,7 @@ class Tagger:
                 logits is not None
                 and self._similar_alert is not None
                 and logits[self._similar_alert[0]] >= self._similar_alert[1]
-                and not self._hedged(title, in_title)
+                and not self._alert.hedged(title, in_title)
             ):
                 # the model may flag what the rules did not, but not a question or opinion
                 alert = True
