@@ -34,6 +34,7 @@ from digests.events.lexicon import (
     Lexicon,
     load_lexicon,
     normalize_latin,
+    word_tokens,
 )
 from digests.events.numbers import number_features
 from digests.events.stage import stage_of
@@ -332,7 +333,6 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
     in the caches)."""
     lexicon = load_lexicon()
     institutions = lexicon.institution_features
-    findall = TOKEN.findall
     tellings = []
     for item in items:
         title, summary, chinese = _texts(item)
@@ -344,7 +344,7 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
             _read_chinese(summary, False, lexicon, weights, anchors)
             _read_chinese(title, True, lexicon, title_weights, anchors)
         else:
-            title_tokens, summary_tokens = findall(title), findall(summary)
+            title_tokens, summary_tokens = word_tokens(title), word_tokens(summary)
             weights, title_weights, anchors = _read_english(
                 title, summary, title_tokens, summary_tokens, lexicon
             )

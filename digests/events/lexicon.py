@@ -30,12 +30,23 @@ LEXICON = Path(__file__).with_name("lexicon.toml")
 # The repeats are possessive: a run of letters never needs giving back (what may follow it is
 # not a letter), and saying so spares the engine its backtracking records (≈ 12 % faster).
 TOKEN = re.compile(r"[A-Za-z0-9]++(?:[-'&/][A-Za-z0-9]++)*+")
+# ASCII text without a joining mark has no token but the maximal runs of letters and digits:
+# every other byte made a space, `split` finds them at C speed (a regex match per token
+# costs an allocation of the matcher's stack).
+_ALNUM_ONLY = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CAPS_FORM = re.compile(r"[A-Z0-9]+(?:[-&/][A-Z0-9]+)*")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
 
 
 _ABBREVIATIONS = (("U.S.", "US"), ("U.K.", "UK"), ("E.U.", "EU"), ("U.N.", "UN"), ("D.C.", "DC"))
+
+
+def word_tokens(text: str) -> list[str]:
+    """`TOKEN.findall(text)`, faster for ASCII text without a joining mark (most text)."""
+    if text.isascii() and not ("-" in text or "'" in text or "&" in text or "/" in text):
+        return text.encode().translate(_ALNUM_ONLY).decode().split()
+    return TOKEN.findall(text)
 
 
 def normalize_latin(text: str) -> str:
