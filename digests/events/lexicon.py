@@ -32,8 +32,10 @@ LEXICON = Path(__file__).with_name("lexicon.toml")
 TOKEN = re.compile(r"[A-Za-z0-9]++(?:[-'&/][A-Za-z0-9]++)*+")
 # ASCII text without a joining mark has no token but the maximal runs of letters and digits:
 # every other byte made a space, `split` finds them at C speed (a regex match per token
-# costs an allocation of the matcher's stack).
-_ALNUM_ONLY = bytes(c if chr(c).isalnum() and c < 128 else 32 for c in range(256))
+# costs an allocation of the matcher's stack). A joining mark becomes a NUL, to be seen.
+_SPACED = bytes(
+    c if chr(c).isalnum() and c < 128 else 0 if chr(c) in "-'&/" else 32 for c in range(256)
+)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CAPS_FORM = re.compile(r"[A-Z0-9]+(?:[-&/][A-Z0-9]+)*")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
@@ -44,8 +46,10 @@ _ABBREVIATIONS = (("U.S.", "US"), ("U.K.", "UK"), ("E.U.", "EU"), ("U.N.", "UN")
 
 def word_tokens(text: str) -> list[str]:
     """`TOKEN.findall(text)`, faster for ASCII text without a joining mark (most text)."""
-    if text.isascii() and not ("-" in text or "'" in text or "&" in text or "/" in text):
-        return text.encode().translate(_ALNUM_ONLY).decode().split()
+    if text.isascii():
+        spaced = text.encode().translate(_SPACED)
+        if 0 not in spaced:
+            return spaced.decode().split()
     return TOKEN.findall(text)
 
 
