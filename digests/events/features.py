@@ -59,8 +59,11 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:]['\")\]]*\s+)['\"(]?([A-Z][a-z][\w'-]*
 
 Record = tuple[str, float] | None  # what one token spelling contributes: (feature, weight)
 # Per spelling: its feature in a title, in a summary, in Chinese text; and whether it anchors.
-_TITLE_RECORDS: dict[str, Record] = {}
-_SUMMARY_RECORDS: dict[str, Record] = {}
+# A spelling that contributes nothing has `_NOTHING` in the first two (the dict a text's
+# records make is built at C speed without filtering them; its one key is then removed).
+_NOTHING = ("", 0.0)
+_TITLE_RECORDS: dict[str, tuple[str, float]] = {}
+_SUMMARY_RECORDS: dict[str, tuple[str, float]] = {}
 _CHINESE_RECORDS: dict[str, Record] = {}
 _ANCHORS: dict[str, str | None] = {}
 _ANCHORED: set[str] = set()  # the spellings whose `_ANCHORS` entry is not None
@@ -166,9 +169,9 @@ def _learn(tokens: Iterable[str], lexicon: Lexicon) -> None:
     stages = lexicon.stages_in_title  # every stage form, the summary's among them
     for token in unseen:
         record, name_like = _classify(token, lexicon)
-        _TITLE_RECORDS[token] = record
+        _TITLE_RECORDS[token] = _NOTHING if record is None else record
         _SUMMARY_RECORDS[token] = (
-            None if record is None else (record[0], record[1] * SUMMARY_WEIGHT)
+            _NOTHING if record is None else (record[0], record[1] * SUMMARY_WEIGHT)
         )
         anchor = None
         if record is not None and record[0][0] == "x":
@@ -229,12 +232,15 @@ def _phrase_features(
             anchors.add(f"c:{name}")
 
 
-def _is_name(token: str, title_tokens: list[str], summary_tokens: list[str], summary: str) -> bool:
+def _is_name(
+    token: str, title_tokens: list[str], in_summary: AbstractSet[str], summary: str
+) -> bool:
     """A capitalised word is a name only inside sentence-case text: not the first word of a
-    sentence, not in a Title Case headline."""
+    sentence, not in a Title Case headline. (`in_summary`: the summary's tokens that are in
+    `_SPECIAL`, as `token` is.)"""
     if token in title_tokens[1:] and not _title_case(title_tokens):
         return True
-    return token in summary_tokens and token not in _SENTENCE_START.findall(summary)
+    return token in in_summary and token not in _SENTENCE_START.findall(summary)
 
 
 def _read_english(
@@ -247,12 +253,14 @@ def _read_english(
     """Features of the summary and of the title, anchors, and whether a word that is (or
     starts) a stage form is among the tokens."""
     try:
-        weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
-        title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
+        weights = dict(map(_SUMMARY_RECORDS.__getitem__, summary_tokens))
+        title_weights = dict(map(_TITLE_RECORDS.__getitem__, title_tokens))
     except KeyError:  # a spelling not seen before (rare once a few hundred items are in)
         _learn(chain(title_tokens, summary_tokens), lexicon)
-        weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
-        title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
+        weights = dict(map(_SUMMARY_RECORDS.__getitem__, summary_tokens))
+        title_weights = dict(map(_TITLE_RECORDS.__getitem__, title_tokens))
+    weights.pop("", None)  # (removing a key keeps the order of the others)
+    title_weights.pop("", None)
     anchors: set[str] = set()
     in_title = _SPECIAL.intersection(title_tokens)
     in_summary = _SPECIAL.intersection(summary_tokens)
@@ -262,7 +270,7 @@ def _read_english(
         key = _ANCHORS[token]
         if key is None:
             continue
-        if key[0] != "w" or _is_name(token, title_tokens, summary_tokens, summary):
+        if key[0] != "w" or _is_name(token, title_tokens, in_summary, summary):
             anchors.add(key)
     # Several-word forms, where a word that can start one is present.
     if not _PHRASE_STARTS.isdisjoint(in_summary):
