@@ -75,6 +75,7 @@ _STAGED: set[str] = set()
 # sorted out by two intersections with this set instead of a pass over them for each.
 _SPECIAL: set[str] = set()
 _NO_STAGE: tuple[str | None, str | None, bool] = (None, None, False)  # what stage_of says then
+_NO_INSTITUTIONS: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True, eq=False)
@@ -370,19 +371,20 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
             if not staged:
                 stage = _NO_STAGE
         weights.update(title_weights)  # a title weight is never below a summary weight
-        found = anchors.intersection(institutions)
+        found = anchors.intersection(institutions) if anchors else None
+        # (Positional: the fields in their order; keywords cost a search for each.)
         tellings.append(
             Telling(
-                item=item,
-                weights=weights,
-                anchors=anchors,
-                title_features=title_weights.keys(),
-                institutions=frozenset(key[2:] for key in found) if found else frozenset(),
-                chinese=chinese,
-                at=item.published_at.timestamp(),
-                title=title,
-                summary=summary,
-                _stage=stage,
+                item,
+                weights,
+                anchors,
+                title_weights.keys(),
+                frozenset(key[2:] for key in found) if found else _NO_INSTITUTIONS,
+                chinese,
+                item.published_at.timestamp(),
+                title,
+                summary,
+                stage,
             )
         )
     return tellings

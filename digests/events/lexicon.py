@@ -59,7 +59,9 @@ def normalize_latin(text: str) -> str:
         text = text.translate(_QUOTES)
     if "'" in text:
         text = text.replace("'s", "")
-    if ".S." in text or ".K." in text or ".U." in text or ".N." in text or ".C." in text:
+    if "." in text and (
+        ".S." in text or ".K." in text or ".U." in text or ".N." in text or ".C." in text
+    ):
         for dotted, closed in _ABBREVIATIONS:
             text = text.replace(dotted, closed)
     return text
