@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from digests.cluster import Cluster, cluster_items, collector_paused
 from digests.model import ALERTS, OTHER, Digest, Entry, Section, TopicCatalog, story_tags
-from digests.rank import first_ranked, primary_topic, story_key
+from digests.rank import RankKey, first_ranked, primary_topic, story_key
 from digests.render.common import format_day, format_moment
 from storage.types import StoredItem
 
@@ -24,17 +24,16 @@ def _section_order(topics: Sequence[str], known: Sequence[str], present: set[str
 def _first(clusters: list[Cluster], topics: Sequence[str], count: int) -> list[Cluster]:
     """The first `count` clusters by `rank_key` of their entries (see `_entry`)."""
     wanted = frozenset(topics)  # looked up for every tag of every story
-    keys = [
-        story_key(
-            cluster.items[0],
-            cluster.alert,
-            story_tags(cluster.items[0], cluster.items[1:]),
-            1 + len(cluster.also),
-            wanted,
-        )
-        for cluster in clusters
-    ]
+    keys = [_story_key(cluster, wanted) for cluster in clusters]
     return [clusters[position] for position in first_ranked(keys, count)]
+
+
+def _story_key(cluster: Cluster, topics: frozenset[str]) -> RankKey:
+    lead = cluster.items[0]
+    if len(cluster.items) == 1:  # most stories: the lead's own alert flag and tags
+        return story_key(lead, lead.alert, lead.tags, 1 + len(cluster.also), topics)
+    tags = story_tags(lead, cluster.items[1:])
+    return story_key(lead, cluster.alert, tags, 1 + len(cluster.also), topics)
 
 
 def _entry(cluster: Cluster, topics: Sequence[str], catalog: TopicCatalog) -> Entry:
