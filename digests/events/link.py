@@ -366,7 +366,8 @@ def group(tellings: Sequence[Telling]) -> tuple[list[list[int]], list[Link]]:
             used.append(link)
     groups: dict[int, list[int]] = {}
     for index in range(len(tellings)):
-        groups.setdefault(_find(parent, index), []).append(index)
+        root = index if parent[index] == index else _find(parent, index)  # (most are roots)
+        groups.setdefault(root, []).append(index)
     return list(groups.values()), used
 
 
@@ -393,9 +394,12 @@ def _attach(
     vectors = scored.vectors
     near: dict[int, set[int]] = {}
     for first, second in scored.ratios:
-        for lone, other in ((first, second), (second, first)):
-            root = _find(parent, other)
-            if len(members[_find(parent, lone)]) == 1 and len(members[root]) > 1:
+        root_first, root_second = _find(parent, first), _find(parent, second)
+        for lone, lone_root, root in (
+            (first, root_first, root_second),
+            (second, root_second, root_first),
+        ):
+            if len(members[lone_root]) == 1 and len(members[root]) > 1:
                 near.setdefault(lone, set()).add(root)
     attached = []
     for lone in sorted(near):
