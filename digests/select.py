@@ -80,7 +80,7 @@ def filter_items(
         for item in items
         if window.start < item.first_seen_at <= window.end
         and item.published_at > stale
-        and (not wanted or wanted.intersection(item.tags))
+        and (not wanted or not wanted.isdisjoint(item.tags))
         and (allowed_ids is None or item.id in allowed_ids)
     ]
 
