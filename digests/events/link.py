@@ -136,7 +136,8 @@ def _candidate_pairs(tellings: Sequence[Telling], vectors: _Vectors) -> set[tupl
         for feature in telling.anchors:
             anchored.setdefault(feature, []).append(index)
         rarest = sorted(map(rank.__getitem__, telling.title_features))
-        for low, high in combinations(rarest[:RAREST_TITLE_FEATURES], 2):
+        del rarest[RAREST_TITLE_FEATURES:]
+        for low, high in combinations(rarest, 2):
             key = low * size + high
             first = first_in.setdefault(key, index)
             if first != index:
@@ -277,9 +278,9 @@ def _score_all(tellings: Sequence[Telling]) -> _Scored:
             continue
         # The score first: most candidate pairs stop there, before the details of a link;
         # then the checks of `refusal` in turn, each piece computed only when it is needed.
-        shared = _shared(tellings, first, second)
+        shared = a.weights.keys() & b.weights.keys()  # (`_shared`)
         score = _score(tellings, vectors, first, second, shared)
-        ratio = score / _threshold(a, b)
+        ratio = score / (CROSS_LANGUAGE if a.chinese != b.chinese else SAME_LANGUAGE)
         copy = _copies(a, b)
         ratios[(first, second)] = max(ratio, 1.0) if copy else ratio
         if ratio < 1.0 and not copy:
