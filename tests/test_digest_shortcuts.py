@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
 
-from digests.cluster import cluster_items
+from digests.cluster import Cluster, cluster_items, one_telling
 from digests.compose import build_digest
 from digests.events.features import read_tellings
 from digests.events.lexicon import TOKEN, word_tokens
@@ -96,3 +97,12 @@ def test_word_tokens_are_the_token_patterns_matches() -> None:
     assert len(split) > 1000  # the fast way is tried, not only the pattern
     for text in texts:
         assert word_tokens(text) == TOKEN.findall(text), text
+
+
+def test_a_one_telling_cluster_is_the_dataclass_one() -> None:
+    item = fixed_items()[0]
+    fast, plain = one_telling(item), Cluster(items=(item,))
+    assert fast == plain
+    for field in fields(Cluster):  # every field set, to the constructor's default
+        assert getattr(fast, field.name) == getattr(plain, field.name), field.name
+    assert fast.representative is item
