@@ -408,9 +408,10 @@ class Tagger:
                 reasons[topic.id] = self._topic_reasons(topic, found, hint_set, evidence, applied)
         alert_score = 0.0
         grounds: list[Ground] = []
-        # The rules judge the alert of what they tagged. Not of what only the model tagged:
-        # out of fold, that cost alert precision more than it gained recall.
-        if tags:
+        # The rules judge the alert of what is in scope: what they tagged now, what only the
+        # model tags once it has (it reads the rules' scores as they stand before that).
+        judged = bool(tags)
+        if judged:
             alert_score, grounds = self._alert.judge(title, in_title, found, doc_type)
         logits = None
         if self.similarity is not None:
@@ -418,6 +419,8 @@ class Tagger:
             logits = self.similarity.logits(title, summary, scores, alert_score)
             if logits is not None:
                 self._add_similar(logits, found, tags, scores, reasons)
+        if tags and not judged:
+            alert_score, grounds = self._alert.judge(title, in_title, found, doc_type)
         alert = False
         if tags:
             alert = alert_score >= self._alert.threshold
