@@ -135,8 +135,8 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT2, 0.93, 0.89, 0.91, 0.90),
         (HELDOUT3, 0.92, 0.92, 0.94, 0.88),
         (HELDOUT4, 0.91, 0.91, 0.88, 0.87),
-        (HELDOUT5, 0.85, 0.87, 0.75, 0.72),
-        (HELDOUT6, 0.87, 0.83, 0.79, 0.86),
+        (HELDOUT5, 0.91, 0.89, 0.94, 0.84),
+        (HELDOUT6, 0.89, 0.88, 0.96, 0.83),
     ],
 )
 def test_heldout_figures_do_not_fall(
@@ -151,7 +151,7 @@ def test_heldout_figures_do_not_fall(
 
 
 def test_evaluation_counts_and_confusions() -> None:
-    tagger = load_tagger()
+    tagger = load_tagger(second_opinion=False)  # the counting is tested, on the rules' answers
     examples = [
         Example("H-1B lottery opens", tags=frozenset({"visa-policy"})),
         Example("Talent show finals tonight"),  # a true negative
