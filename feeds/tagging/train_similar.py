@@ -13,9 +13,10 @@ The model is therefore fitted on those sets (where the labels are plenty) but it
 and the recipe, are chosen on the TUNING set (heldout6 since the fifth round), on which the
 rules were tuned only lightly (alert vocabulary and a few topic rules): nearly their honest
 miss regime. Per output, the threshold is the lowest at which the model's additions on the
-tuning set are right at least 80 % of the time on at least 3 items while the combined
-precision stays within a point of the rules' own; an output with no such threshold is never
-added. Tuning-set figures are tuning figures, not clean ones. Retrain after the rules change.
+tuning set are right at least 80 % of the time (the alert's: 90 %) on at least 3 items while
+the combined precision stays within a point of the rules' own; an output with no such
+threshold is never added. Tuning-set figures are tuning figures, not clean ones. Retrain
+after the rules change.
 
 Needs numpy; tagging itself does not. Deterministic: the same sets and rules give the same
 file, byte for byte.
@@ -60,6 +61,9 @@ TUNING = (ROOT / "tests" / "data" / "tagger_heldout6.jsonl",)
 DEFAULTS = ROOT / "bot" / "defaults.toml"
 PRECISION_SLACK = 0.01  # the combination may lose at most this much precision to the rules alone
 ADDED_PRECISION = 0.8
+# An alert reaches subscribers at once: the model may add one only where its additions are right
+# as often as alerts must be (issue 9 asks 0.90 of them), not merely as often as a topic's.
+ALERT_ADDED_PRECISION = 0.9
 MIN_ADDED = 3  # a threshold at which the model added fewer tuning items is not earned
 GRID = tuple(round(0.1 + 0.025 * i, 3) for i in range(35))  # 0.100 … 0.950
 # The recipe chosen by `--search` (on the tuning set).
@@ -230,6 +234,7 @@ def choose_thresholds(
                 items, results=results, scores=scores, column=column, name=name, threshold=math.inf
             )[0]
             target = alone - PRECISION_SLACK
+            needed = ALERT_ADDED_PRECISION if name == ALERT else ADDED_PRECISION
             for threshold in GRID:
                 precision, recall, added, right = _precision_if_added(
                     items,
@@ -241,7 +246,7 @@ def choose_thresholds(
                 )
                 if added < MIN_ADDED:
                     break  # fewer still above it
-                if precision >= target and right >= ADDED_PRECISION:
+                if precision >= target and right >= needed:
                     chosen[name] = {
                         "threshold": threshold,
                         "precision": round(precision, 3),
