@@ -375,8 +375,11 @@ class Tagger:
         doc_type: str | None = None,
         language: str | None = None,  # accepted for the interface; terms cover both scripts
     ) -> TagResult:
-        in_title = self._matcher.find(title)
-        in_summary = self._matcher.find(summary) if summary else {}
+        in_title, title_words = self._matcher.find_words(title)
+        if summary:
+            in_summary, summary_words = self._matcher.find_words(summary)
+        else:
+            in_summary, summary_words = {}, []
         found = set(in_title).union(in_summary)
         hint_set = frozenset(hints)
         tags: dict[str, float] = {}
@@ -416,7 +419,9 @@ class Tagger:
         logits = None
         if self.similarity is not None:
             # the model reads the rules' scores as they stand before it adds anything
-            logits = self.similarity.logits(title, summary, scores, alert_score)
+            logits = self.similarity.logits(
+                title, summary, scores, alert_score, words=(title_words, summary_words)
+            )
             if logits is not None:
                 self._add_similar(logits, found, tags, scores, reasons)
         if tags and not judged:

@@ -149,6 +149,8 @@ class _Replay:
         summary: str = "",
         evidence: Mapping[str, float] | None = None,
         alert: float = 0.0,
+        *,
+        words: tuple[list[str], list[str]] | None = None,  # the replay has no use for them
     ) -> list[float] | None:
         return self.logits_by_text.get((title, summary))
 
