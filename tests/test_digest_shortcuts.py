@@ -12,7 +12,7 @@ import pytest
 from digests.cluster import cluster_items
 from digests.compose import build_digest
 from digests.events.features import read_tellings
-from digests.events.lexicon import TOKEN
+from digests.events.lexicon import TOKEN, word_tokens
 from digests.events.stage import stage_of
 from digests.model import Entry
 from digests.rank import first_ranked, rank_entries
@@ -79,3 +79,20 @@ def test_the_possessive_token_pattern_reads_what_the_plain_one_reads() -> None:
     ]
     for text in texts:
         assert TOKEN.findall(text) == plain.findall(text), text
+
+
+def test_word_tokens_are_the_token_patterns_matches() -> None:
+    # ASCII text without a joining mark is split at C speed; the rest goes to the pattern.
+    rng = random.Random(17)
+    texts = ["", "H-1B visas", "A&M", "a/b", "it's", "U.S. rule, 2025: $100,000 (35%)", "é tu"]
+    texts += [
+        "".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 40))) for _ in range(3000)
+    ]
+    texts += [
+        "".join(rng.choice("aZ9-'&/ .,é\t\x1c\x00") for _ in range(rng.randint(0, 30)))
+        for _ in range(3000)
+    ]
+    split = [text for text in texts if text.isascii() and not any(c in text for c in "-'&/")]
+    assert len(split) > 1000  # the fast way is tried, not only the pattern
+    for text in texts:
+        assert word_tokens(text) == TOKEN.findall(text), text

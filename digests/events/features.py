@@ -34,6 +34,7 @@ from digests.events.lexicon import (
     Lexicon,
     load_lexicon,
     normalize_latin,
+    word_tokens,
 )
 from digests.events.numbers import number_features
 from digests.events.stage import stage_of
@@ -58,8 +59,11 @@ _SENTENCE_START = re.compile(r"(?:^|[.!?:]['\")\]]*\s+)['\"(]?([A-Z][a-z][\w'-]*
 
 Record = tuple[str, float] | None  # what one token spelling contributes: (feature, weight)
 # Per spelling: its feature in a title, in a summary, in Chinese text; and whether it anchors.
-_TITLE_RECORDS: dict[str, Record] = {}
-_SUMMARY_RECORDS: dict[str, Record] = {}
+# A spelling that contributes nothing has `_NOTHING` in the first two (the dict a text's
+# records make is built at C speed without filtering them; its one key is then removed).
+_NOTHING = ("", 0.0)
+_TITLE_RECORDS: dict[str, tuple[str, float]] = {}
+_SUMMARY_RECORDS: dict[str, tuple[str, float]] = {}
 _CHINESE_RECORDS: dict[str, Record] = {}
 _ANCHORS: dict[str, str | None] = {}
 _ANCHORED: set[str] = set()  # the spellings whose `_ANCHORS` entry is not None
@@ -67,7 +71,11 @@ _PHRASE_STARTS: set[str] = set()  # spellings that can start a several-word conc
 _DIGITAL: set[str] = set()  # spellings with a digit (a number may start there)
 # Spellings that are (or start) a stage form: a telling without one names no stage.
 _STAGED: set[str] = set()
+# The spellings in any of the four sets above: most tokens are in none, so a telling's are
+# sorted out by two intersections with this set instead of a pass over them for each.
+_SPECIAL: set[str] = set()
 _NO_STAGE: tuple[str | None, str | None, bool] = (None, None, False)  # what stage_of says then
+_NO_INSTITUTIONS: frozenset[str] = frozenset()
 
 
 @dataclass(slots=True, eq=False)
@@ -157,16 +165,14 @@ def _learn(tokens: Iterable[str], lexicon: Lexicon) -> None:
     if len(_TITLE_RECORDS) + len(unseen) > MAX_CACHED_TOKENS:
         for cache in (_TITLE_RECORDS, _SUMMARY_RECORDS, _CHINESE_RECORDS, _ANCHORS):
             cache.clear()
-        _ANCHORED.clear()
-        _PHRASE_STARTS.clear()
-        _DIGITAL.clear()
-        _STAGED.clear()
+        for spellings in (_ANCHORED, _PHRASE_STARTS, _DIGITAL, _STAGED, _SPECIAL):
+            spellings.clear()
     stages = lexicon.stages_in_title  # every stage form, the summary's among them
     for token in unseen:
         record, name_like = _classify(token, lexicon)
-        _TITLE_RECORDS[token] = record
+        _TITLE_RECORDS[token] = _NOTHING if record is None else record
         _SUMMARY_RECORDS[token] = (
-            None if record is None else (record[0], record[1] * SUMMARY_WEIGHT)
+            _NOTHING if record is None else (record[0], record[1] * SUMMARY_WEIGHT)
         )
         anchor = None
         if record is not None and record[0][0] == "x":
@@ -185,6 +191,8 @@ def _learn(tokens: Iterable[str], lexicon: Lexicon) -> None:
             _DIGITAL.add(token)
         if token.lower() in stages.word_keys or token.lower() in stages.phrase_starts:
             _STAGED.add(token)
+        if token in _ANCHORED or token in _PHRASE_STARTS or token in _DIGITAL or token in _STAGED:
+            _SPECIAL.add(token)
         # Latin words inside Chinese text are names: keep them even when plain English.
         if record is None or not name_like:
             plain = token.lower()
@@ -225,12 +233,15 @@ def _phrase_features(
             anchors.add(f"c:{name}")
 
 
-def _is_name(token: str, title_tokens: list[str], summary_tokens: list[str], summary: str) -> bool:
+def _is_name(
+    token: str, title_tokens: list[str], in_summary: AbstractSet[str], summary: str
+) -> bool:
     """A capitalised word is a name only inside sentence-case text: not the first word of a
-    sentence, not in a Title Case headline."""
+    sentence, not in a Title Case headline. (`in_summary`: the summary's tokens that are in
+    `_SPECIAL`, as `token` is.)"""
     if token in title_tokens[1:] and not _title_case(title_tokens):
         return True
-    return token in summary_tokens and token not in _SENTENCE_START.findall(summary)
+    return token in in_summary and token not in _SENTENCE_START.findall(summary)
 
 
 def _read_english(
@@ -239,32 +250,40 @@ def _read_english(
     title_tokens: list[str],
     summary_tokens: list[str],
     lexicon: Lexicon,
-) -> tuple[dict[str, float], dict[str, float], set[str]]:
-    """Features of the summary and of the title, and anchors, from their tokens."""
+) -> tuple[dict[str, float], dict[str, float], set[str], bool]:
+    """Features of the summary and of the title, anchors, and whether a word that is (or
+    starts) a stage form is among the tokens."""
     try:
-        weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
-        title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
+        weights = dict(map(_SUMMARY_RECORDS.__getitem__, summary_tokens))
+        title_weights = dict(map(_TITLE_RECORDS.__getitem__, title_tokens))
     except KeyError:  # a spelling not seen before (rare once a few hundred items are in)
         _learn(chain(title_tokens, summary_tokens), lexicon)
-        weights = dict(filter(None, map(_SUMMARY_RECORDS.__getitem__, summary_tokens)))
-        title_weights = dict(filter(None, map(_TITLE_RECORDS.__getitem__, title_tokens)))
+        weights = dict(map(_SUMMARY_RECORDS.__getitem__, summary_tokens))
+        title_weights = dict(map(_TITLE_RECORDS.__getitem__, title_tokens))
+    weights.pop("", None)  # (removing a key keeps the order of the others)
+    title_weights.pop("", None)
     anchors: set[str] = set()
-    for token in _ANCHORED.intersection(chain(title_tokens, summary_tokens)):
+    in_title = _SPECIAL.intersection(title_tokens)
+    in_summary = _SPECIAL.intersection(summary_tokens)
+    if not in_title and not in_summary:
+        return weights, title_weights, anchors, False
+    for token in _ANCHORED.intersection(in_title.union(in_summary)):
         key = _ANCHORS[token]
         if key is None:
             continue
-        if key[0] != "w" or _is_name(token, title_tokens, summary_tokens, summary):
+        if key[0] != "w" or _is_name(token, title_tokens, in_summary, summary):
             anchors.add(key)
     # Several-word forms, where a word that can start one is present.
-    if not _PHRASE_STARTS.isdisjoint(summary_tokens):
+    if not _PHRASE_STARTS.isdisjoint(in_summary):
         _phrase_features(summary_tokens, SUMMARY_WEIGHT, lexicon, weights, anchors)
-    if not _PHRASE_STARTS.isdisjoint(title_tokens):
+    if not _PHRASE_STARTS.isdisjoint(in_title):
         _phrase_features(title_tokens, TITLE_WEIGHT, lexicon, title_weights, anchors)
-    if not _DIGITAL.isdisjoint(summary_tokens):
+    if not _DIGITAL.isdisjoint(in_summary):
         number_features(summary, SUMMARY_WEIGHT, weights, anchors)
-    if not _DIGITAL.isdisjoint(title_tokens):
+    if not _DIGITAL.isdisjoint(in_title):
         number_features(title, TITLE_WEIGHT, title_weights, anchors)
-    return weights, title_weights, anchors
+    staged = not (_STAGED.isdisjoint(in_title) and _STAGED.isdisjoint(in_summary))
+    return weights, title_weights, anchors, staged
 
 
 def _read_chinese(
@@ -332,7 +351,6 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
     in the caches)."""
     lexicon = load_lexicon()
     institutions = lexicon.institution_features
-    findall = TOKEN.findall
     tellings = []
     for item in items:
         title, summary, chinese = _texts(item)
@@ -344,28 +362,29 @@ def read_tellings(items: Sequence[StoredItem]) -> list[Telling]:
             _read_chinese(summary, False, lexicon, weights, anchors)
             _read_chinese(title, True, lexicon, title_weights, anchors)
         else:
-            title_tokens, summary_tokens = findall(title), findall(summary)
-            weights, title_weights, anchors = _read_english(
+            title_tokens, summary_tokens = word_tokens(title), word_tokens(summary)
+            weights, title_weights, anchors, staged = _read_english(
                 title, summary, title_tokens, summary_tokens, lexicon
             )
             # No word that is or starts a stage form: stage_of would find none (it reads the
             # title's words and those of the summary's first sentence, in lower case).
-            if _STAGED.isdisjoint(title_tokens) and _STAGED.isdisjoint(summary_tokens):
+            if not staged:
                 stage = _NO_STAGE
         weights.update(title_weights)  # a title weight is never below a summary weight
-        found = anchors.intersection(institutions)
+        found = anchors.intersection(institutions) if anchors else None
+        # (Positional: the fields in their order; keywords cost a search for each.)
         tellings.append(
             Telling(
-                item=item,
-                weights=weights,
-                anchors=anchors,
-                title_features=title_weights.keys(),
-                institutions=frozenset(key[2:] for key in found) if found else frozenset(),
-                chinese=chinese,
-                at=item.published_at.timestamp(),
-                title=title,
-                summary=summary,
-                _stage=stage,
+                item,
+                weights,
+                anchors,
+                title_weights.keys(),
+                frozenset(key[2:] for key in found) if found else _NO_INSTITUTIONS,
+                chinese,
+                item.published_at.timestamp(),
+                title,
+                summary,
+                stage,
             )
         )
     return tellings

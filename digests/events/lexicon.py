@@ -30,6 +30,12 @@ LEXICON = Path(__file__).with_name("lexicon.toml")
 # The repeats are possessive: a run of letters never needs giving back (what may follow it is
 # not a letter), and saying so spares the engine its backtracking records (≈ 12 % faster).
 TOKEN = re.compile(r"[A-Za-z0-9]++(?:[-'&/][A-Za-z0-9]++)*+")
+# ASCII text without a joining mark has no token but the maximal runs of letters and digits:
+# every other byte made a space, `split` finds them at C speed (a regex match per token
+# costs an allocation of the matcher's stack). A joining mark becomes a NUL, to be seen.
+_SPACED = bytes(
+    c if chr(c).isalnum() and c < 128 else 0 if chr(c) in "-'&/" else 32 for c in range(256)
+)
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _CAPS_FORM = re.compile(r"[A-Z0-9]+(?:[-&/][A-Z0-9]+)*")
 _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0": " "})
@@ -38,13 +44,24 @@ _QUOTES = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "\u00a0
 _ABBREVIATIONS = (("U.S.", "US"), ("U.K.", "UK"), ("E.U.", "EU"), ("U.N.", "UN"), ("D.C.", "DC"))
 
 
+def word_tokens(text: str) -> list[str]:
+    """`TOKEN.findall(text)`, faster for ASCII text without a joining mark (most text)."""
+    if text.isascii():
+        spaced = text.encode().translate(_SPACED)
+        if 0 not in spaced:
+            return spaced.decode().split()
+    return TOKEN.findall(text)
+
+
 def normalize_latin(text: str) -> str:
     """Straight quotes, no possessive 's, dotted abbreviations closed up: "U.S.'s" → "US"."""
     if not text.isascii():
         text = text.translate(_QUOTES)
     if "'" in text:
         text = text.replace("'s", "")
-    if ".S." in text or ".K." in text or ".U." in text or ".N." in text or ".C." in text:
+    if "." in text and (
+        ".S." in text or ".K." in text or ".U." in text or ".N." in text or ".C." in text
+    ):
         for dotted, closed in _ABBREVIATIONS:
             text = text.replace(dotted, closed)
     return text

@@ -24,7 +24,7 @@ titles' rarest features, are scored: a digest's thousands of items cost a few th
 from __future__ import annotations
 
 import math
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -125,7 +125,9 @@ def _candidate_pairs(tellings: Sequence[Telling], vectors: _Vectors) -> set[tupl
     # blocks keyed by such pairs stay small even where single words are common. Features are
     # ranked once, rarest first (ties in name order), so a telling's three rarest are its three
     # smallest ranks and a block's key is one int.
-    copies: defaultdict[int, list[int]] = defaultdict(list)
+    # Most blocks hold one telling: a block gets its list when a second telling joins it.
+    first_in: dict[int, int] = {}
+    copies: dict[int, list[int]] = {}
     frequency = vectors.frequency
     ranked = sorted(sorted(frequency), key=frequency.__getitem__)
     rank = dict(zip(ranked, range(len(ranked)), strict=True))
@@ -135,7 +137,14 @@ def _candidate_pairs(tellings: Sequence[Telling], vectors: _Vectors) -> set[tupl
             anchored.setdefault(feature, []).append(index)
         rarest = sorted(map(rank.__getitem__, telling.title_features))
         for low, high in combinations(rarest[:RAREST_TITLE_FEATURES], 2):
-            copies[low * size + high].append(index)
+            key = low * size + high
+            first = first_in.setdefault(key, index)
+            if first != index:
+                block = copies.get(key)
+                if block is None:
+                    copies[key] = [first, index]
+                else:
+                    block.append(index)
     pairs: set[tuple[int, int]] = set()
     for where in chain(anchored.values(), copies.values()):
         if 1 < len(where) <= MAX_POSTINGS:

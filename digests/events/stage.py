@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from digests.events.lexicon import TOKEN, FormMatcher, load_lexicon
+from digests.events.lexicon import FormMatcher, load_lexicon, word_tokens
 from storage.text_tools import traditional_to_simplified
 
 _SENTENCE_END = re.compile(r"[.!?。！？](?:\s|$)")
@@ -39,8 +39,8 @@ _EARLY_ONLY = frozenset({"responded"})
 def _lower_tokens(text: str) -> list[str]:
     # Lower-casing ASCII text keeps every token where it was: one pass instead of one a token.
     if text.isascii():
-        return TOKEN.findall(text.lower())
-    return list(map(str.lower, TOKEN.findall(text)))
+        return word_tokens(text.lower())
+    return list(map(str.lower, word_tokens(text)))
 
 
 def stage_of(title: str, summary: str, chinese: bool) -> tuple[str | None, str | None, bool]:
