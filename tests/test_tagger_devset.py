@@ -4,14 +4,14 @@ tests/data/tagger_devset.jsonl is what the rules were tuned on. tests/data/tagge
 (issue 3), tagger_heldout2.jsonl and tagger_heldout3.jsonl (issue 9) were written before the
 rules they test; in the third round of issue 9 the second and third were retired from held-out
 duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tells how often
-each was scored). tagger_heldout4.jsonl, written for the third round by two writers who never
-saw the rules, was retired into tuning in the fourth round. All five are tuning material now:
-their figures are pinned here as floors against regression, a little below what the rules
-reach. tagger_heldout5.jsonl, written for the fourth round by two more writers, judged that
-round's rules and then chose the learned second opinion's thresholds. The clean figure for
-issue 9 comes from tagger_heldout6.jsonl, written after the rules were final and scored once
-with and once without the model. The floors are measured with the tagger as it ships (the
-model on): on the first five sets that is in-sample, on the fifth tuned; none is a target.
+each was scored). tagger_heldout4.jsonl was retired into tuning in the fourth round,
+tagger_heldout5.jsonl and tagger_heldout6.jsonl in the fifth: all six are tuning material now,
+the learned second opinion is trained on the first six and its thresholds are chosen on the
+sixth. Their figures are pinned here as floors against regression, a little below what the
+tagger reaches. The clean figure for issue 9 comes from tagger_heldout7.jsonl, written by three
+writers who never saw the rules, committed after the fifth round's rules were final and scored
+then (bench/RESULTS.md); its floors guard that figure. The floors are measured with the tagger
+as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations
@@ -37,11 +37,14 @@ HELDOUT3 = DATA / "tagger_heldout3.jsonl"
 # Written for the third round of issue 9 by two writers who never saw the rules or the other sets;
 # tuned on since the fourth round.
 HELDOUT4 = DATA / "tagger_heldout4.jsonl"
-# Written for the fourth round of issue 9 by two more writers who never saw the rules or the sets.
+# Written for the fourth round of issue 9 by two more writers; tuned on since the fifth round.
 HELDOUT5 = DATA / "tagger_heldout5.jsonl"
-# Written after the fourth round's rules were final, to judge the learned second opinion.
+# Written after the fourth round's rules were final, to judge the learned second opinion;
+# tuned on since the fifth round.
 HELDOUT6 = DATA / "tagger_heldout6.jsonl"
-LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6)
+# Written for the fifth round by three writers who never saw the rules or the other sets.
+HELDOUT7 = DATA / "tagger_heldout7.jsonl"
+LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7)
 TOPICS = {
     "visa-policy",
     "talent-programs",
@@ -83,6 +86,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT4, 400, 0.15, 0.15),
         (HELDOUT5, 400, 0.15, 0.15),
         (HELDOUT6, 380, 0.15, 0.15),
+        (HELDOUT7, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -135,8 +139,9 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT2, 0.93, 0.89, 0.91, 0.90),
         (HELDOUT3, 0.92, 0.92, 0.94, 0.88),
         (HELDOUT4, 0.91, 0.91, 0.88, 0.87),
-        (HELDOUT5, 0.85, 0.87, 0.75, 0.72),
-        (HELDOUT6, 0.87, 0.83, 0.79, 0.86),
+        (HELDOUT5, 0.91, 0.89, 0.94, 0.84),
+        (HELDOUT6, 0.89, 0.88, 0.96, 0.83),
+        (HELDOUT7, 0.90, 0.84, 0.90, 0.81),
     ],
 )
 def test_heldout_figures_do_not_fall(
@@ -151,7 +156,7 @@ def test_heldout_figures_do_not_fall(
 
 
 def test_evaluation_counts_and_confusions() -> None:
-    tagger = load_tagger()
+    tagger = load_tagger(second_opinion=False)  # the counting is tested, on the rules' answers
     examples = [
         Example("H-1B lottery opens", tags=frozenset({"visa-policy"})),
         Example("Talent show finals tonight"),  # a true negative

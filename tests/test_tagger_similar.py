@@ -4,6 +4,8 @@ trainer gives the same file from the same data."""
 from __future__ import annotations
 
 import json
+import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ import pytest
 
 from feeds.tagging import load_tagger
 from feeds.tagging.fit import Recipe
+from feeds.tagging.rules import TermMatcher
 from feeds.tagging.similar import Features, compile_model, customised, load_similarity, tokens
 from feeds.tagging.tagger import Tagger
 from feeds.tagging.taxonomy import load_taxonomy
@@ -136,6 +139,30 @@ def test_fast_scoring_matches_the_features_the_trainer_sees(features: Features) 
         expected = 0.5 + sum(weights[t][0][1] for t in seen) / len(seen) ** 0.5
         assert logits is not None
         assert logits[0] == pytest.approx(expected)
+
+
+def test_the_model_reads_the_words_the_matcher_split_as_its_own() -> None:
+    """The tagger hands the model the matcher's words (ASCII runs, lower-cased); the model
+    must score exactly as if it had split the texts itself, also where lower-casing makes an
+    ASCII letter of another character ("İ" → "i̇", the Kelvin sign → "k")."""
+    matcher = TermMatcher(["visa", "签证"])
+    model = load_similarity()
+    lowering = [
+        char
+        for char in map(chr, range(128, sys.maxunicode + 1))
+        if re.search("[a-z0-9]", char.lower())
+    ]
+    assert lowering  # İ and the Kelvin sign, as of Unicode 15
+    texts = [
+        ("H-1B visa fee rises; the FEE rises", "美国签证新规 出台，簽證費上漲 OPT"),
+        ("海归", ""),
+        ("", ""),
+        ("USCIS", "1,000 students"),
+        *((char, f"{char}stanbul visa 签证 {char}") for char in lowering),
+    ]
+    for title, summary in texts:
+        words = (matcher.find_words(title)[1], matcher.find_words(summary)[1])
+        assert model.logits(title, summary, words=words) == model.logits(title, summary)
 
 
 def test_the_trainer_is_deterministic(tmp_path: Path) -> None:

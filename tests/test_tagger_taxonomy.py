@@ -109,9 +109,10 @@ def test_override_adds_an_exclusion_and_a_context_rule() -> None:
 
 
 def test_override_extends_the_alert_vocabulary() -> None:
+    # The rules' vocabulary alone (the learned second opinion may flag this title on its own).
     title = "USCIS sunsets the H-1B pilot program"
-    assert load_tagger().tag(title).alert is False
-    tagger = load_tagger({"alert": {"add_actions": ["sunsets"]}})
+    assert load_tagger(second_opinion=False).tag(title).alert is False
+    tagger = load_tagger({"alert": {"add_actions": ["sunsets"]}}, second_opinion=False)
     result = tagger.tag(title)
     assert result.alert is True
     assert 'action: "sunsets"' in result.reasons["alert"]
@@ -179,7 +180,7 @@ def test_config_file_taxonomy_table_reaches_the_tagger(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     config = load_config(config_file, env={})
-    tagger = load_tagger(config.taxonomy)
+    tagger = load_tagger(config.taxonomy, second_opinion=False)  # the rules the table built
     assert tagger.tag("Europe courts quantum physicists").tags.keys() == {"quantum-talent"}
     assert "quantum-talent" in tagger.tag("各地争抢量子人才").tags
     assert "quantum-talent" in tagger.tag("各地爭搶量子人才").tags  # traditional form derived

@@ -174,7 +174,9 @@ class AlertRules:
     def hedged_title(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
         """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
         are the title's actions and acts."""
-        if not self.hedges.isdisjoint(in_title):
+        if not self.hedges.isdisjoint(in_title) and any(
+            not self._named_instrument(in_title, key) for key in self.hedges.intersection(in_title)
+        ):
             return True
         marked = "?" in title or "？" in title
         if not marked and self.questions.isdisjoint(in_title):
@@ -206,6 +208,20 @@ class AlertRules:
             for start in in_title[key]
         )
 
+    def _named_instrument(self, in_title: Hits, key: str) -> bool:
+        """Whether every occurrence of `key` is part of an instrument's name: "opinion" hedges,
+        a "Security Advisory Opinion" is a step of visa processing."""
+        spans = [
+            (start, start + len(instrument))
+            for instrument in self.instrument_set.intersection(in_title)
+            if len(instrument) > len(key)
+            for start in in_title[instrument]
+        ]
+        return bool(spans) and all(
+            any(low <= start and start + len(key) <= high for low, high in spans)
+            for start in in_title[key]
+        )
+
     def _subject_place(self, title: str, in_title: Hits, verbs: set[str]) -> str | None:
         """A place named right before a title's action, as its subject ("US adds …"), and not
         after a preposition ("salaries in Beijing close gap")."""
@@ -221,13 +237,15 @@ class AlertRules:
                     return key
         return None
 
-    def reacted(self, in_title: Hits, title_actions: set[str]) -> bool:
-        """The title reports a reaction named before any action ("… responds to listing")."""
+    def reacted(self, in_title: Hits, verbs: set[str]) -> bool:
+        """The title reports a reaction, or what followed an action, named before any action
+        or act ("… responds to listing", "… poached after NIH grant freeze"); an explainer
+        ("Guidance for students after the proclamation") reports the action itself."""
         reactions = self.reactions.intersection(in_title)
-        if not reactions:
+        if not reactions or not self.explainers.isdisjoint(in_title):
             return False
         reaction = _earliest(in_title, reactions)
-        action = _earliest(in_title, title_actions)
+        action = _earliest(in_title, verbs)
         return reaction is not None and (action is None or reaction < action)
 
     def _new_instrument(self, in_title: Hits, ascii_title: bool) -> str | None:
@@ -341,14 +359,12 @@ class AlertRules:
             evidence.append(("explainer", None, {min(explainers)}))
         if not grounded or not weights:  # nothing to weigh: 0, however hedged
             return 0.0, evidence
-        score = combine(weights) * self._hedging(title, in_title, found, verbs, title_actions)
+        score = combine(weights) * self._hedging(title, in_title, found, verbs)
         return round(score, 4), evidence
 
-    def _hedging(
-        self, title: str, in_title: Hits, found: set[str], verbs: set[str], title_actions: set[str]
-    ) -> float:
+    def _hedging(self, title: str, in_title: Hits, found: set[str], verbs: set[str]) -> float:
         """The factor analysis, questions and reactions put on the score (1 for none)."""
-        if self.hedged_title(title, in_title, verbs) or self.reacted(in_title, title_actions):
+        if self.hedged_title(title, in_title, verbs) or self.reacted(in_title, verbs):
             return HEDGE_IN_TITLE
         return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
 

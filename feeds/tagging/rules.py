@@ -247,20 +247,27 @@ class TermMatcher:
 
     def find(self, text: str) -> Hits:
         """Each term key found in `text` → the positions where it starts."""
+        return self.find_words(text)[0]
+
+    def find_words(self, text: str) -> tuple[Hits, list[str]]:
+        """`find`, and the words the scan read: every run of ASCII letters and digits in the
+        text, lower-cased, in order (the learned second opinion reads them too)."""
         hits: Hits = {}
         # Words and separators alternate; the running sum of their lengths gives each word's
         # start without a Python-level step per word.
         parts = _WORDS_AND_GAPS.split(text)
         words = parts[1::2]
+        folded = words
         if words:
             starts = list(accumulate(map(len, parts)))[0::2]
             if not self._exact.starts.isdisjoint(words):  # most texts have no capitals term
                 self._exact.scan(words, starts, hits)
             # The words are ASCII letters and digits: lower-case them all in one call.
-            self._folded.scan(" ".join(words).lower().split(" "), starts, hits)
+            folded = " ".join(words).lower().split(" ")
+            self._folded.scan(folded, starts, hits)
         if self._chinese and not text.isascii() and _CJK.search(text):
             _scan_chinese(self._chinese, text.lower(), hits)
-        return hits
+        return hits, folded
 
     def canonical(self, key: str) -> str:
         """The key a term is reported under ("visas" is reported as "visa"), as the very

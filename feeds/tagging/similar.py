@@ -40,8 +40,9 @@ DATA_FILE = "similar.json"
 EVIDENCE = "@"  # prefix of the features that are the rules' scores, not words
 _WORD = re.compile(r"[a-z0-9]+")
 _CJK_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")
-# every overlapping pair of Chinese characters, in one findall (a lookahead, so they overlap)
-_CJK_PAIR = re.compile(r"(?=([\u3400-\u9fff\uf900-\ufaff]{2}))")
+_CJK_RUNS_OF_2 = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
+# The only characters whose lower case holds an ASCII letter or digit (tests check the table).
+_LOWERS_TO_ASCII = re.compile("[\u0130\u212a]")
 
 Weights = tuple[float, ...]  # one per output
 
@@ -125,16 +126,24 @@ class Similarity:
         summary: str = "",
         evidence: Mapping[str, float] | None = None,
         alert: float = 0.0,
+        *,
+        words: tuple[list[str], list[str]] | None = None,
     ) -> list[float] | None:
         """Each output's log-odds, in `outputs` order (None when the text has no features):
         the tagger compares them with the thresholds' log-odds and takes exp() only of what
-        passes. `evidence` holds the rules' topic scores, `alert` their alert score."""
+        passes. `evidence` holds the rules' topic scores, `alert` their alert score.
+
+        `words`, when given, are the title's and the summary's runs of ASCII letters and
+        digits, lower-cased (as the tagger's term matcher has already split them): the model
+        reads them rather than splitting the texts again."""
+        if words is None:
+            words = (_WORD.findall(title.lower()), _WORD.findall(summary.lower()))
         if self.features.binary:
-            seen = self._distinct(title, summary)
+            seen = self._distinct(title, summary, words)
             count = len(seen)
             hits = list(filter(None, map(self.weights.get, seen)))
         else:
-            count, hits = self._occurrences(title, summary)
+            count, hits = self._occurrences(title, summary, words)
         if not count:
             return None
         if evidence and self.evidence:
@@ -152,28 +161,27 @@ class Similarity:
         columns = map(sum, zip(*hits, strict=True))
         return [bias + total * scale for bias, total in zip(self.bias, columns, strict=True)]
 
-    def _distinct(self, title: str, summary: str) -> set[str]:
-        """Every distinct feature of the text (as `tokens`, without repeats). Title and
-        summary are read as one text (a line break ends a word and a Chinese run alike),
-        except for word pairs, which must not span the two."""
+    def _distinct(self, title: str, summary: str, words: tuple[list[str], list[str]]) -> set[str]:
+        """Every distinct feature of the text (as `tokens`, without repeats), in the order
+        `tokens` first gives them: the weights are then summed in the same order."""
         if self.features.word_pairs:
             return set(tokens(title, summary, self.features))
-        text = f"{title}\n{summary}"
-        if self.features.cjk == (2,):
-            # the shipped recipe: one lowercase and one findall (two with Chinese), in C
-            lowered = text.lower()
-            seen = set(_WORD.findall(lowered))
+        seen = set(_own_words(title, words[0]))
+        seen.update(_own_words(summary, words[1]))
+        sizes = self.features.cjk
+        for text in (title, summary):
             if not text.isascii():
-                seen.update(_CJK_PAIR.findall(text))
-            return seen
-        seen = set(_WORD.findall(text.lower()))
-        if not text.isascii():
-            for run in _CJK_RUN.findall(text):
-                for size in self.features.cjk:
-                    seen.update(_ngrams(run, size))
+                if sizes == (2,):
+                    seen.update(_cjk_pairs(text))
+                    continue
+                for run in _CJK_RUN.findall(text):
+                    for size in sizes:
+                        seen.update(_ngrams(run, size))
         return seen
 
-    def _occurrences(self, title: str, summary: str) -> tuple[int, list[Weights]]:
+    def _occurrences(
+        self, title: str, summary: str, words: tuple[list[str], list[str]]
+    ) -> tuple[int, list[Weights]]:
         """How many feature occurrences the text has, and the weights of those the model
         knows (the common case, kept to map/filter)."""
         get = self.weights.get
@@ -181,13 +189,13 @@ class Similarity:
         pairs = self.features.word_pairs
         hits: list[Weights] = []
         count = 0
-        for text in (title, summary):
-            words = _WORD.findall(text.lower())
-            count += len(words)
-            hits.extend(filter(None, map(get, words)))
-            if pairs and len(words) > 1:
-                count += len(words) - 1
-                hits.extend(filter(None, map(get, map(" ".join, pairwise(words)))))
+        for text, split in zip((title, summary), words, strict=True):
+            own = _own_words(text, split)
+            count += len(own)
+            hits.extend(filter(None, map(get, own)))
+            if pairs and len(own) > 1:
+                count += len(own) - 1
+                hits.extend(filter(None, map(get, map(" ".join, pairwise(own)))))
             if not text.isascii():
                 for run in _CJK_RUN.findall(text):
                     for size in sizes:
@@ -195,6 +203,25 @@ class Similarity:
                             count += len(run) - size + 1
                             hits.extend(filter(None, map(get, _ngrams(run, size))))
         return count, hits
+
+
+def _own_words(text: str, split: list[str]) -> list[str]:
+    """The model's words of a text (`_WORD` over the text lower-cased), given its ASCII runs
+    lower-cased: the same list, unless lower-casing turns a character of the text into an
+    ASCII letter (İ into "i" and a combining dot, the Kelvin sign into "k")."""
+    if text.isascii() or not _LOWERS_TO_ASCII.search(text):
+        return split
+    return _WORD.findall(text.lower())
+
+
+def _cjk_pairs(text: str) -> list[str]:
+    """Every overlapping pair of Chinese characters, in order (the characters of a run made
+    once, then joined pairwise: a regular expression costs more per pair)."""
+    pairs: list[str] = []
+    for run in _CJK_RUNS_OF_2.findall(text):
+        chars = list(run)
+        pairs += map(add, chars, chars[1:])
+    return pairs
 
 
 class SecondOpinion(Protocol):
@@ -212,6 +239,8 @@ class SecondOpinion(Protocol):
         summary: str = "",
         evidence: Mapping[str, float] | None = None,
         alert: float = 0.0,
+        *,
+        words: tuple[list[str], list[str]] | None = None,
     ) -> list[float] | None: ...
 
 

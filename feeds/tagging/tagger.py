@@ -375,8 +375,11 @@ class Tagger:
         doc_type: str | None = None,
         language: str | None = None,  # accepted for the interface; terms cover both scripts
     ) -> TagResult:
-        in_title = self._matcher.find(title)
-        in_summary = self._matcher.find(summary) if summary else {}
+        in_title, title_words = self._matcher.find_words(title)
+        if summary:
+            in_summary, summary_words = self._matcher.find_words(summary)
+        else:
+            in_summary, summary_words = {}, []
         found = set(in_title).union(in_summary)
         hint_set = frozenset(hints)
         tags: dict[str, float] = {}
@@ -408,16 +411,21 @@ class Tagger:
                 reasons[topic.id] = self._topic_reasons(topic, found, hint_set, evidence, applied)
         alert_score = 0.0
         grounds: list[Ground] = []
-        # The rules judge the alert of what they tagged. Not of what only the model tagged:
-        # out of fold, that cost alert precision more than it gained recall.
-        if tags:
+        # The rules judge the alert of what is in scope: what they tagged now, what only the
+        # model tags once it has (it reads the rules' scores as they stand before that).
+        judged = bool(tags)
+        if judged:
             alert_score, grounds = self._alert.judge(title, in_title, found, doc_type)
         logits = None
         if self.similarity is not None:
             # the model reads the rules' scores as they stand before it adds anything
-            logits = self.similarity.logits(title, summary, scores, alert_score)
+            logits = self.similarity.logits(
+                title, summary, scores, alert_score, words=(title_words, summary_words)
+            )
             if logits is not None:
                 self._add_similar(logits, found, tags, scores, reasons)
+        if tags and not judged:
+            alert_score, grounds = self._alert.judge(title, in_title, found, doc_type)
         alert = False
         if tags:
             alert = alert_score >= self._alert.threshold

@@ -7,14 +7,16 @@
 One logistic regression per topic and one for the alert flag (`fit.py`), over `similar.tokens`
 (English words and Chinese character pairs, each once, scaled by 1/sqrt(their number)).
 
-Why two kinds of set. The rules were tuned on the five TRAINING sets, so there they miss
+Why two kinds of set. The rules were tuned on the six TRAINING sets, so there they miss
 little, and thresholds chosen there sit where the rules look perfect (issue 9, third round).
 The model is therefore fitted on those sets (where the labels are plenty) but its THRESHOLDS,
-and the recipe, are chosen on TUNING set heldout5, which the rules were not tuned on: their
-honest miss regime. Per output, the threshold is the lowest at which the model's additions on
-heldout5 are right at least 80 % of the time on at least 3 items while the combined precision
-stays within a point of the rules' own; an output with no such threshold is never added. The
-heldout5 figures are tuning figures, not clean ones. Retrain after the rules change.
+and the recipe, are chosen on the TUNING set (heldout6 since the fifth round), on which the
+rules were tuned only lightly (alert vocabulary and a few topic rules): nearly their honest
+miss regime. Per output, the threshold is the lowest at which the model's additions on the
+tuning set are right at least 80 % of the time (the alert's: 90 %) on at least 3 items while
+the combined precision stays within a point of the rules' own; an output with no such
+threshold is never added. Tuning-set figures are tuning figures, not clean ones. Retrain
+after the rules change.
 
 Needs numpy; tagging itself does not. Deterministic: the same sets and rules give the same
 file, byte for byte.
@@ -50,14 +52,18 @@ SETS = tuple(
         "tagger_heldout2.jsonl",
         "tagger_heldout3.jsonl",
         "tagger_heldout4.jsonl",
+        "tagger_heldout5.jsonl",
     )
 )
-TUNING = (ROOT / "tests" / "data" / "tagger_heldout5.jsonl",)
+TUNING = (ROOT / "tests" / "data" / "tagger_heldout6.jsonl",)
 # The built-in sources' hint tags apply to lines whose "source" names one, as in `tag --eval`
 # without a config (read as data: the trainer does not import bot/).
 DEFAULTS = ROOT / "bot" / "defaults.toml"
 PRECISION_SLACK = 0.01  # the combination may lose at most this much precision to the rules alone
 ADDED_PRECISION = 0.8
+# An alert reaches subscribers at once: the model may add one only where its additions are right
+# as often as alerts must be (issue 9 asks 0.90 of them), not merely as often as a topic's.
+ALERT_ADDED_PRECISION = 0.9
 MIN_ADDED = 3  # a threshold at which the model added fewer tuning items is not earned
 GRID = tuple(round(0.1 + 0.025 * i, 3) for i in range(35))  # 0.100 … 0.950
 # The recipe chosen by `--search` (on the tuning set).
@@ -143,6 +149,8 @@ class _Replay:
         summary: str = "",
         evidence: Mapping[str, float] | None = None,
         alert: float = 0.0,
+        *,
+        words: tuple[list[str], list[str]] | None = None,  # the replay has no use for them
     ) -> list[float] | None:
         return self.logits_by_text.get((title, summary))
 
@@ -228,6 +236,7 @@ def choose_thresholds(
                 items, results=results, scores=scores, column=column, name=name, threshold=math.inf
             )[0]
             target = alone - PRECISION_SLACK
+            needed = ALERT_ADDED_PRECISION if name == ALERT else ADDED_PRECISION
             for threshold in GRID:
                 precision, recall, added, right = _precision_if_added(
                     items,
@@ -239,7 +248,7 @@ def choose_thresholds(
                 )
                 if added < MIN_ADDED:
                     break  # fewer still above it
-                if precision >= target and right >= ADDED_PRECISION:
+                if precision >= target and right >= needed:
                     chosen[name] = {
                         "threshold": threshold,
                         "precision": round(precision, 3),
@@ -288,7 +297,7 @@ def _f1(precision: float, recall: float) -> float:
 def format_comparison(compared: dict[str, dict[str, float]]) -> str:
     """The tuning table: each output's precision and recall, rules alone and with the
     model, and the topics' macro averages (macro-F1 averages the topics' F1, as `tag --eval`)."""
-    lines = [f"{'heldout5':<18} {'rules P':>8} {'rules R':>8} {'+model P':>9} {'+model R':>9}"]
+    lines = [f"{'tuning set':<18} {'rules P':>8} {'rules R':>8} {'+model P':>9} {'+model R':>9}"]
     for name, value in compared.items():
         lines.append(
             f"{name:<18} {value['rules_precision']:>8.3f} {value['rules_recall']:>8.3f} "
@@ -375,10 +384,10 @@ CANDIDATES = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=f"train feeds/tagging/{DATA_FILE}")
     parser.add_argument(
-        "sets", nargs="*", type=Path, help="labelled JSON Lines to train on (default: five)"
+        "sets", nargs="*", type=Path, help="labelled JSON Lines to train on (default: six)"
     )
     parser.add_argument(
-        "--tuning", nargs="+", type=Path, help="labelled JSON Lines for the thresholds (heldout5)"
+        "--tuning", nargs="+", type=Path, help="labelled JSON Lines for the thresholds (heldout6)"
     )
     parser.add_argument("--check", action="store_true", help="report, do not write")
     parser.add_argument("--search", action="store_true", help="compare the candidate recipes")
