@@ -12,7 +12,8 @@ import pytest
 
 from digests.cluster import Cluster, cluster_items, one_telling
 from digests.compose import build_digest
-from digests.events.features import read_tellings
+from digests.events import features
+from digests.events.features import Telling, forget_spellings, read_tellings
 from digests.events.lexicon import TOKEN, word_tokens
 from digests.events.stage import stage_of
 from digests.model import Entry
@@ -106,3 +107,26 @@ def test_a_one_telling_cluster_is_the_dataclass_one() -> None:
     for field in fields(Cluster):  # every field set, to the constructor's default
         assert getattr(fast, field.name) == getattr(plain, field.name), field.name
     assert fast.representative is item
+
+
+def _read(telling: Telling) -> tuple[object, ...]:
+    return (
+        telling.weights,
+        set(telling.anchors),
+        set(telling.title_features),
+        telling.institutions,
+        (telling.stage, telling.stage_word, telling.stage_in_title),
+    )
+
+
+def test_tellings_read_the_same_when_the_spelling_caches_overflow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # A long-running process empties the caches when they fill up; an item read at that
+    # moment must still find every spelling of its own (English and Chinese items alike).
+    items = [*_labelled(DEVSET), *fixed_items()]
+    expected = [_read(telling) for telling in read_tellings(items)]
+    forget_spellings()
+    monkeypatch.setattr(features, "MAX_CACHED_TOKENS", 60)
+    assert [_read(telling) for telling in read_tellings(items)] == expected
+    forget_spellings()  # the next test starts from the full-size caches

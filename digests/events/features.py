@@ -157,16 +157,26 @@ def _classify(token: str, lexicon: Lexicon) -> tuple[Record, bool]:
     return ((f"w:{_stem(lower)}", weight) if weight > 0 else None), False
 
 
+def forget_spellings() -> None:
+    """Empty the caches of classified spellings (they are refilled as items are read)."""
+    for cache in (_TITLE_RECORDS, _SUMMARY_RECORDS, _CHINESE_RECORDS, _ANCHORS):
+        cache.clear()
+    for spellings in (_ANCHORED, _PHRASE_STARTS, _DIGITAL, _STAGED, _SPECIAL):
+        spellings.clear()
+
+
 def _learn(tokens: Iterable[str], lexicon: Lexicon) -> None:
     """Classify the spellings not seen before (few, once a few hundred items are in)."""
-    unseen = set(tokens).difference(_TITLE_RECORDS)  # a dict: iterates the small set
+    spellings = set(tokens)
+    unseen = spellings.difference(_TITLE_RECORDS)  # a dict: iterates the small set
     if not unseen:
         return
     if len(_TITLE_RECORDS) + len(unseen) > MAX_CACHED_TOKENS:
-        for cache in (_TITLE_RECORDS, _SUMMARY_RECORDS, _CHINESE_RECORDS, _ANCHORS):
-            cache.clear()
-        for spellings in (_ANCHORED, _PHRASE_STARTS, _DIGITAL, _STAGED, _SPECIAL):
-            spellings.clear()
+        # A long-running process meets ever new spellings (names, numbers): start again
+        # rather than grow without end. The text's known spellings are forgotten too, and
+        # its caller looks them all up next, so all of them are learnt again.
+        forget_spellings()
+        unseen = spellings
     stages = lexicon.stages_in_title  # every stage form, the summary's among them
     for token in unseen:
         record, name_like = _classify(token, lexicon)
