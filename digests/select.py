@@ -30,7 +30,7 @@ from storage.types import StoredItem
 
 FIRST_RUN_LOOKBACK = timedelta(hours=24)
 STALE_AFTER = timedelta(days=7)
-# As far back as two tellings of one event are still joined (digests.events.link).
+# As far back as two tellings of one event are still joined (digests.events.pairs).
 SHOWN_LOOKBACK = timedelta(days=5)
 
 

@@ -9,9 +9,8 @@ conviction is not the indictment), they do not name different institutions, and 
   Chinese telling, whose vectors are cut to what both languages can share: concepts, numbers,
   names), and what they share weighs at least `MIN_EVIDENCE` before rarity.
 
-A feature's weight in the vector is its weight in the telling × its rarity among the tellings
-being grouped (an IDF with a prior of `PRIOR_DOCUMENTS` tellings that share nothing, so that
-rarity means little among a handful of items).
+How one pair is scored and what refuses it is in `digests.events.pairs`; this module chooses
+the pairs to score and groups the linked ones.
 
 Links are taken strongest first and join two groups only when every stage in the joined group
 is compatible with every other, and when the groups resemble each other on average
@@ -24,102 +23,41 @@ titles' rarest features, are scored: a digest's thousands of items cost a few th
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import chain, combinations
-from operator import mul
 
 from digests.events.features import CROSS_LANGUAGE_KINDS, Telling
 from digests.events.lexicon import load_lexicon
+from digests.events.pairs import (
+    CROSS_LANGUAGE,
+    SAME_LANGUAGE,
+    STAGE_SLACK_SECONDS,
+    WEAK_ANCHOR_FACTOR,
+    WINDOW_SECONDS,
+    Link,
+    Vectors,
+    copies,
+    cosine,
+    out_of_stage,
+    outweighable,
+    refusal,
+    score_pair,
+    shared_weight,
+    strongest_shared,
+    too_little,
+    unlike,
+)
 
-WINDOW_SECONDS = 5 * 24 * 3600.0  # tellings of one event appear within days of each other
-PRIOR_DOCUMENTS = 50.0
-SAME_LANGUAGE = 0.12  # cosine, English–English or Chinese–Chinese
-CROSS_LANGUAGE = 0.25  # cosine over what both languages can share
-MIN_EVIDENCE = 1.5  # weight of what two tellings share, before rarity
-MIN_CROSS_EVIDENCE = 0.8
-WEAK_ANCHOR_FACTOR = 3.0  # the overlap needed when only weak anchors are shared, × threshold
-MIN_SHARED_PAIRS = 4  # Chinese character pairs two Chinese tellings share, to stand for a name
-SAME_TITLE = 0.8  # share of the shorter title's features two near-copies have in common
-MIN_TITLE_FEATURES = 3
+__all__ = ["Link", "group", "strongest_shared"]
+
 RAREST_TITLE_FEATURES = 3
 MAX_POSTINGS = 60  # a feature more tellings share than this does not propose pairs
 MERGE_RATIO = 0.9  # mean of score / threshold over the pairs of two groups being merged
 LINKAGE_SAMPLE = 8  # members of each group compared for that mean
-# A telling naming no stage may precede the first report of a later stage by this much at most.
-STAGE_SLACK_SECONDS = 6 * 3600.0
 
 
-@dataclass(frozen=True, slots=True)
-class Link:
-    """Why two tellings were joined (or, for `explain`, considered)."""
-
-    first: int  # indices into the tellings
-    second: int
-    score: float
-    evidence: float
-    shared: AbstractSet[str]  # features both have (`strongest_shared` orders them)
-    copy: bool  # near-identical titles
-    # Joined to the group as a whole (its tellings together), `second` being its closest
-    # member: see `_attach`.
-    whole: bool = False
-
-
-class _Vectors:
-    """Each telling's features weighted by rarity, weight × idf (a telling's norm is computed
-    when a pair first needs it; a pair's product reads only the features it shares)."""
-
-    def __init__(self, tellings: Sequence[Telling]) -> None:
-        self.tellings = tellings
-        self.frequency = Counter(chain.from_iterable(t.weights for t in tellings))
-        total = len(tellings) + PRIOR_DOCUMENTS
-        log = math.log
-        self._idf = {feature: log(total / (n + 1)) for feature, n in self.frequency.items()}
-        self._vectors: dict[int, dict[str, float]] = {}  # for centroids (`_attach`)
-        self._norms: dict[int, float] = {}
-        self._cross_norms: dict[int, float] = {}
-
-    def _weighted(self, weights: dict[str, float], features: Iterable[str]) -> Iterator[float]:
-        """weights[f] × idf[f] for each of `features`, at C speed."""
-        return map(mul, map(weights.__getitem__, features), map(self._idf.__getitem__, features))
-
-    def of(self, index: int) -> tuple[dict[str, float], float]:
-        """(feature -> weight × idf, its norm)."""
-        vector = self._vectors.get(index)
-        if vector is None:
-            weights = self.tellings[index].weights
-            vector = dict(zip(weights, self._weighted(weights, weights), strict=True))
-            self._vectors[index] = vector
-        return vector, self.norm(index)
-
-    def norm(self, index: int) -> float:
-        norm = self._norms.get(index)
-        if norm is None:
-            weights = self.tellings[index].weights
-            weighted = map(mul, weights.values(), map(self._idf.__getitem__, weights))
-            norm = self._norms[index] = math.hypot(*weighted) or 1.0
-        return norm
-
-    def cross_norm(self, index: int) -> float:
-        """The norm over what both languages can share."""
-        norm = self._cross_norms.get(index)
-        if norm is None:
-            weights = self.tellings[index].weights
-            comparable = [f for f in weights if f[0] in CROSS_LANGUAGE_KINDS]
-            norm = self._cross_norms[index] = (
-                math.hypot(*self._weighted(weights, comparable)) or 1.0
-            )
-        return norm
-
-    def dot(self, first: int, second: int, shared: AbstractSet[str]) -> float:
-        a, b = self.tellings[first].weights, self.tellings[second].weights
-        dot: float = sum(map(mul, self._weighted(a, shared), self._weighted(b, shared)))
-        return dot
-
-
-def _candidate_pairs(tellings: Sequence[Telling], vectors: _Vectors) -> set[tuple[int, int]]:
+def _candidate_pairs(tellings: Sequence[Telling], vectors: Vectors) -> set[tuple[int, int]]:
     anchored: dict[str, list[int]] = {}
     # Near-copies share two of their titles' three rarest features, whatever else they share:
     # blocks keyed by such pairs stay small even where single words are common. Features are
@@ -153,123 +91,18 @@ def _candidate_pairs(tellings: Sequence[Telling], vectors: _Vectors) -> set[tupl
     return pairs
 
 
-def _score(
-    tellings: Sequence[Telling],
-    vectors: _Vectors,
-    first: int,
-    second: int,
-    shared: AbstractSet[str],
-) -> float:
-    """The cosine of two tellings' vectors; `shared`: the features they have in common."""
-    dot = vectors.dot(first, second, shared)
-    if tellings[first].chinese != tellings[second].chinese:
-        return min(dot / (vectors.cross_norm(first) * vectors.cross_norm(second)), 1.0)
-    return min(dot / (vectors.norm(first) * vectors.norm(second)), 1.0)
-
-
-def _shared(tellings: Sequence[Telling], first: int, second: int) -> AbstractSet[str]:
-    return tellings[first].weights.keys() & tellings[second].weights.keys()
-
-
-def _copies(a: Telling, b: Telling) -> bool:
-    titles = min(len(a.title_features), len(b.title_features))
-    return titles >= MIN_TITLE_FEATURES and (
-        len(a.title_features & b.title_features) >= SAME_TITLE * titles
-    )
-
-
-def _evidence(a: Telling, b: Telling, shared: AbstractSet[str]) -> float:
-    return round(sum(min(a.weights[f], b.weights[f]) for f in shared), 3)
-
-
-def score_pair(tellings: Sequence[Telling], vectors: _Vectors, first: int, second: int) -> Link:
-    a, b = tellings[first], tellings[second]
-    shared = _shared(tellings, first, second)
-    return Link(
-        first=first,
-        second=second,
-        score=round(_score(tellings, vectors, first, second, shared), 4),
-        evidence=_evidence(a, b, shared),
-        shared=shared,
-        copy=_copies(a, b),
-    )
-
-
-def strongest_shared(link: Link, tellings: Sequence[Telling]) -> list[str]:
-    """What two linked tellings share, weightiest first (for explanations)."""
-    wa, wb = tellings[link.first].weights, tellings[link.second].weights
-    return sorted(link.shared, key=lambda f: (-wa.get(f, 0.0) * wb.get(f, 0.0), f))
-
-
-def _threshold(a: Telling, b: Telling) -> float:
-    return CROSS_LANGUAGE if a.chinese != b.chinese else SAME_LANGUAGE
-
-
-def refusal(link: Link, tellings: Sequence[Telling]) -> str | None:
-    """Why a scored pair is not linked, or None when it is. (Stages are checked last: reading
-    a telling's stage is the costly part, and most pairs fail before.)"""
-    a, b = tellings[link.first], tellings[link.second]
-    return (
-        _unlike(a, b, link.shared, link.score, link.copy)
-        or (None if link.copy else _too_little(a, b, link.evidence))
-        or _out_of_stage(a, b)
-    )
-
-
-def _unlike(
-    a: Telling, b: Telling, shared: AbstractSet[str], score: float, copy: bool
-) -> str | None:
-    """The objections to a pair before what it shares is weighed: time, institutions, and
-    (unless the titles are copies) a specific thing in common and enough overlap."""
-    if abs(a.at - b.at) > WINDOW_SECONDS:
-        return "published too far apart"
-    if a.institutions and b.institutions and a.institutions.isdisjoint(b.institutions):
-        return "they name different institutions"
-    if not copy:
-        anchors = (a.anchors | b.anchors) & shared
-        threshold = _threshold(a, b)
-        if not anchors:
-            # Chinese names are runs of characters: many shared pairs stand for one.
-            pairs = sum(1 for f in shared if f[0] == "b")
-            if not (a.chinese and b.chinese and pairs >= MIN_SHARED_PAIRS):
-                return "no name, number or specific concept in common"
-        elif anchors <= load_lexicon().weak_anchors:
-            threshold *= WEAK_ANCHOR_FACTOR  # only a place or a policy area in common
-        if score < threshold:
-            return f"overlap {score:.2f} below {threshold:.2f}"
-    return None
-
-
-def _too_little(a: Telling, b: Telling, evidence: float) -> str | None:
-    minimum = MIN_CROSS_EVIDENCE if a.chinese != b.chinese else MIN_EVIDENCE
-    if evidence < minimum:
-        return f"too little in common ({evidence:.2f} < {minimum})"
-    return None
-
-
-def _out_of_stage(a: Telling, b: Telling) -> str | None:
-    lexicon = load_lexicon()
-    if not lexicon.stages_compatible(a.stage, b.stage):
-        return f"different stages: {a.stage} and {b.stage}"
-    for unstaged, staged in ((a, b), (b, a)):
-        later = staged.stage_in_title and staged.stage not in lexicon.first_stages
-        if later and unstaged.stage is None and unstaged.at < staged.at - STAGE_SLACK_SECONDS:
-            return f"published before the {staged.stage} stage was reported"
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class _Scored:
     links: list[Link]  # accepted links, strongest first
     ratios: dict[tuple[int, int], float]  # score / threshold of every scored pair
-    vectors: _Vectors
+    vectors: Vectors
 
     def ratio(self, first: int, second: int) -> float:
         return self.ratios.get((min(first, second), max(first, second)), 0.0)
 
 
 def _score_all(tellings: Sequence[Telling]) -> _Scored:
-    vectors = _Vectors(tellings)
+    vectors = Vectors(tellings)
     links = []
     ratios: dict[tuple[int, int], float] = {}
     for first, second in _candidate_pairs(tellings, vectors):
@@ -278,18 +111,18 @@ def _score_all(tellings: Sequence[Telling]) -> _Scored:
             continue
         # The score first: most candidate pairs stop there, before the details of a link;
         # then the checks of `refusal` in turn, each piece computed only when it is needed.
-        shared = a.weights.keys() & b.weights.keys()  # (`_shared`)
-        score = _score(tellings, vectors, first, second, shared)
+        shared = a.weights.keys() & b.weights.keys()  # (`shared_features`)
+        score = cosine(tellings, vectors, first, second, shared)
         ratio = score / (CROSS_LANGUAGE if a.chinese != b.chinese else SAME_LANGUAGE)
-        copy = _copies(a, b)
+        copy = copies(a, b)
         ratios[(first, second)] = max(ratio, 1.0) if copy else ratio
         if ratio < 1.0 and not copy:
             continue
         score = round(score, 4)
-        if _unlike(a, b, shared, score, copy) is not None:
+        if unlike(a, b, shared, score, copy) is not None:
             continue
-        evidence = _evidence(a, b, shared)
-        if (copy or _too_little(a, b, evidence) is None) and _out_of_stage(a, b) is None:
+        evidence = shared_weight(a, b, shared)
+        if (copy or too_little(a, b, evidence) is None) and out_of_stage(a, b) is None:
             links.append(Link(first, second, score, evidence, shared, copy))
     links.sort(key=lambda link: (-link.score, link.first, link.second))
     return _Scored(links=links, ratios=ratios, vectors=vectors)
@@ -372,7 +205,7 @@ def group(tellings: Sequence[Telling]) -> tuple[list[list[int]], list[Link]]:
     return list(groups.values()), used
 
 
-def _centroid(vectors: _Vectors, group: list[int], cross: bool) -> tuple[dict[str, float], float]:
+def _centroid(vectors: Vectors, group: list[int], cross: bool) -> tuple[dict[str, float], float]:
     total: dict[str, float] = {}
     for index in group:
         for feature, value in vectors.of(index)[0].items():
@@ -428,7 +261,7 @@ def _attach(
         closest = max(members[best[1]], key=lambda i: (scored.ratio(lone, i), -i))
         first, second = sorted((lone, closest))
         link = score_pair(tellings, vectors, first, second)
-        if not _weak(refusal(link, tellings)):
+        if not outweighable(refusal(link, tellings)):
             continue
         attached.append(
             Link(
@@ -442,9 +275,3 @@ def _attach(
             )
         )
     return attached
-
-
-def _weak(reason: str | None) -> bool:
-    """Whether a pair is linked or its only objection is that it shares too little: a group
-    can make up for that, never for a time, stage or institution that differs."""
-    return reason is None or reason.startswith(("overlap", "too little", "no name"))
