@@ -55,6 +55,9 @@ ACTION_IN_SUMMARY = 0.45
 EXPLAINER_IN_TITLE = 0.45
 HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
 HEDGE_IN_SUMMARY = 0.8
+# Reactions that are conjunctions or prepositions, not verbs of reacting: they make background
+# of the action that follows them ("Applications fall as US visas tighten").
+BACKGROUND_MARKERS = frozenset({"as", "after", "amid", "amidst"})
 
 
 # Scores come from a few fixed weights in a few combinations: each is computed once (rounding
@@ -246,7 +249,13 @@ class AlertRules:
             return False
         reaction = _earliest(in_title, reactions)
         action = _earliest(in_title, verbs)
-        return reaction is not None and (action is None or reaction < action)
+        if reaction is None:
+            return False
+        if action is None:
+            # "as", "after" and "amid" introduce the action they make background; without one
+            # in the title they are prepositions ("treats remote access as an export")
+            return not reactions <= BACKGROUND_MARKERS
+        return reaction < action
 
     def _new_instrument(self, in_title: Hits, ascii_title: bool) -> str | None:
         """An instrument that "new" qualifies in the title ("New licence rule covers …")."""
