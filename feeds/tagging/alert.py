@@ -107,6 +107,16 @@ def _earliest(hits: Hits, keys: Iterable[str]) -> int | None:
     return min(starts) if starts else None
 
 
+def _possessive(title: str, in_title: Hits, keys: Iterable[str], start: int) -> bool:
+    """Whether the term of `keys` at `start` is a possessive ("MIT's", "universities'")."""
+    for key in keys:
+        if start in in_title.get(key, ()):
+            rest = title[start + len(key) : start + len(key) + 2]
+            if rest[:1] in ("'", "’", "的"):
+                return True
+    return False
+
+
 def _in_title_order(hits: Hits, keys: Iterable[str]) -> list[str]:
     """`keys` by where they first occur in the title (then by name): a reason names the same
     term whatever order a set happens to hold them in."""
@@ -287,7 +297,7 @@ class AlertRules:
                 return key
         return None
 
-    def _others_decision(self, in_title: Hits, title_actions: set[str]) -> bool:
+    def _others_decision(self, title: str, in_title: Hits, title_actions: set[str]) -> bool:
         """The title's active verb belongs to a non-government subject named before it."""
         active = title_actions - self.effects
         if not active or self.non_actors.isdisjoint(in_title):
@@ -304,6 +314,8 @@ class AlertRules:
         actor = _earliest(in_title, self.actor_set.intersection(in_title))
         if actor is not None and actor < verb:
             return False
+        if _possessive(title, in_title, self.non_actors.intersection(in_title), subject):
+            return True  # "MIT's disclosure policy takes effect": the instrument is theirs
         # A government instrument between that word and the verb is the subject: in "Student
         # visa interviews resume", "student" qualifies the visa, whose interviews resume.
         return not any(
@@ -353,7 +365,7 @@ class AlertRules:
             evidence.append(("act", self.acts, title_acts or acts))
         title_actions = actions.intersection(in_title)
         if actions:
-            if title_actions and self._others_decision(in_title, title_actions):
+            if title_actions and self._others_decision(title, in_title, title_actions):
                 actions -= title_actions - self.effects
                 title_actions &= self.effects
             if actions:
