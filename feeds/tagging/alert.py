@@ -117,6 +117,16 @@ def _possessive(title: str, in_title: Hits, keys: Iterable[str], start: int) -> 
     return False
 
 
+def _inside_longer(in_title: Hits, key: str, start: int) -> bool:
+    """Whether another term found in the title covers `key` at `start` and is longer."""
+    end = start + len(key)
+    return any(
+        len(other) > len(key) and s <= start and end <= s + len(other)
+        for other, starts in in_title.items()
+        for s in starts
+    )
+
+
 def _in_title_order(hits: Hits, keys: Iterable[str]) -> list[str]:
     """`keys` by where they first occur in the title (then by name): a reason names the same
     term whatever order a set happens to hold them in."""
@@ -242,6 +252,8 @@ class AlertRules:
             for start in in_title[key]:
                 if title[:start].rstrip().lower().endswith(LOCATIVES):
                     continue
+                if _inside_longer(in_title, key, start):
+                    continue  # "NYU Shanghai pauses …": the place names a campus
                 end = start + len(key)
                 # Chinese writes the verb right after its subject (浙江推出, 美国将…列入);
                 # 浙江大学推出 is a university's act.
