@@ -194,9 +194,12 @@ class AlertRules:
         verbs = {key for key in in_title if key in self.action_set or key in self.act_set}
         return self.hedged_title(title, in_title, verbs)
 
-    def hedged_title(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
+    def hedged_title(
+        self, title: str, in_title: Hits, verbs: set[str], *, issued: bool = False
+    ) -> bool:
         """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
-        are the title's actions and acts."""
+        are the title's actions and acts; `issued`, whether the title names a new instrument
+        whose issuing the item tells (an action or act found)."""
         if not self.hedges.isdisjoint(in_title) and any(
             not self._named_instrument(in_title, key) for key in self.hedges.intersection(in_title)
         ):
@@ -223,6 +226,10 @@ class AlertRules:
         # object: "USCIS clarifies how researchers qualify", "indicted for failing to report".
         effects = self.effects.intersection(in_title)
         if explained or effects:
+            return False
+        # "What the new deemed-export rule means for labs", when the item tells of its
+        # issuing, explains a rule just issued
+        if issued:
             return False
         first_action = _earliest(in_title, verbs)
         return any(
@@ -397,7 +404,13 @@ class AlertRules:
 
     def _hedging(self, title: str, in_title: Hits, found: set[str], verbs: set[str]) -> float:
         """The factor analysis, questions and reactions put on the score (1 for none)."""
-        if self.hedged_title(title, in_title, verbs) or self.reacted(in_title, verbs):
+        issued = (
+            self._new_instrument(in_title, title.isascii()) is not None
+            and not (self.action_set.isdisjoint(found) and self.act_set.isdisjoint(found))
+        )
+        if self.hedged_title(title, in_title, verbs, issued=issued) or self.reacted(
+            in_title, verbs
+        ):
             return HEDGE_IN_TITLE
         return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
 
