@@ -385,8 +385,20 @@ class AlertRules:
         title_actions = actions.intersection(in_title)
         if actions:
             if title_actions and self._others_decision(title, in_title, title_actions):
-                actions -= title_actions - self.effects
+                decided = title_actions - self.effects
+                # the rule they act under is background to their decision: "Lab closes to
+                # Chinese students under new export-control plan"
+                verb = _earliest(in_title, decided)
+                told_after = {
+                    key
+                    for key in title_actions & self.effects
+                    if key.startswith("under ")
+                    and verb is not None
+                    and _same_clause(title, verb, min(in_title[key]))
+                }
+                actions -= decided | told_after
                 title_actions &= self.effects
+                title_actions -= told_after
             if actions:
                 weights.append(ACTION_IN_TITLE if title_actions else ACTION_IN_SUMMARY)
                 evidence.append(("action", self.actions, title_actions or actions))
