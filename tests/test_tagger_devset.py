@@ -5,13 +5,13 @@ tests/data/tagger_devset.jsonl is what the rules were tuned on. tests/data/tagge
 rules they test; in the third round of issue 9 the second and third were retired from held-out
 duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tells how often
 each was scored). tagger_heldout4.jsonl was retired into tuning in the fourth round,
-tagger_heldout5.jsonl and tagger_heldout6.jsonl in the fifth: all six are tuning material now,
-the learned second opinion is trained on the first six and its thresholds are chosen on the
-sixth. Their figures are pinned here as floors against regression, a little below what the
-tagger reaches. The clean figure for issue 9 comes from tagger_heldout7.jsonl, written by three
-writers who never saw the rules, committed after the fifth round's rules were final and scored
-then (bench/RESULTS.md); its floors guard that figure. The floors are measured with the tagger
-as it ships (the model on); none is a target.
+tagger_heldout5.jsonl and tagger_heldout6.jsonl in the fifth, tagger_heldout7.jsonl (written by
+three writers who never saw the rules, scored clean in the fifth round) in the sixth: all eight
+are tuning material now, the learned second opinion is trained on the first seven and its
+thresholds are chosen on the eighth. Their figures are pinned here as floors against
+regression, a little below what the tagger reaches. The next clean figure for issue 9 comes
+from a set nobody changing the tagger has read. The floors are measured with the tagger as it
+ships (the model on); none is a target.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ HELDOUT5 = DATA / "tagger_heldout5.jsonl"
 # Written after the fourth round's rules were final, to judge the learned second opinion;
 # tuned on since the fifth round.
 HELDOUT6 = DATA / "tagger_heldout6.jsonl"
-# Written for the fifth round by three writers who never saw the rules or the other sets.
+# Written for the fifth round by three writers who never saw the rules or the other sets;
+# tuned on since the sixth round.
 HELDOUT7 = DATA / "tagger_heldout7.jsonl"
 LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7)
 TOPICS = {
@@ -135,13 +136,15 @@ def test_devset_meets_the_targets() -> None:
 @pytest.mark.parametrize(
     ("path", "macro_f1", "alert_precision", "alert_recall", "topic_recall"),
     [
-        (HELDOUT, 0.96, 0.94, 0.94, 0.88),
-        (HELDOUT2, 0.93, 0.89, 0.91, 0.90),
-        (HELDOUT3, 0.92, 0.92, 0.94, 0.88),
-        (HELDOUT4, 0.91, 0.91, 0.88, 0.87),
-        (HELDOUT5, 0.91, 0.89, 0.94, 0.84),
-        (HELDOUT6, 0.89, 0.88, 0.96, 0.83),
-        (HELDOUT7, 0.90, 0.84, 0.90, 0.81),
+        (HELDOUT, 0.97, 0.94, 0.95, 0.95),
+        (HELDOUT2, 0.95, 0.90, 0.93, 0.93),
+        (HELDOUT3, 0.94, 0.92, 0.94, 0.95),
+        (HELDOUT4, 0.93, 0.94, 0.91, 0.90),
+        # Since the sixth round the model adds no alert (none of its thresholds helped on
+        # heldout7 at equal precision), so alert recall here is the rules' own.
+        (HELDOUT5, 0.92, 0.89, 0.80, 0.74),
+        (HELDOUT6, 0.93, 0.89, 0.87, 0.85),
+        (HELDOUT7, 0.91, 0.94, 0.88, 0.82),
     ],
 )
 def test_heldout_figures_do_not_fall(

@@ -211,7 +211,11 @@ def test_an_explainer_of_a_rule_is_an_alert_and_analysis_is_not(tagger: Tagger) 
     explainer = tagger.tag("What employers need to know about the new H-1B rule", summary)
     assert explainer.alert is True
     assert any(reason.startswith("explainer:") for reason in explainer.reasons["alert"])
-    assert tagger.tag("What the new H-1B rule means for university labs", summary).alert is False
+    # the same question about a rule whose issuing the item tells explains it (the labelled
+    # sets' writers, sixth round); told only through its costs, it is analysis
+    assert tagger.tag("What the new H-1B rule means for university labs", summary).alert is True
+    costs = "Universities rely on the visa to hire postdocs and are unsure what it will cost."
+    assert tagger.tag("What the new H-1B rule means for university labs", costs).alert is False
 
 
 def test_a_proposal_says_what_a_rule_would_do(tagger: Tagger) -> None:

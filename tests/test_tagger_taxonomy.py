@@ -60,7 +60,9 @@ def test_override_adds_a_topic() -> None:
 
 
 def test_override_adds_and_drops_terms_of_an_existing_topic() -> None:
-    default = load_tagger()
+    # the rules' own terms are what an override edits (the learned second opinion reads "visa
+    # backlog" as visa news, and leaves a customised topic alone)
+    default = load_tagger(second_opinion=False)
     assert "visa-policy" in default.tag("Green card waits grow for engineers").tags
     assert "visa-policy" not in default.tag("K-1 visa backlog grows for fiancés").tags
 

@@ -9,19 +9,24 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
   the title ("what employers need to know", "FAQ") weighs 0.45;
 - a title whose verb has a non-government subject before it and no government actor before
   it ("Tech companies cut H-1B filings", "University suspends exchange") reports that
-  subject's decision: its active verbs do not count (effects and acts still do);
+  subject's decision: its active verbs do not count (effects and acts still do), nor the rule
+  it acts "under", nor an instrument it owns ("MIT's disclosure policy takes effect");
 - "new" just before an instrument in the title ("New licence rule covers …") reports the
   instrument's arrival: it counts as an action in the title;
 - a place (a country, province or city) is a government actor only as the subject right
   before a title's action ("US adds …", "Shenzhen raises …", 浙江推出 …); elsewhere it is
-  where things happen ("labs in Beijing");
+  where things happen ("labs in Beijing"), and inside a longer name found in the title it
+  names that ("NYU Shanghai pauses …");
 - hedges veto in the title and weaken in the summary; question words and modals veto in the
   title, when they come before its first action, unless an explainer or proposal word is there
   too ("USCIS clarifies how …" reports; "How the fee will hit labs" does not); so does a
   question mark with no action after it ("Fixed terms for students? DHS revives plan" reports
-  the plan); a reaction
-  ("responds to", "condemns", 坚决反对) vetoes a title that names it before any action
-  ("Ministry responds to listing": the reaction is the news, the listing background).
+  the plan), but a question about a new instrument whose issuing the item tells is an
+  explainer ("What the new deemed-export rule means for labs"); a reaction ("responds to",
+  "condemns", 坚决反对, a person turning an offer down) vetoes a title that names it before any
+  action ("Ministry responds to listing": the reaction is the news, the listing background);
+  so do "as", "after" and "amid" before the action they make background ("Applications fall
+  as US visas tighten"), which without an action after them are mere prepositions.
 """
 
 from __future__ import annotations
@@ -31,6 +36,13 @@ from dataclasses import dataclass
 
 from feeds.tagging.rules import Hits
 from feeds.tagging.taxonomy import AlertSpec
+from feeds.tagging.title_positions import (
+    earliest,
+    in_title_order,
+    inside_longer,
+    possessive,
+    same_clause,
+)
 
 # One piece of alert evidence: its kind, its vocabulary's places (None for a document type or
 # an explainer, reported as found), and the terms that matched.
@@ -44,9 +56,6 @@ NOVELTY_START = 25
 # "US adds", "US to bar", 美国将…: the most characters between a place and the action it is
 # the subject of.
 SUBJECT_GAP = 4
-# Marks after which a new clause starts: a question word there asks, wherever the action is
-# ("Reverse brain drain: why PhDs choose home", 收紧…后，博士生如何抉择).
-CLAUSE_MARKS = ":：,，;；—–|?？"
 # Words before a place that make it a location, not a subject.
 LOCATIVES = (" in", " at", " from", " to", " of", " across", "在", "从", "赴", "到")
 # Summaries narrate background ("…after the 2020 proclamation barred…"): an action found only
@@ -55,6 +64,9 @@ ACTION_IN_SUMMARY = 0.45
 EXPLAINER_IN_TITLE = 0.45
 HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
 HEDGE_IN_SUMMARY = 0.8
+# Reactions that are conjunctions or prepositions, not verbs of reacting: they make background
+# of the action that follows them ("Applications fall as US visas tighten").
+BACKGROUND_MARKERS = frozenset({"as", "after", "amid", "amidst"})
 
 
 # Scores come from a few fixed weights in a few combinations: each is computed once (rounding
@@ -91,23 +103,6 @@ def places(keys: Iterable[str]) -> dict[str, int]:
     for key in keys:
         result.setdefault(key, len(result))
     return result
-
-
-def _same_clause(title: str, action: int, later: int) -> bool:
-    """Whether `later` comes after `action` in the same clause of the title (no colon, comma …
-    between them)."""
-    return action < later and not any(mark in CLAUSE_MARKS for mark in title[action:later])
-
-
-def _earliest(hits: Hits, keys: Iterable[str]) -> int | None:
-    starts = [start for key in keys for start in hits.get(key, ())]
-    return min(starts) if starts else None
-
-
-def _in_title_order(hits: Hits, keys: Iterable[str]) -> list[str]:
-    """`keys` by where they first occur in the title (then by name): a reason names the same
-    term whatever order a set happens to hold them in."""
-    return sorted(keys, key=lambda key: (min(hits[key]), key))
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,9 +166,12 @@ class AlertRules:
         verbs = {key for key in in_title if key in self.action_set or key in self.act_set}
         return self.hedged_title(title, in_title, verbs)
 
-    def hedged_title(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
+    def hedged_title(
+        self, title: str, in_title: Hits, verbs: set[str], *, issued: bool = False
+    ) -> bool:
         """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
-        are the title's actions and acts."""
+        are the title's actions and acts; `issued`, whether the title names a new instrument
+        whose issuing the item tells (an action or act found)."""
         if not self.hedges.isdisjoint(in_title) and any(
             not self._named_instrument(in_title, key) for key in self.hedges.intersection(in_title)
         ):
@@ -201,9 +199,13 @@ class AlertRules:
         effects = self.effects.intersection(in_title)
         if explained or effects:
             return False
-        first_action = _earliest(in_title, verbs)
+        # "What the new deemed-export rule means for labs", when the item tells of its
+        # issuing, explains a rule just issued
+        if issued:
+            return False
+        first_action = earliest(in_title, verbs)
         return any(
-            first_action is None or not _same_clause(title, first_action, start)
+            first_action is None or not same_clause(title, first_action, start)
             for key in asking
             for start in in_title[key]
         )
@@ -225,10 +227,12 @@ class AlertRules:
     def _subject_place(self, title: str, in_title: Hits, verbs: set[str]) -> str | None:
         """A place named right before a title's action, as its subject ("US adds …"), and not
         after a preposition ("salaries in Beijing close gap")."""
-        for key in _in_title_order(in_title, self.places.keys() & in_title.keys()):
+        for key in in_title_order(in_title, self.places.keys() & in_title.keys()):
             for start in in_title[key]:
                 if title[:start].rstrip().lower().endswith(LOCATIVES):
                     continue
+                if inside_longer(in_title, key, start):
+                    continue  # "NYU Shanghai pauses …": the place names a campus
                 end = start + len(key)
                 # Chinese writes the verb right after its subject (浙江推出, 美国将…列入);
                 # 浙江大学推出 is a university's act.
@@ -244,9 +248,15 @@ class AlertRules:
         reactions = self.reactions.intersection(in_title)
         if not reactions or not self.explainers.isdisjoint(in_title):
             return False
-        reaction = _earliest(in_title, reactions)
-        action = _earliest(in_title, verbs)
-        return reaction is not None and (action is None or reaction < action)
+        reaction = earliest(in_title, reactions)
+        action = earliest(in_title, verbs)
+        if reaction is None:
+            return False
+        if action is None:
+            # "as", "after" and "amid" introduce the action they make background; without one
+            # in the title they are prepositions ("treats remote access as an export")
+            return not reactions <= BACKGROUND_MARKERS
+        return reaction < action
 
     def _new_instrument(self, in_title: Hits, ascii_title: bool) -> str | None:
         """An instrument that "new" qualifies in the title ("New licence rule covers …")."""
@@ -265,36 +275,38 @@ class AlertRules:
             return next(
                 (
                     key
-                    for key in _in_title_order(in_title, self.instrument_set.intersection(in_title))
+                    for key in in_title_order(in_title, self.instrument_set.intersection(in_title))
                     if key.startswith("新") and min(in_title[key]) <= NOVELTY_START
                 ),
                 None,
             )
-        subject = _earliest(in_title, self.non_actors.intersection(in_title))
+        subject = earliest(in_title, self.non_actors.intersection(in_title))
         if subject is not None and subject < min(novelty):  # "Universities' new policy …"
             return None
-        for key in _in_title_order(in_title, self.instrument_set.intersection(in_title)):
+        for key in in_title_order(in_title, self.instrument_set.intersection(in_title)):
             if any(0 < s - n <= NOVELTY_REACH for s in in_title[key] for n in novelty):
                 return key
         return None
 
-    def _others_decision(self, in_title: Hits, title_actions: set[str]) -> bool:
+    def _others_decision(self, title: str, in_title: Hits, title_actions: set[str]) -> bool:
         """The title's active verb belongs to a non-government subject named before it."""
         active = title_actions - self.effects
         if not active or self.non_actors.isdisjoint(in_title):
             return False
-        verb = _earliest(in_title, active)
-        subject = _earliest(in_title, self.non_actors.intersection(in_title))
+        verb = earliest(in_title, active)
+        subject = earliest(in_title, self.non_actors.intersection(in_title))
         if verb is None or subject is None or subject > verb:
             return False
         # 将/把 put the object before the verb: in 美方将中国高校列入实体清单 the universities
         # are listed, they do not list.
-        marker = _earliest(in_title, self.object_markers.intersection(in_title))
+        marker = earliest(in_title, self.object_markers.intersection(in_title))
         if marker is not None and marker < subject:
             return False
-        actor = _earliest(in_title, self.actor_set.intersection(in_title))
+        actor = earliest(in_title, self.actor_set.intersection(in_title))
         if actor is not None and actor < verb:
             return False
+        if possessive(title, in_title, self.non_actors.intersection(in_title), subject):
+            return True  # "MIT's disclosure policy takes effect": the instrument is theirs
         # A government instrument between that word and the verb is the subject: in "Student
         # visa interviews resume", "student" qualifies the visa, whose interviews resume.
         return not any(
@@ -302,6 +314,21 @@ class AlertRules:
             for key in self.instrument_set.intersection(in_title)
             for start in in_title[key]
         )
+
+    def _theirs(self, title: str, in_title: Hits, title_actions: set[str]) -> set[str]:
+        """Of a title reporting a non-government subject's decision, the actions that are
+        theirs: its active verbs, and the rule they act under, told after the verb ("Lab
+        closes to Chinese students under new export-control plan"). Other effects ("can no
+        longer") still tell a rule."""
+        decided = title_actions - self.effects
+        verb = earliest(in_title, decided)
+        if verb is None:
+            return decided
+        return decided | {
+            key
+            for key in title_actions & self.effects
+            if key.startswith("under ") and same_clause(title, verb, min(in_title[key]))
+        }
 
     def judge(
         self, title: str, in_title: Hits, found: set[str], doc_type: str | None
@@ -344,9 +371,10 @@ class AlertRules:
             evidence.append(("act", self.acts, title_acts or acts))
         title_actions = actions.intersection(in_title)
         if actions:
-            if title_actions and self._others_decision(in_title, title_actions):
-                actions -= title_actions - self.effects
-                title_actions &= self.effects
+            if title_actions and self._others_decision(title, in_title, title_actions):
+                dropped = self._theirs(title, in_title, title_actions)
+                actions -= dropped
+                title_actions -= dropped
             if actions:
                 weights.append(ACTION_IN_TITLE if title_actions else ACTION_IN_SUMMARY)
                 evidence.append(("action", self.actions, title_actions or actions))
@@ -364,7 +392,12 @@ class AlertRules:
 
     def _hedging(self, title: str, in_title: Hits, found: set[str], verbs: set[str]) -> float:
         """The factor analysis, questions and reactions put on the score (1 for none)."""
-        if self.hedged_title(title, in_title, verbs) or self.reacted(in_title, verbs):
+        issued = self._new_instrument(in_title, title.isascii()) is not None and not (
+            self.action_set.isdisjoint(found) and self.act_set.isdisjoint(found)
+        )
+        if self.hedged_title(title, in_title, verbs, issued=issued) or self.reacted(
+            in_title, verbs
+        ):
             return HEDGE_IN_TITLE
         return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
 
