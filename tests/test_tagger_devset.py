@@ -9,8 +9,9 @@ tagger_heldout5.jsonl and tagger_heldout6.jsonl in the fifth, tagger_heldout7.js
 three writers who never saw the rules, scored clean in the fifth round) in the sixth: all eight
 are tuning material now, the learned second opinion is trained on the first seven and its
 thresholds are chosen on the eighth. Their figures are pinned here as floors against
-regression, a little below what the tagger reaches. The next clean figure for issue 9 comes
-from a set nobody changing the tagger has read. The floors are measured with the tagger as it
+regression, a little below what the tagger reaches. tagger_heldout8.jsonl was written
+during the sixth round by three more writers and scored clean after it; its floors are that
+clean figure, rounded down. The floors are measured with the tagger as it
 ships (the model on); none is a target.
 """
 
@@ -45,7 +46,20 @@ HELDOUT6 = DATA / "tagger_heldout6.jsonl"
 # Written for the fifth round by three writers who never saw the rules or the other sets;
 # tuned on since the sixth round.
 HELDOUT7 = DATA / "tagger_heldout7.jsonl"
-LABELLED = (DEVSET, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, HELDOUT6, HELDOUT7)
+# Written for the sixth round by three more writers; scored clean once the sixth round's rules
+# and model were final (its floors below are that clean figure, rounded down).
+HELDOUT8 = DATA / "tagger_heldout8.jsonl"
+LABELLED = (
+    DEVSET,
+    HELDOUT,
+    HELDOUT2,
+    HELDOUT3,
+    HELDOUT4,
+    HELDOUT5,
+    HELDOUT6,
+    HELDOUT7,
+    HELDOUT8,
+)
 TOPICS = {
     "visa-policy",
     "talent-programs",
@@ -88,6 +102,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT5, 400, 0.15, 0.15),
         (HELDOUT6, 380, 0.15, 0.15),
         (HELDOUT7, 400, 0.15, 0.15),
+        (HELDOUT8, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -145,6 +160,7 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT5, 0.92, 0.89, 0.80, 0.74),
         (HELDOUT6, 0.93, 0.89, 0.87, 0.85),
         (HELDOUT7, 0.91, 0.94, 0.88, 0.82),
+        (HELDOUT8, 0.87, 0.87, 0.74, 0.82),
     ],
 )
 def test_heldout_figures_do_not_fall(
