@@ -332,7 +332,7 @@ def compile_model(data: Mapping[str, Any]) -> Similarity:
     )
 
 
-def _side_by_side(weights: dict[str, Weights]) -> dict[str, Weights]:
+def _side_by_side(weights: Mapping[str, Weights]) -> dict[str, Weights]:
     """The same table made afresh: its numbers, then its rows, then its features, each a new
     object allocated after the last. Built amid the parse, they lie scattered among the
     parse's freed objects over many more pages, and the lookups of every item then cost
