@@ -138,8 +138,19 @@ class Similarity:
         reads them rather than splitting the texts again."""
         if words is None:
             words = (_WORD.findall(title.lower()), _WORD.findall(summary.lower()))
-        if self.features.binary:
-            seen = self._distinct(title, summary, words)
+        features = self.features
+        if features.binary:
+            if features.word_pairs or features.cjk != (2,):
+                seen = self._distinct(title, summary, words)
+            else:  # the shipped model's: `_distinct` inlined, the same features in its order
+                title_ascii = title.isascii()
+                summary_ascii = summary.isascii()
+                seen = set(words[0] if title_ascii else _own_words(title, words[0]))
+                seen.update(words[1] if summary_ascii else _own_words(summary, words[1]))
+                if not title_ascii:
+                    seen.update(_cjk_pairs(title))
+                if not summary_ascii:
+                    seen.update(_cjk_pairs(summary))
             count = len(seen)
             hits = list(filter(None, map(self.weights.get, seen)))
         else:
@@ -315,10 +326,31 @@ def compile_model(data: Mapping[str, Any]) -> Similarity:
         outputs=tuple(data["outputs"][n] for n in live),
         bias=tuple(float(data["bias"][n]) for n in live),
         thresholds={name: float(value) for name, value in data["thresholds"].items()},
-        weights=weights,
+        weights=_side_by_side(weights),
         features=Features.from_json(data.get("features", {})),
         evidence=evidence,
     )
+
+
+def _side_by_side(weights: Mapping[str, Weights]) -> dict[str, Weights]:
+    """The same table made afresh: its numbers, then its rows, then its features, each a new
+    object allocated after the last. Built amid the parse, they lie scattered among the
+    parse's freed objects over many more pages, and the lookups of every item then cost
+    measurably more time (not instructions). Each object is copied as it is, so equal
+    weights, rows and their sums are the same to the last bit."""
+    numbers: dict[int, float] = {}  # by identity: 0.0 and -0.0 stay what they were
+    for row in weights.values():
+        for number in row:
+            if id(number) not in numbers:
+                numbers[id(number)] = float(repr(number))
+    rows: dict[int, Weights] = {}
+    table: dict[str, Weights] = {}
+    for feature, row in weights.items():
+        fresh = rows.get(id(row))
+        if fresh is None:
+            fresh = rows[id(row)] = tuple([numbers[id(number)] for number in row])
+        table[feature.encode("utf-8").decode("utf-8")] = fresh
+    return table
 
 
 @cache
