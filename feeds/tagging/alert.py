@@ -41,6 +41,7 @@ from feeds.tagging.title_positions import (
     in_title_order,
     inside_longer,
     possessive,
+    quoted,
     same_clause,
 )
 
@@ -173,7 +174,7 @@ class AlertRules:
         are the title's actions and acts; `issued`, whether the title names a new instrument
         whose issuing the item tells (an action or act found)."""
         if not self.hedges.isdisjoint(in_title) and any(
-            not self._named_instrument(in_title, key) for key in self.hedges.intersection(in_title)
+            not self._named(title, in_title, key) for key in self.hedges.intersection(in_title)
         ):
             return True
         marked = "?" in title or "？" in title
@@ -210,17 +211,20 @@ class AlertRules:
             for start in in_title[key]
         )
 
-    def _named_instrument(self, in_title: Hits, key: str) -> bool:
-        """Whether every occurrence of `key` is part of an instrument's name: "opinion" hedges,
-        a "Security Advisory Opinion" is a step of visa processing."""
+    def _named(self, title: str, in_title: Hits, key: str) -> bool:
+        """Whether every occurrence of the hedge `key` is part of a name: of an instrument
+        ("opinion" hedges, a "Security Advisory Opinion" is a step of visa processing; "new
+        study" does not hedge "new study-permit cap") or in quotation marks ("orders federal
+        'AI talent surge'")."""
         spans = [
             (start, start + len(instrument))
             for instrument in self.instrument_set.intersection(in_title)
             if len(instrument) > len(key)
             for start in in_title[instrument]
         ]
-        return bool(spans) and all(
-            any(low <= start and start + len(key) <= high for low, high in spans)
+        return all(
+            any(low < start + len(key) and start < high for low, high in spans)
+            or quoted(title, start, start + len(key))
             for start in in_title[key]
         )
 
