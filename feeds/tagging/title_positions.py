@@ -61,6 +61,4 @@ def in_title_order(hits: Hits, keys: Iterable[str]) -> list[str]:
 def quoted(title: str, start: int, end: int) -> bool:
     """Whether title[start:end] lies inside quotation marks: a name ('AI talent surge'), not
     the title's own words."""
-    return any(
-        match.start() < start and end < match.end() for match in QUOTATION.finditer(title)
-    )
+    return any(match.start() < start and end < match.end() for match in QUOTATION.finditer(title))
