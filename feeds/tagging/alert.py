@@ -17,7 +17,9 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
   before a title's action ("US adds …", "Shenzhen raises …", 浙江推出 …); elsewhere it is
   where things happen ("labs in Beijing"), and inside a longer name found in the title it
   names that ("NYU Shanghai pauses …");
-- hedges veto in the title and weaken in the summary; question words and modals veto in the
+- hedges veto in the title and weaken in the summary (not one in quotation marks or inside a
+  longer instrument's name: an order's "'AI talent surge'", a "new study-permit cap"); question
+  words and modals veto in the
   title, when they come before its first action, unless an explainer or proposal word is there
   too ("USCIS clarifies how …" reports; "How the fee will hit labs" does not); so does a
   question mark with no action after it ("Fixed terms for students? DHS revives plan" reports
