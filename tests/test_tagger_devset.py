@@ -6,13 +6,12 @@ rules they test; in the third round of issue 9 the second and third were retired
 duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tells how often
 each was scored). tagger_heldout4.jsonl was retired into tuning in the fourth round,
 tagger_heldout5.jsonl and tagger_heldout6.jsonl in the fifth, tagger_heldout7.jsonl (written by
-three writers who never saw the rules, scored clean in the fifth round) in the sixth: all eight
-are tuning material now, the learned second opinion is trained on the first seven and its
-thresholds are chosen on the eighth. Their figures are pinned here as floors against
-regression, a little below what the tagger reaches. tagger_heldout8.jsonl was written
-during the sixth round by three more writers and scored clean after it; its floors are that
-clean figure, rounded down. The floors are measured with the tagger as it
-ships (the model on); none is a target.
+three writers who never saw the rules, scored clean in the fifth round) in the sixth,
+tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) in the seventh:
+all nine are tuning material now, the learned second opinion is trained on the first eight and
+its thresholds are chosen on the ninth, heldout8. Their figures are pinned here as floors
+against regression, a little below what the tagger reaches. The floors are measured with the
+tagger as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations
@@ -152,15 +151,16 @@ def test_devset_meets_the_targets() -> None:
     ("path", "macro_f1", "alert_precision", "alert_recall", "topic_recall"),
     [
         (HELDOUT, 0.97, 0.94, 0.95, 0.95),
-        (HELDOUT2, 0.95, 0.90, 0.93, 0.93),
-        (HELDOUT3, 0.94, 0.92, 0.94, 0.95),
-        (HELDOUT4, 0.93, 0.94, 0.91, 0.90),
-        # Since the sixth round the model adds no alert (none of its thresholds helped on
-        # heldout7 at equal precision), so alert recall here is the rules' own.
-        (HELDOUT5, 0.92, 0.89, 0.80, 0.74),
-        (HELDOUT6, 0.93, 0.89, 0.87, 0.85),
-        (HELDOUT7, 0.91, 0.94, 0.88, 0.82),
-        (HELDOUT8, 0.87, 0.87, 0.74, 0.82),
+        (HELDOUT2, 0.95, 0.91, 0.96, 0.95),
+        # the retrained model adds a wrong export-controls tag or two here (rules alone: 0.96)
+        (HELDOUT3, 0.94, 0.92, 0.96, 0.93),
+        (HELDOUT4, 0.94, 0.95, 0.97, 0.96),
+        # Since the seventh round the model adds alerts again (its additions on heldout8 were
+        # right 11 times in 12), so alert recall here is no longer the rules' own.
+        (HELDOUT5, 0.93, 0.91, 0.96, 0.90),
+        (HELDOUT6, 0.94, 0.90, 0.98, 0.89),
+        (HELDOUT7, 0.94, 0.95, 0.97, 0.88),
+        (HELDOUT8, 0.90, 0.95, 0.97, 0.84),
     ],
 )
 def test_heldout_figures_do_not_fall(

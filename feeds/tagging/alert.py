@@ -17,7 +17,9 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
   before a title's action ("US adds …", "Shenzhen raises …", 浙江推出 …); elsewhere it is
   where things happen ("labs in Beijing"), and inside a longer name found in the title it
   names that ("NYU Shanghai pauses …");
-- hedges veto in the title and weaken in the summary; question words and modals veto in the
+- hedges veto in the title and weaken in the summary (not one in quotation marks or inside a
+  longer instrument's name: an order's "'AI talent surge'", a "new study-permit cap"); question
+  words and modals veto in the
   title, when they come before its first action, unless an explainer or proposal word is there
   too ("USCIS clarifies how …" reports; "How the fee will hit labs" does not); so does a
   question mark with no action after it ("Fixed terms for students? DHS revives plan" reports
@@ -41,6 +43,7 @@ from feeds.tagging.title_positions import (
     in_title_order,
     inside_longer,
     possessive,
+    quoted,
     same_clause,
 )
 
@@ -173,7 +176,7 @@ class AlertRules:
         are the title's actions and acts; `issued`, whether the title names a new instrument
         whose issuing the item tells (an action or act found)."""
         if not self.hedges.isdisjoint(in_title) and any(
-            not self._named_instrument(in_title, key) for key in self.hedges.intersection(in_title)
+            not self._named(title, in_title, key) for key in self.hedges.intersection(in_title)
         ):
             return True
         marked = "?" in title or "？" in title
@@ -210,17 +213,20 @@ class AlertRules:
             for start in in_title[key]
         )
 
-    def _named_instrument(self, in_title: Hits, key: str) -> bool:
-        """Whether every occurrence of `key` is part of an instrument's name: "opinion" hedges,
-        a "Security Advisory Opinion" is a step of visa processing."""
+    def _named(self, title: str, in_title: Hits, key: str) -> bool:
+        """Whether every occurrence of the hedge `key` is part of a name: of an instrument
+        ("opinion" hedges, a "Security Advisory Opinion" is a step of visa processing; "new
+        study" does not hedge "new study-permit cap") or in quotation marks ("orders federal
+        'AI talent surge'")."""
         spans = [
             (start, start + len(instrument))
             for instrument in self.instrument_set.intersection(in_title)
             if len(instrument) > len(key)
             for start in in_title[instrument]
         ]
-        return bool(spans) and all(
-            any(low <= start and start + len(key) <= high for low, high in spans)
+        return all(
+            any(low < start + len(key) and start < high for low, high in spans)
+            or quoted(title, start, start + len(key))
             for start in in_title[key]
         )
 

@@ -4,9 +4,17 @@ name."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from feeds.tagging.rules import Hits
+
+# A quoted stretch of a title: opening marks after a space or at the start (an apostrophe inside
+# a word is no quotation mark), closing marks before a space, punctuation or the end.
+QUOTATION = re.compile(
+    r"""(?:^|(?<=[\s(]))['‘"“](?P<quoted>[^'‘’"“”]+)['’"”](?=$|[\s,.:;!?)])"""
+    r"|[「『“](?P<cjk>[^」』”]+)[」』”]"
+)
 
 # Marks after which a new clause starts: a question word there asks, wherever the action is
 # ("Reverse brain drain: why PhDs choose home", 收紧…后，博士生如何抉择).
@@ -48,3 +56,9 @@ def in_title_order(hits: Hits, keys: Iterable[str]) -> list[str]:
     """`keys` by where they first occur in the title (then by name): a reason names the same
     term whatever order a set happens to hold them in."""
     return sorted(keys, key=lambda key: (min(hits[key]), key))
+
+
+def quoted(title: str, start: int, end: int) -> bool:
+    """Whether title[start:end] lies inside quotation marks: a name ('AI talent surge'), not
+    the title's own words."""
+    return any(match.start() < start and end < match.end() for match in QUOTATION.finditer(title))
