@@ -9,8 +9,9 @@ tagger_heldout5.jsonl and tagger_heldout6.jsonl in the fifth, tagger_heldout7.js
 three writers who never saw the rules, scored clean in the fifth round) in the sixth,
 tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) in the seventh:
 all nine are tuning material now, the learned second opinion is trained on the first eight and
-its thresholds are chosen on the ninth, heldout8. Their figures are pinned here as floors
-against regression, a little below what the tagger reaches. The floors are measured with the
+its thresholds are chosen on the ninth, heldout8. tagger_heldout9.jsonl, written during the
+seventh round by three more writers, was scored clean after it. Their figures are pinned here
+as floors against regression, a little below what the tagger reaches. The floors are measured with the
 tagger as it ships (the model on); none is a target.
 """
 
@@ -46,8 +47,11 @@ HELDOUT6 = DATA / "tagger_heldout6.jsonl"
 # tuned on since the sixth round.
 HELDOUT7 = DATA / "tagger_heldout7.jsonl"
 # Written for the sixth round by three more writers; scored clean once the sixth round's rules
-# and model were final (its floors below are that clean figure, rounded down).
+# and model were final; tuned on since the seventh round.
 HELDOUT8 = DATA / "tagger_heldout8.jsonl"
+# Written for the seventh round by three more writers; scored clean once the seventh round's
+# rules and model were final (its floors below are that clean figure, rounded down).
+HELDOUT9 = DATA / "tagger_heldout9.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -58,6 +62,7 @@ LABELLED = (
     HELDOUT6,
     HELDOUT7,
     HELDOUT8,
+    HELDOUT9,
 )
 TOPICS = {
     "visa-policy",
@@ -102,6 +107,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT6, 380, 0.15, 0.15),
         (HELDOUT7, 400, 0.15, 0.15),
         (HELDOUT8, 400, 0.15, 0.15),
+        (HELDOUT9, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -161,6 +167,7 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT6, 0.94, 0.90, 0.98, 0.89),
         (HELDOUT7, 0.94, 0.95, 0.97, 0.88),
         (HELDOUT8, 0.90, 0.95, 0.97, 0.84),
+        (HELDOUT9, 0.88, 0.89, 0.91, 0.70),
     ],
 )
 def test_heldout_figures_do_not_fall(
