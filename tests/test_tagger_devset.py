@@ -7,10 +7,10 @@ duty and tuned on like the development set (TAGGER_SETS.md; bench/RESULTS.md tel
 each was scored). tagger_heldout4.jsonl was retired into tuning in the fourth round,
 tagger_heldout5.jsonl and tagger_heldout6.jsonl in the fifth, tagger_heldout7.jsonl (written by
 three writers who never saw the rules, scored clean in the fifth round) in the sixth,
-tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) in the seventh:
-all nine are tuning material now, the learned second opinion is trained on the first eight and
-its thresholds are chosen on the ninth, heldout8. tagger_heldout9.jsonl, written during the
-seventh round by three more writers, was scored clean after it. Their figures are pinned here
+tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) in the seventh,
+tagger_heldout9.jsonl (three more writers, scored clean after the seventh round) in the eighth:
+all ten are tuning material now, the learned second opinion is trained on the first nine and
+its thresholds are chosen on the tenth, heldout9. Their figures are pinned here
 as floors against regression, a little below what the tagger reaches. The floors are measured with the
 tagger as it ships (the model on); none is a target.
 """
@@ -50,7 +50,7 @@ HELDOUT7 = DATA / "tagger_heldout7.jsonl"
 # and model were final; tuned on since the seventh round.
 HELDOUT8 = DATA / "tagger_heldout8.jsonl"
 # Written for the seventh round by three more writers; scored clean once the seventh round's
-# rules and model were final (its floors below are that clean figure, rounded down).
+# rules and model were final; tuned on since the eighth round.
 HELDOUT9 = DATA / "tagger_heldout9.jsonl"
 LABELLED = (
     DEVSET,
@@ -157,17 +157,21 @@ def test_devset_meets_the_targets() -> None:
     ("path", "macro_f1", "alert_precision", "alert_recall", "topic_recall"),
     [
         (HELDOUT, 0.97, 0.94, 0.95, 0.95),
-        (HELDOUT2, 0.95, 0.91, 0.96, 0.95),
+        # Since the eighth round the model adds no returnees tag (its additions on heldout9 were
+        # right about half the time), so returnees recall on the older sets is the rules' own:
+        # the lowest-recall floors of heldout2, 4, 5 and 7 fell with it.
+        (HELDOUT2, 0.95, 0.91, 0.96, 0.94),
         # the retrained model adds a wrong export-controls tag or two here (rules alone: 0.96)
         (HELDOUT3, 0.94, 0.92, 0.96, 0.93),
-        (HELDOUT4, 0.94, 0.95, 0.97, 0.96),
+        (HELDOUT4, 0.94, 0.95, 0.97, 0.92),
         # Since the seventh round the model adds alerts again (its additions on heldout8 were
         # right 11 times in 12), so alert recall here is no longer the rules' own.
-        (HELDOUT5, 0.93, 0.91, 0.96, 0.90),
-        (HELDOUT6, 0.94, 0.90, 0.98, 0.89),
-        (HELDOUT7, 0.94, 0.95, 0.97, 0.88),
-        (HELDOUT8, 0.90, 0.95, 0.97, 0.84),
-        (HELDOUT9, 0.88, 0.89, 0.91, 0.70),
+        (HELDOUT5, 0.92, 0.91, 0.96, 0.75),
+        (HELDOUT6, 0.93, 0.90, 0.98, 0.89),
+        (HELDOUT7, 0.94, 0.95, 0.97, 0.84),
+        (HELDOUT8, 0.93, 0.96, 0.99, 0.86),
+        # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709)
+        (HELDOUT9, 0.92, 0.88, 0.93, 0.83),
     ],
 )
 def test_heldout_figures_do_not_fall(

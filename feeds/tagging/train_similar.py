@@ -7,10 +7,10 @@
 One logistic regression per topic and one for the alert flag (`fit.py`), over `similar.tokens`
 (English words and Chinese character pairs, each once, scaled by 1/sqrt(their number)).
 
-Why two kinds of set. The rules were tuned on the eight TRAINING sets, so there they miss
+Why two kinds of set. The rules were tuned on the nine TRAINING sets, so there they miss
 little, and thresholds chosen there sit where the rules look perfect (issue 9, third round).
 The model is therefore fitted on those sets (where the labels are plenty) but its THRESHOLDS,
-and the recipe, are chosen on the TUNING set (heldout8 since the seventh round), on which the
+and the recipe, are chosen on the TUNING set (heldout9 since the eighth round), on which the
 rules were tuned in one round only: they still miss more there than on the training sets, nearer
 their regime on unseen headlines (it is not a clean set). Per output, the threshold is the
 lowest at which the model's additions on the tuning set are right at least 80 % of the time
@@ -55,9 +55,10 @@ SETS = tuple(
         "tagger_heldout5.jsonl",
         "tagger_heldout6.jsonl",
         "tagger_heldout7.jsonl",
+        "tagger_heldout8.jsonl",
     )
 )
-TUNING = (ROOT / "tests" / "data" / "tagger_heldout8.jsonl",)
+TUNING = (ROOT / "tests" / "data" / "tagger_heldout9.jsonl",)
 # The built-in sources' hint tags apply to lines whose "source" names one, as in `tag --eval`
 # without a config (read as data: the trainer does not import bot/).
 DEFAULTS = ROOT / "bot" / "defaults.toml"
@@ -386,10 +387,10 @@ CANDIDATES = (
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=f"train feeds/tagging/{DATA_FILE}")
     parser.add_argument(
-        "sets", nargs="*", type=Path, help="labelled JSON Lines to train on (default: eight)"
+        "sets", nargs="*", type=Path, help="labelled JSON Lines to train on (default: nine)"
     )
     parser.add_argument(
-        "--tuning", nargs="+", type=Path, help="labelled JSON Lines for the thresholds (heldout8)"
+        "--tuning", nargs="+", type=Path, help="labelled JSON Lines for the thresholds (heldout9)"
     )
     parser.add_argument("--check", action="store_true", help="report, do not write")
     parser.add_argument("--search", action="store_true", help="compare the candidate recipes")
