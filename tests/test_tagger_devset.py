@@ -10,8 +10,8 @@ three writers who never saw the rules, scored clean in the fifth round) in the s
 tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) in the seventh,
 tagger_heldout9.jsonl (three more writers, scored clean after the seventh round) in the eighth:
 all ten are tuning material now, the learned second opinion is trained on the first nine and
-its thresholds are chosen on the tenth, heldout9. Their figures are pinned here
-as floors against regression, a little below what the tagger reaches. The floors are measured with the
+its thresholds are chosen on the tenth, heldout9. Their figures are pinned here as floors
+against regression, a little below what the tagger reaches. The floors are measured with the
 tagger as it ships (the model on); none is a target.
 """
 
