@@ -159,17 +159,17 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT, 0.97, 0.94, 0.95, 0.95),
         # Since the eighth round the model adds no returnees tag (its additions on heldout9 were
         # right about half the time), so returnees recall on the older sets is the rules' own:
-        # the lowest-recall floors of heldout2, 4, 5 and 7 fell with it.
+        # the lowest-recall floors of heldout2, 4 and 5 fell with it.
         (HELDOUT2, 0.95, 0.91, 0.96, 0.94),
         # the retrained model adds a wrong export-controls tag or two here (rules alone: 0.96)
         (HELDOUT3, 0.94, 0.92, 0.96, 0.93),
         (HELDOUT4, 0.94, 0.95, 0.97, 0.92),
         # Since the seventh round the model adds alerts again (its additions on heldout8 were
         # right 11 times in 12), so alert recall here is no longer the rules' own.
-        (HELDOUT5, 0.92, 0.91, 0.96, 0.75),
+        (HELDOUT5, 0.92, 0.91, 0.96, 0.79),
         (HELDOUT6, 0.93, 0.90, 0.98, 0.89),
-        (HELDOUT7, 0.94, 0.95, 0.97, 0.84),
-        (HELDOUT8, 0.93, 0.96, 0.99, 0.86),
+        (HELDOUT7, 0.94, 0.95, 0.97, 0.88),
+        (HELDOUT8, 0.93, 0.96, 0.99, 0.87),
         # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709)
         (HELDOUT9, 0.92, 0.88, 0.93, 0.83),
     ],

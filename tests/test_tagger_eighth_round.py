@@ -54,6 +54,11 @@ def test_researchers_abroad_offered_a_way_in_are_returnees(rules: Tagger) -> Non
         assert "returnees" in rules.tag(title).tags, title
 
 
+def test_new_staff_counted_by_their_american_posts_are_returnees(rules: Tagger) -> None:
+    result = rules.tag("南方一所大学今年新聘教授40人，其中15人此前在美国高校任职")
+    assert "returnees" in result.tags
+
+
 def test_undisclosed_foreign_ties_and_inquiries_into_them_are_research_security(
     rules: Tagger,
 ) -> None:
