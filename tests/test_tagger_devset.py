@@ -10,8 +10,9 @@ three writers who never saw the rules, scored clean in the fifth round) in the s
 tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) in the seventh,
 tagger_heldout9.jsonl (three more writers, scored clean after the seventh round) in the eighth:
 all ten are tuning material now, the learned second opinion is trained on the first nine and
-its thresholds are chosen on the tenth, heldout9. Their figures are pinned here as floors
-against regression, a little below what the tagger reaches. The floors are measured with the
+its thresholds are chosen on the tenth, heldout9. tagger_heldout10.jsonl, written during the
+eighth round by three more writers, was scored clean after it. Their figures are pinned here as
+floors against regression, a little below what the tagger reaches. The floors are measured with the
 tagger as it ships (the model on); none is a target.
 """
 
@@ -52,6 +53,9 @@ HELDOUT8 = DATA / "tagger_heldout8.jsonl"
 # Written for the seventh round by three more writers; scored clean once the seventh round's
 # rules and model were final; tuned on since the eighth round.
 HELDOUT9 = DATA / "tagger_heldout9.jsonl"
+# Written for the eighth round by three more writers; scored clean once the eighth round's
+# rules and model were final (its floors below are that clean figure, rounded down).
+HELDOUT10 = DATA / "tagger_heldout10.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -63,6 +67,7 @@ LABELLED = (
     HELDOUT7,
     HELDOUT8,
     HELDOUT9,
+    HELDOUT10,
 )
 TOPICS = {
     "visa-policy",
@@ -108,6 +113,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT7, 400, 0.15, 0.15),
         (HELDOUT8, 400, 0.15, 0.15),
         (HELDOUT9, 400, 0.15, 0.15),
+        (HELDOUT10, 380, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -172,6 +178,7 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT8, 0.93, 0.96, 0.99, 0.87),
         # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709)
         (HELDOUT9, 0.92, 0.88, 0.93, 0.83),
+        (HELDOUT10, 0.84, 0.84, 0.90, 0.74),
     ],
 )
 def test_heldout_figures_do_not_fall(
