@@ -12,8 +12,8 @@ tagger_heldout9.jsonl (three more writers, scored clean after the seventh round)
 tagger_heldout10.jsonl (three more writers, scored clean after the eighth round) in the ninth:
 all eleven are tuning material now, the learned second opinion is trained on the first nine and
 its thresholds are chosen on the last two pooled, heldout9 and heldout10. Their figures are
-pinned here as floors against regression, a little below what the tagger reaches. The floors are measured with the
-tagger as it ships (the model on); none is a target.
+pinned here as floors against regression, a little below what the tagger reaches. The floors
+are measured with the tagger as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations

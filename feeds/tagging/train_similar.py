@@ -13,11 +13,11 @@ The model is therefore fitted on those sets (where the labels are plenty) but it
 and the recipe, are chosen on the TUNING sets: since the ninth round the two most recently
 retired, heldout9 and heldout10, pooled (~800 items, so that a threshold is less a matter of one
 set's writers). The rules were tuned on each in one round only: they still miss more there than
-on the training sets, nearer their regime on unseen headlines (they are not clean sets). Per output, the threshold is the
-lowest at which the model's additions on the tuning set are right at least 80 % of the time
-(the alert's: 90 %) on at least 3 items while the combined precision stays within a point of
-the rules' own; an output with no such threshold is never added. Tuning-set figures are tuning
-figures, not clean ones. Retrain after the rules change.
+on the training sets, nearer their regime on unseen headlines (they are not clean sets). Per
+output, the threshold is the lowest at which the model's additions on the tuning sets are right
+at least 80 % of the time (the alert's: 90 %) on at least 3 items while the combined precision
+stays within a point of the rules' own; an output with no such threshold is never added.
+Tuning-set figures are tuning figures, not clean ones. Retrain after the rules change.
 
 Needs numpy; tagging itself does not. Deterministic: the same sets and rules give the same
 file, byte for byte.
@@ -395,7 +395,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "sets", nargs="*", type=Path, help="labelled JSON Lines to train on (default: nine)"
     )
     parser.add_argument(
-        "--tuning", nargs="+", type=Path, help="labelled JSON Lines for the thresholds (heldout9, heldout10)"
+        "--tuning",
+        nargs="+",
+        type=Path,
+        help="labelled JSON Lines for the thresholds (heldout9 and heldout10)",
     )
     parser.add_argument("--check", action="store_true", help="report, do not write")
     parser.add_argument("--search", action="store_true", help="compare the candidate recipes")
