@@ -8,12 +8,12 @@ each was scored). tagger_heldout4.jsonl was retired into tuning in the fourth ro
 tagger_heldout5.jsonl and tagger_heldout6.jsonl in the fifth, tagger_heldout7.jsonl (written by
 three writers who never saw the rules, scored clean in the fifth round) in the sixth,
 tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) in the seventh,
-tagger_heldout9.jsonl (three more writers, scored clean after the seventh round) in the eighth:
-all ten are tuning material now, the learned second opinion is trained on the first nine and
-its thresholds are chosen on the tenth, heldout9. tagger_heldout10.jsonl, written during the
-eighth round by three more writers, was scored clean after it. Their figures are pinned here as
-floors against regression, a little below what the tagger reaches. The floors are measured with the
-tagger as it ships (the model on); none is a target.
+tagger_heldout9.jsonl (three more writers, scored clean after the seventh round) in the eighth,
+tagger_heldout10.jsonl (three more writers, scored clean after the eighth round) in the ninth:
+all eleven are tuning material now, the learned second opinion is trained on the first nine and
+its thresholds are chosen on the last two pooled, heldout9 and heldout10. Their figures are
+pinned here as floors against regression, a little below what the tagger reaches. The floors
+are measured with the tagger as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ HELDOUT8 = DATA / "tagger_heldout8.jsonl"
 # rules and model were final; tuned on since the eighth round.
 HELDOUT9 = DATA / "tagger_heldout9.jsonl"
 # Written for the eighth round by three more writers; scored clean once the eighth round's
-# rules and model were final (its floors below are that clean figure, rounded down).
+# rules and model were final; tuned on since the ninth round.
 HELDOUT10 = DATA / "tagger_heldout10.jsonl"
 LABELLED = (
     DEVSET,
@@ -176,9 +176,12 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT6, 0.93, 0.90, 0.98, 0.89),
         (HELDOUT7, 0.94, 0.95, 0.97, 0.88),
         (HELDOUT8, 0.93, 0.96, 0.99, 0.87),
-        # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709)
-        (HELDOUT9, 0.92, 0.88, 0.93, 0.83),
-        (HELDOUT10, 0.84, 0.84, 0.90, 0.74),
+        # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709).
+        # Since the ninth round the alert threshold is chosen on heldout9 and heldout10 pooled:
+        # 0.70 (the eighth round's was 0.35), it trades alert recall here for precision.
+        (HELDOUT9, 0.91, 0.89, 0.91, 0.84),
+        # tuned on since the ninth round (clean after the eighth: 0.841, 0.850, 0.902, 0.741)
+        (HELDOUT10, 0.86, 0.91, 0.86, 0.76),
     ],
 )
 def test_heldout_figures_do_not_fall(
