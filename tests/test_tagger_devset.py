@@ -11,8 +11,9 @@ tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) i
 tagger_heldout9.jsonl (three more writers, scored clean after the seventh round) in the eighth,
 tagger_heldout10.jsonl (three more writers, scored clean after the eighth round) in the ninth:
 all eleven are tuning material now, the learned second opinion is trained on the first nine and
-its thresholds are chosen on the last two pooled, heldout9 and heldout10. Their figures are
-pinned here as floors against regression, a little below what the tagger reaches. The floors
+its thresholds are chosen on the last two pooled, heldout9 and heldout10.
+tagger_heldout11.jsonl, written during the ninth round by three more writers, was scored clean
+after it. Their figures are pinned here as floors against regression, a little below what the tagger reaches. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -56,6 +57,9 @@ HELDOUT9 = DATA / "tagger_heldout9.jsonl"
 # Written for the eighth round by three more writers; scored clean once the eighth round's
 # rules and model were final; tuned on since the ninth round.
 HELDOUT10 = DATA / "tagger_heldout10.jsonl"
+# Written for the ninth round by three more writers; scored clean once the ninth round's rules
+# and model were final (its floors below are that clean figure, rounded down).
+HELDOUT11 = DATA / "tagger_heldout11.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -68,6 +72,7 @@ LABELLED = (
     HELDOUT8,
     HELDOUT9,
     HELDOUT10,
+    HELDOUT11,
 )
 TOPICS = {
     "visa-policy",
@@ -114,6 +119,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT8, 400, 0.15, 0.15),
         (HELDOUT9, 400, 0.15, 0.15),
         (HELDOUT10, 380, 0.15, 0.15),
+        (HELDOUT11, 380, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -182,6 +188,7 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT9, 0.91, 0.89, 0.91, 0.84),
         # tuned on since the ninth round (clean after the eighth: 0.841, 0.850, 0.902, 0.741)
         (HELDOUT10, 0.86, 0.91, 0.86, 0.76),
+        (HELDOUT11, 0.86, 0.88, 0.86, 0.77),
     ],
 )
 def test_heldout_figures_do_not_fall(
