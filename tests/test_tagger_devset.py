@@ -13,8 +13,9 @@ tagger_heldout10.jsonl (three more writers, scored clean after the eighth round)
 all eleven are tuning material now, the learned second opinion is trained on the first nine and
 its thresholds are chosen on the last two pooled, heldout9 and heldout10.
 tagger_heldout11.jsonl, written during the ninth round by three more writers, was scored clean
-after it. Their figures are pinned here as floors against regression, a little below what the tagger reaches. The floors
-are measured with the tagger as it ships (the model on); none is a target.
+after it. Their figures are pinned here as floors against regression, a little below what the
+tagger reaches. The floors are measured with the tagger as it ships (the model on); none is a
+target.
 """
 
 from __future__ import annotations
