@@ -9,13 +9,12 @@ tagger_heldout5.jsonl and tagger_heldout6.jsonl in the fifth, tagger_heldout7.js
 three writers who never saw the rules, scored clean in the fifth round) in the sixth,
 tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) in the seventh,
 tagger_heldout9.jsonl (three more writers, scored clean after the seventh round) in the eighth,
-tagger_heldout10.jsonl (three more writers, scored clean after the eighth round) in the ninth:
-all eleven are tuning material now, the learned second opinion is trained on the first nine and
-its thresholds are chosen on the last two pooled, heldout9 and heldout10.
-tagger_heldout11.jsonl, written during the ninth round by three more writers, was scored clean
-after it. Their figures are pinned here as floors against regression, a little below what the
-tagger reaches. The floors are measured with the tagger as it ships (the model on); none is a
-target.
+tagger_heldout10.jsonl (three more writers, scored clean after the eighth round) in the ninth,
+tagger_heldout11.jsonl (three more writers, scored clean after the ninth round) in the tenth:
+all twelve are tuning material now, the learned second opinion is trained on the first ten and
+its thresholds are chosen on the last two pooled, heldout10 and heldout11. Their figures are
+pinned here as floors against regression, a little below what the tagger reaches. The floors
+are measured with the tagger as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations
@@ -59,7 +58,7 @@ HELDOUT9 = DATA / "tagger_heldout9.jsonl"
 # rules and model were final; tuned on since the ninth round.
 HELDOUT10 = DATA / "tagger_heldout10.jsonl"
 # Written for the ninth round by three more writers; scored clean once the ninth round's rules
-# and model were final (its floors below are that clean figure, rounded down).
+# and model were final; tuned on since the tenth round.
 HELDOUT11 = DATA / "tagger_heldout11.jsonl"
 LABELLED = (
     DEVSET,
@@ -179,17 +178,21 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT4, 0.94, 0.95, 0.97, 0.92),
         # Since the seventh round the model adds alerts again (its additions on heldout8 were
         # right 11 times in 12), so alert recall here is no longer the rules' own.
-        (HELDOUT5, 0.92, 0.91, 0.96, 0.79),
+        (HELDOUT5, 0.92, 0.91, 0.96, 0.82),
         (HELDOUT6, 0.93, 0.90, 0.98, 0.89),
         (HELDOUT7, 0.94, 0.95, 0.97, 0.88),
-        (HELDOUT8, 0.93, 0.96, 0.99, 0.87),
+        # Since the tenth round the model's thresholds are chosen on heldout10 and heldout11: it
+        # adds a few wrong tags here (0.937 before).
+        (HELDOUT8, 0.92, 0.96, 0.99, 0.88),
         # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709).
-        # Since the ninth round the alert threshold is chosen on heldout9 and heldout10 pooled:
-        # 0.70 (the eighth round's was 0.35), it trades alert recall here for precision.
-        (HELDOUT9, 0.91, 0.89, 0.91, 0.84),
+        # Since the ninth round the alert threshold is chosen on the tuning sets (0.70 then, 0.825
+        # since the tenth); since the tenth round the model is trained on it too.
+        (HELDOUT9, 0.94, 0.90, 0.97, 0.89),
         # tuned on since the ninth round (clean after the eighth: 0.841, 0.850, 0.902, 0.741)
-        (HELDOUT10, 0.86, 0.91, 0.86, 0.76),
-        (HELDOUT11, 0.86, 0.88, 0.86, 0.77),
+        (HELDOUT10, 0.87, 0.92, 0.85, 0.77),
+        # tuned on since the tenth round (clean after the ninth: 0.867, 0.887, 0.861, 0.775);
+        # tuned floors now, a little below the tenth round's figures
+        (HELDOUT11, 0.88, 0.90, 0.85, 0.81),
     ],
 )
 def test_heldout_figures_do_not_fall(
