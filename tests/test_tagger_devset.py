@@ -192,7 +192,7 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT10, 0.87, 0.92, 0.85, 0.77),
         # tuned on since the tenth round (clean after the ninth: 0.867, 0.887, 0.861, 0.775);
         # tuned floors now, a little below the tenth round's figures
-        (HELDOUT11, 0.88, 0.90, 0.85, 0.81),
+        (HELDOUT11, 0.89, 0.90, 0.85, 0.81),
     ],
 )
 def test_heldout_figures_do_not_fall(

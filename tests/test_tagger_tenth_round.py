@@ -57,3 +57,17 @@ def test_a_researchers_residence_permit_revoked_is_student_mobility(tagger: Tagg
     # a permit revoked with no researcher in it is not a scholar's flow
     landlords = tagger.tag("City revokes residence permits of two landlords")
     assert "student-mobility" not in landlords.tags
+
+
+def test_the_states_talent_titles_plans_and_winners_are_talent_programs(tagger: Tagger) -> None:
+    titles = (
+        "云南省“兴滇英才”拟入选人员名单公示",
+        "某市升级“青年人才行动计划”，每年遴选100人",
+        "多所高校不再将人才称号与薪酬挂钩",
+        "人社部新增五家国家级留学人员创业园",
+    )
+    for title in titles:
+        assert "talent-programs" in tagger.tag(title).tags, title
+    # the state fund that sends scholars abroad is student mobility only (the older sets)
+    sent = tagger.tag("国家留学基金委公布2027年公派留学选派计划")
+    assert "talent-programs" not in sent.tags
