@@ -12,9 +12,11 @@ tagger_heldout9.jsonl (three more writers, scored clean after the seventh round)
 tagger_heldout10.jsonl (three more writers, scored clean after the eighth round) in the ninth,
 tagger_heldout11.jsonl (three more writers, scored clean after the ninth round) in the tenth:
 all twelve are tuning material now, the learned second opinion is trained on the first ten and
-its thresholds are chosen on the last two pooled, heldout10 and heldout11. Their figures are
-pinned here as floors against regression, a little below what the tagger reaches. The floors
-are measured with the tagger as it ships (the model on); none is a target.
+its thresholds are chosen on the last two pooled, heldout10 and heldout11.
+tagger_heldout12.jsonl, written during the tenth round by three more writers, was scored clean
+after it. Their figures are pinned here as floors against regression, a little below what the
+tagger reaches. The floors are measured with the tagger as it ships (the model on); none is a
+target.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ HELDOUT10 = DATA / "tagger_heldout10.jsonl"
 # Written for the ninth round by three more writers; scored clean once the ninth round's rules
 # and model were final; tuned on since the tenth round.
 HELDOUT11 = DATA / "tagger_heldout11.jsonl"
+# Written for the tenth round by three more writers; scored clean once the tenth round's rules
+# and model were final (its floors below are that clean figure, rounded down).
+HELDOUT12 = DATA / "tagger_heldout12.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -73,6 +78,7 @@ LABELLED = (
     HELDOUT9,
     HELDOUT10,
     HELDOUT11,
+    HELDOUT12,
 )
 TOPICS = {
     "visa-policy",
@@ -120,6 +126,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT9, 400, 0.15, 0.15),
         (HELDOUT10, 380, 0.15, 0.15),
         (HELDOUT11, 380, 0.15, 0.15),
+        (HELDOUT12, 380, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -193,6 +200,8 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the tenth round (clean after the ninth: 0.867, 0.887, 0.861, 0.775);
         # tuned floors now, a little below the tenth round's figures
         (HELDOUT11, 0.89, 0.90, 0.85, 0.81),
+        # clean after the tenth round
+        (HELDOUT12, 0.87, 0.94, 0.81, 0.74),
     ],
 )
 def test_heldout_figures_do_not_fall(
