@@ -138,19 +138,8 @@ class Similarity:
         reads them rather than splitting the texts again."""
         if words is None:
             words = (_WORD.findall(title.lower()), _WORD.findall(summary.lower()))
-        features = self.features
-        if features.binary:
-            if features.word_pairs or features.cjk != (2,):
-                seen = self._distinct(title, summary, words)
-            else:  # the shipped model's: `_distinct` inlined, the same features in its order
-                title_ascii = title.isascii()
-                summary_ascii = summary.isascii()
-                seen = set(words[0] if title_ascii else _own_words(title, words[0]))
-                seen.update(words[1] if summary_ascii else _own_words(summary, words[1]))
-                if not title_ascii:
-                    seen.update(_cjk_pairs(title))
-                if not summary_ascii:
-                    seen.update(_cjk_pairs(summary))
+        if self.features.binary:
+            seen = self._distinct(title, summary, words)
             count = len(seen)
             hits = list(filter(None, map(self.weights.get, seen)))
         else:
