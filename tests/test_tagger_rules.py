@@ -58,6 +58,15 @@ def test_chinese_terms_match_simplified_and_traditional_forms() -> None:
     assert _terms(TermMatcher(["簽證"]), "签证延误") == {"簽證"}
 
 
+def test_every_traditional_form_of_a_character_is_matched() -> None:
+    # opencc writes 拒签 as 拒籤 (签 has two traditional forms); Taiwan and Hong Kong write 拒簽
+    assert {"拒籤", "拒簽"} <= chinese_forms("拒签")
+    matcher = TermMatcher(["拒签", "发布"])
+    assert _terms(matcher, "台灣新創創辦人赴美遭拒簽") == {"拒签"}
+    assert _terms(matcher, "學者遭拒籤") == {"拒签"}
+    assert _terms(matcher, "教育部發布新規") == {"发布"}
+
+
 # --- topics -------------------------------------------------------------------------------
 
 

@@ -19,7 +19,8 @@ import re
 import sys
 from collections.abc import Iterable, KeysView
 from functools import cache
-from itertools import accumulate, compress
+from itertools import accumulate, compress, product
+from pathlib import Path
 from typing import Any
 
 import opencc
@@ -44,13 +45,51 @@ def _converter(config: str) -> Any:
 
 
 def chinese_forms(term: str) -> set[str]:
-    """The term in simplified and traditional characters (mainland, Taiwan, Hong Kong)."""
+    """The term in simplified and traditional characters (mainland, Taiwan, Hong Kong).
+
+    opencc converts by phrase and picks one traditional character where a simplified one has
+    several: 拒签 becomes 拒籤, but Taiwan and Hong Kong write 拒簽. Each of a character's
+    traditional forms is therefore matched too (`_traditional_variants`)."""
     forms = {term}
     for config in _OPENCC_CONFIGS:
         forms.add(_converter(config).convert(term))
+    forms |= _traditional_variants(_converter("t2s").convert(term))
     for a, b in _EXTRA_FORMS:
         forms |= {form.replace(a, b) for form in forms if a in form}
     return forms
+
+
+_MAX_VARIANTS = 16  # a term with more combinations keeps opencc's forms and one-character swaps
+
+
+def _traditional_variants(simplified: str) -> set[str]:
+    """The term with each of its characters in every traditional form opencc's character table
+    lists (签 → 籤 and 簽): all combinations for short terms, else one character at a time."""
+    table = _simplified_to_traditional()
+    choices = [table.get(char, (char,)) for char in simplified]
+    total = 1
+    for options in choices:
+        total *= len(options)
+    if total <= _MAX_VARIANTS:
+        return {"".join(combination) for combination in product(*choices)}
+    first = "".join(options[0] for options in choices)
+    return {
+        first[:index] + option + first[index + 1 :]
+        for index, options in enumerate(choices)
+        for option in options
+    }
+
+
+@cache
+def _simplified_to_traditional() -> dict[str, tuple[str, ...]]:
+    """opencc's STCharacters table: each simplified character and its traditional forms."""
+    path = Path(opencc.__file__).parent / "dictionary" / "STCharacters.txt"
+    table: dict[str, tuple[str, ...]] = {}
+    for line in path.read_text("utf-8").splitlines():
+        simplified, _, traditional = line.partition("\t")
+        if len(simplified) == 1 and traditional:
+            table[simplified] = tuple(traditional.split())
+    return table
 
 
 def _singulars(word: str) -> tuple[str, ...]:
@@ -205,6 +244,7 @@ class TermMatcher:
             latin.append((key, words, exact))
         # opencc's dictionaries (about 34 MB) are needed only while the terms are compiled.
         _converter.cache_clear()
+        _simplified_to_traditional.cache_clear()
         for key, words, exact in latin:
             stored = (self._exact if exact else self._folded).add(words, key)
             if stored != key:  # "U.S." and "U S": one term
