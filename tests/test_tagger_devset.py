@@ -10,13 +10,12 @@ three writers who never saw the rules, scored clean in the fifth round) in the s
 tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) in the seventh,
 tagger_heldout9.jsonl (three more writers, scored clean after the seventh round) in the eighth,
 tagger_heldout10.jsonl (three more writers, scored clean after the eighth round) in the ninth,
-tagger_heldout11.jsonl (three more writers, scored clean after the ninth round) in the tenth:
-all twelve are tuning material now, the learned second opinion is trained on the first ten and
-its thresholds are chosen on the last two pooled, heldout10 and heldout11.
-tagger_heldout12.jsonl, written during the tenth round by three more writers, was scored clean
-after it. Their figures are pinned here as floors against regression, a little below what the
-tagger reaches. The floors are measured with the tagger as it ships (the model on); none is a
-target.
+tagger_heldout11.jsonl (three more writers, scored clean after the ninth round) in the tenth,
+tagger_heldout12.jsonl (three more writers, scored clean after the tenth round) in the eleventh:
+all thirteen are tuning material now, the learned second opinion is trained on the first eleven
+and its thresholds are chosen on the last two pooled, heldout11 and heldout12. Their figures are
+pinned here as floors against regression, a little below what the tagger reaches. The floors
+are measured with the tagger as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations
@@ -182,26 +181,30 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT2, 0.95, 0.91, 0.96, 0.94),
         # the retrained model adds a wrong export-controls tag or two here (rules alone: 0.96)
         (HELDOUT3, 0.94, 0.92, 0.96, 0.93),
-        (HELDOUT4, 0.94, 0.95, 0.97, 0.92),
+        # Since the eleventh round the model's thresholds are chosen on heldout11 and heldout12,
+        # where the rules now miss less: it adds fewer tags, so its in-sample additions on the
+        # sets it is trained on are fewer and these floors fell by about a point (the rules
+        # alone rose on every set).
+        (HELDOUT4, 0.93, 0.95, 0.97, 0.92),
         # Since the seventh round the model adds alerts again (its additions on heldout8 were
         # right 11 times in 12), so alert recall here is no longer the rules' own.
-        (HELDOUT5, 0.92, 0.91, 0.96, 0.82),
-        (HELDOUT6, 0.93, 0.90, 0.98, 0.89),
-        (HELDOUT7, 0.94, 0.95, 0.97, 0.88),
+        (HELDOUT5, 0.91, 0.91, 0.96, 0.83),
+        (HELDOUT6, 0.92, 0.90, 0.98, 0.89),
+        (HELDOUT7, 0.93, 0.95, 0.98, 0.88),
         # Since the tenth round the model's thresholds are chosen on heldout10 and heldout11: it
         # adds a few wrong tags here (0.937 before).
-        (HELDOUT8, 0.92, 0.96, 0.99, 0.88),
+        (HELDOUT8, 0.91, 0.96, 0.99, 0.86),
         # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709).
         # Since the ninth round the alert threshold is chosen on the tuning sets (0.70 then, 0.825
         # since the tenth); since the tenth round the model is trained on it too.
-        (HELDOUT9, 0.94, 0.90, 0.97, 0.89),
+        (HELDOUT9, 0.92, 0.90, 0.97, 0.85),
         # tuned on since the ninth round (clean after the eighth: 0.841, 0.850, 0.902, 0.741)
-        (HELDOUT10, 0.87, 0.92, 0.85, 0.77),
+        (HELDOUT10, 0.90, 0.92, 0.96, 0.81),
         # tuned on since the tenth round (clean after the ninth: 0.867, 0.887, 0.861, 0.775);
         # tuned floors now, a little below the tenth round's figures
-        (HELDOUT11, 0.89, 0.90, 0.85, 0.81),
-        # clean after the tenth round
-        (HELDOUT12, 0.87, 0.94, 0.81, 0.74),
+        (HELDOUT11, 0.90, 0.95, 0.96, 0.88),
+        # tuned on since the eleventh round (clean after the tenth: 0.878, 0.946, 0.815, 0.741)
+        (HELDOUT12, 0.93, 0.95, 0.95, 0.82),
     ],
 )
 def test_heldout_figures_do_not_fall(

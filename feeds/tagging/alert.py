@@ -216,13 +216,15 @@ class AlertRules:
     def _named(self, title: str, in_title: Hits, key: str) -> bool:
         """Whether every occurrence of the hedge `key` is part of a name: of an instrument
         ("opinion" hedges, a "Security Advisory Opinion" is a step of visa processing; "new
-        study" does not hedge "new study-permit cap") or in quotation marks ("orders federal
-        'AI talent surge'")."""
+        study" does not hedge "new study-permit cap"), of a court's or prosecutor's act
+        ("remaining" hedges, "drop remaining count" is an act) or in quotation marks ("orders
+        federal 'AI talent surge'")."""
         spans = [
-            (start, start + len(instrument))
-            for instrument in self.instrument_set.intersection(in_title)
-            if len(instrument) > len(key)
-            for start in in_title[instrument]
+            (start, start + len(name))
+            for names in (self.instrument_set, self.act_set)
+            for name in names.intersection(in_title)
+            if len(name) > len(key)
+            for start in in_title[name]
         ]
         return all(
             any(low < start + len(key) and start < high for low, high in spans)
