@@ -14,7 +14,9 @@ tagger_heldout11.jsonl (three more writers, scored clean after the ninth round) 
 tagger_heldout12.jsonl (three more writers, scored clean after the tenth round) in the eleventh:
 all thirteen are tuning material now, the learned second opinion is trained on the first eleven
 and its thresholds are chosen on the last two pooled, heldout11 and heldout12. Their figures are
-pinned here as floors against regression, a little below what the tagger reaches. The floors
+pinned here as floors against regression, a little below what the tagger reaches.
+tagger_heldout13.jsonl, written during the eleventh round by three more writers, was scored
+clean after it. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -64,6 +66,7 @@ HELDOUT11 = DATA / "tagger_heldout11.jsonl"
 # Written for the tenth round by three more writers; scored clean once the tenth round's rules
 # and model were final (its floors below are that clean figure, rounded down).
 HELDOUT12 = DATA / "tagger_heldout12.jsonl"
+HELDOUT13 = DATA / "tagger_heldout13.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -78,6 +81,7 @@ LABELLED = (
     HELDOUT10,
     HELDOUT11,
     HELDOUT12,
+    HELDOUT13,
 )
 TOPICS = {
     "visa-policy",
@@ -126,6 +130,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT10, 380, 0.15, 0.15),
         (HELDOUT11, 380, 0.15, 0.15),
         (HELDOUT12, 380, 0.15, 0.15),
+        (HELDOUT13, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -205,6 +210,8 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT11, 0.90, 0.95, 0.96, 0.88),
         # tuned on since the eleventh round (clean after the tenth: 0.878, 0.946, 0.815, 0.741)
         (HELDOUT12, 0.93, 0.95, 0.95, 0.82),
+        # clean after the eleventh round
+        (HELDOUT13, 0.83, 0.83, 0.86, 0.69),
     ],
 )
 def test_heldout_figures_do_not_fall(
