@@ -11,12 +11,11 @@ tagger_heldout8.jsonl (three more writers, scored clean after the sixth round) i
 tagger_heldout9.jsonl (three more writers, scored clean after the seventh round) in the eighth,
 tagger_heldout10.jsonl (three more writers, scored clean after the eighth round) in the ninth,
 tagger_heldout11.jsonl (three more writers, scored clean after the ninth round) in the tenth,
-tagger_heldout12.jsonl (three more writers, scored clean after the tenth round) in the eleventh:
-all thirteen are tuning material now, the learned second opinion is trained on the first eleven
-and its thresholds are chosen on the last two pooled, heldout11 and heldout12. Their figures are
-pinned here as floors against regression, a little below what the tagger reaches.
-tagger_heldout13.jsonl, written during the eleventh round by three more writers, was scored
-clean after it. The floors
+tagger_heldout12.jsonl (three more writers, scored clean after the tenth round) in the eleventh,
+tagger_heldout13.jsonl (three more writers, scored clean after the eleventh round) in the twelfth:
+all fourteen are tuning material now, the learned second opinion is trained on the first twelve
+and its thresholds are chosen on the last two pooled, heldout12 and heldout13. Their figures are
+pinned here as floors against regression, a little below what the tagger reaches. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -202,7 +201,9 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709).
         # Since the ninth round the alert threshold is chosen on the tuning sets (0.70 then, 0.825
         # since the tenth); since the tenth round the model is trained on it too.
-        (HELDOUT9, 0.92, 0.90, 0.97, 0.85),
+        # (twelfth round: the model's alert threshold chosen on heldout12 + heldout13 adds one
+        # alert fewer here, 0.982 -> 0.970)
+        (HELDOUT9, 0.92, 0.90, 0.96, 0.85),
         # tuned on since the ninth round (clean after the eighth: 0.841, 0.850, 0.902, 0.741)
         (HELDOUT10, 0.90, 0.92, 0.96, 0.81),
         # tuned on since the tenth round (clean after the ninth: 0.867, 0.887, 0.861, 0.775);
@@ -210,8 +211,8 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT11, 0.90, 0.95, 0.96, 0.88),
         # tuned on since the eleventh round (clean after the tenth: 0.878, 0.946, 0.815, 0.741)
         (HELDOUT12, 0.93, 0.95, 0.95, 0.82),
-        # clean after the eleventh round
-        (HELDOUT13, 0.83, 0.83, 0.86, 0.69),
+        # tuned on since the twelfth round (clean after the eleventh: 0.839, 0.840, 0.869, 0.692)
+        (HELDOUT13, 0.89, 0.91, 0.90, 0.82),
     ],
 )
 def test_heldout_figures_do_not_fall(

@@ -17,7 +17,7 @@ def _tags(tagger: Tagger, title: str, summary: str = "") -> set[str]:
 
 def test_recruited_out_of_an_american_place_by_a_foreign_one_is_returnees(tagger: Tagger) -> None:
     titles = (
-        "Singapore institute lures immunologist from Houston",
+        "Zurich institute lures immunologist from Houston",
         "Kowloon university poaches a Seattle roboticist",
         "Melbourne centre loses nothing: it recruits two physicists from Chicago",
     )
