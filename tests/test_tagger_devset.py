@@ -15,7 +15,9 @@ tagger_heldout12.jsonl (three more writers, scored clean after the tenth round) 
 tagger_heldout13.jsonl (three more writers, scored clean after the eleventh round) in the twelfth:
 all fourteen are tuning material now, the learned second opinion is trained on the first twelve
 and its thresholds are chosen on the last two pooled, heldout12 and heldout13. Their figures are
-pinned here as floors against regression, a little below what the tagger reaches. The floors
+pinned here as floors against regression, a little below what the tagger reaches.
+tagger_heldout14.jsonl, written during the twelfth round by three more writers, was scored clean
+after it. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -66,6 +68,7 @@ HELDOUT11 = DATA / "tagger_heldout11.jsonl"
 # and model were final (its floors below are that clean figure, rounded down).
 HELDOUT12 = DATA / "tagger_heldout12.jsonl"
 HELDOUT13 = DATA / "tagger_heldout13.jsonl"
+HELDOUT14 = DATA / "tagger_heldout14.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -81,6 +84,7 @@ LABELLED = (
     HELDOUT11,
     HELDOUT12,
     HELDOUT13,
+    HELDOUT14,
 )
 TOPICS = {
     "visa-policy",
@@ -130,6 +134,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT11, 380, 0.15, 0.15),
         (HELDOUT12, 380, 0.15, 0.15),
         (HELDOUT13, 400, 0.15, 0.15),
+        (HELDOUT14, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -213,6 +218,8 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT12, 0.93, 0.95, 0.95, 0.82),
         # tuned on since the twelfth round (clean after the eleventh: 0.839, 0.840, 0.869, 0.692)
         (HELDOUT13, 0.89, 0.91, 0.90, 0.82),
+        # clean after the twelfth round
+        (HELDOUT14, 0.86, 0.87, 0.87, 0.77),
     ],
 )
 def test_heldout_figures_do_not_fall(
