@@ -12,12 +12,12 @@ tagger_heldout9.jsonl (three more writers, scored clean after the seventh round)
 tagger_heldout10.jsonl (three more writers, scored clean after the eighth round) in the ninth,
 tagger_heldout11.jsonl (three more writers, scored clean after the ninth round) in the tenth,
 tagger_heldout12.jsonl (three more writers, scored clean after the tenth round) in the eleventh,
-tagger_heldout13.jsonl (three more writers, scored clean after the eleventh round) in the twelfth:
-all fourteen are tuning material now, the learned second opinion is trained on the first twelve
-and its thresholds are chosen on the last two pooled, heldout12 and heldout13. Their figures are
-pinned here as floors against regression, a little below what the tagger reaches.
-tagger_heldout14.jsonl, written during the twelfth round by three more writers, was scored clean
-after it. The floors
+tagger_heldout13.jsonl (three more writers, scored clean after the eleventh round) in the
+twelfth, tagger_heldout14.jsonl (three more writers, scored clean after the twelfth round) in the
+thirteenth: all fifteen are tuning material now, the learned second opinion is trained on the
+first thirteen and its thresholds are chosen on the last two pooled, heldout13 and heldout14.
+Their figures are pinned here as floors against regression, a little below what the tagger
+reaches. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -218,8 +218,9 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT12, 0.93, 0.95, 0.95, 0.82),
         # tuned on since the twelfth round (clean after the eleventh: 0.839, 0.840, 0.869, 0.692)
         (HELDOUT13, 0.89, 0.91, 0.90, 0.82),
-        # clean after the twelfth round
-        (HELDOUT14, 0.86, 0.87, 0.87, 0.77),
+        # tuned on since the thirteenth round (clean after the twelfth: 0.863, 0.875, 0.875,
+        # 0.770)
+        (HELDOUT14, 0.88, 0.90, 0.94, 0.81),
     ],
 )
 def test_heldout_figures_do_not_fall(

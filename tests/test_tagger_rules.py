@@ -58,6 +58,13 @@ def test_chinese_terms_match_simplified_and_traditional_forms() -> None:
     assert _terms(TermMatcher(["簽證"]), "签证延误") == {"簽證"}
 
 
+def test_taiwans_own_words_are_matched() -> None:
+    # Taiwan writes artificial intelligence 人工智慧 and Silicon Valley 矽谷
+    matcher = TermMatcher(["人工智能", "硅谷"])
+    assert _terms(matcher, "國科會擴大人工智慧博士補助") == {"人工智能"}
+    assert _terms(matcher, "從矽谷回台的工程師") == {"硅谷"}
+
+
 def test_every_traditional_form_of_a_character_is_matched() -> None:
     # opencc writes 拒签 as 拒籤 (签 has two traditional forms); Taiwan and Hong Kong write 拒簽
     assert {"拒籤", "拒簽"} <= chinese_forms("拒签")

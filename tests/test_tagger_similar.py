@@ -108,6 +108,7 @@ def test_the_shipped_model_adds_with_its_reason() -> None:
         Features(word_pairs=True, cjk=(1, 2, 3)),
         Features(binary=True, cjk=(1, 2)),
         Features(binary=True),
+        Features(word_pairs=True, binary=True),
     ],
 )
 def test_fast_scoring_matches_the_features_the_trainer_sees(features: Features) -> None:

@@ -32,8 +32,9 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 _WORDS_AND_GAPS = re.compile(r"([A-Za-z0-9]+)")
 _END = ""  # the trie key under which a node stores the term that ends there
 # opencc configurations whose output forms we also match; Taiwan writes 計畫 where the mainland
-# and Hong Kong write 計劃, which no character-level conversion produces.
-_OPENCC_CONFIGS = ("s2t", "s2tw", "s2hk", "t2s", "tw2s", "hk2s")
+# and Hong Kong write 計劃, which no character-level conversion produces. s2twp and tw2sp also
+# convert Taiwan's own words: 人工智能 is 人工智慧 there, 硅谷 矽谷, 芯片 晶片.
+_OPENCC_CONFIGS = ("s2t", "s2tw", "s2twp", "s2hk", "t2s", "tw2s", "tw2sp", "hk2s")
 _EXTRA_FORMS = (("計劃", "計畫"), ("计划", "计画"))
 
 Hits = dict[str, list[int]]  # term key -> start positions in one text

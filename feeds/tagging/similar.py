@@ -167,11 +167,17 @@ class Similarity:
         """Every distinct feature of the text (as `tokens`, without repeats), in the order
         `tokens` first gives them: the weights are then summed in the same order."""
         if self.features.word_pairs:
-            return set(tokens(title, summary, self.features))
-        if title.isascii() and summary.isascii():  # three items in four: no Chinese to pair
+            seen = set()
+            for text, split in zip((title, summary), words):  # noqa: B905 - always two
+                own = _own_words(text, split)
+                seen.update(own)
+                # "student visa": each word joined to the next, as `tokens` makes them
+                seen.update(map(_joined, own, own[1:]))
+        elif title.isascii() and summary.isascii():  # three items in four: no Chinese to pair
             return {*words[0], *words[1]}
-        seen = set(_own_words(title, words[0]))
-        seen.update(_own_words(summary, words[1]))
+        else:
+            seen = set(_own_words(title, words[0]))
+            seen.update(_own_words(summary, words[1]))
         sizes = self.features.cjk
         for text in (title, summary):
             if not text.isascii():
@@ -207,6 +213,10 @@ class Similarity:
                             count += len(run) - size + 1
                             hits.extend(filter(None, map(get, _ngrams(run, size))))
         return count, hits
+
+
+def _joined(first: str, second: str) -> str:
+    return f"{first} {second}"
 
 
 def _own_words(text: str, split: list[str]) -> list[str]:
