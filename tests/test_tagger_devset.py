@@ -17,7 +17,8 @@ twelfth, tagger_heldout14.jsonl (three more writers, scored clean after the twel
 thirteenth: all fifteen are tuning material now, the learned second opinion is trained on the
 first thirteen and its thresholds are chosen on the last two pooled, heldout13 and heldout14.
 Their figures are pinned here as floors against regression, a little below what the tagger
-reaches. The floors
+reaches. tagger_heldout15.jsonl, written during the twelfth round by three more writers, was
+scored clean after the thirteenth. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -69,6 +70,7 @@ HELDOUT11 = DATA / "tagger_heldout11.jsonl"
 HELDOUT12 = DATA / "tagger_heldout12.jsonl"
 HELDOUT13 = DATA / "tagger_heldout13.jsonl"
 HELDOUT14 = DATA / "tagger_heldout14.jsonl"
+HELDOUT15 = DATA / "tagger_heldout15.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -85,6 +87,7 @@ LABELLED = (
     HELDOUT12,
     HELDOUT13,
     HELDOUT14,
+    HELDOUT15,
 )
 TOPICS = {
     "visa-policy",
@@ -135,6 +138,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT12, 380, 0.15, 0.15),
         (HELDOUT13, 400, 0.15, 0.15),
         (HELDOUT14, 400, 0.15, 0.15),
+        (HELDOUT15, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -221,6 +225,8 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the thirteenth round (clean after the twelfth: 0.863, 0.875, 0.875,
         # 0.770)
         (HELDOUT14, 0.88, 0.90, 0.94, 0.81),
+        # clean after the thirteenth round
+        (HELDOUT15, 0.86, 0.86, 0.89, 0.66),
     ],
 )
 def test_heldout_figures_do_not_fall(
