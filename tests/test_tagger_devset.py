@@ -14,11 +14,11 @@ tagger_heldout11.jsonl (three more writers, scored clean after the ninth round) 
 tagger_heldout12.jsonl (three more writers, scored clean after the tenth round) in the eleventh,
 tagger_heldout13.jsonl (three more writers, scored clean after the eleventh round) in the
 twelfth, tagger_heldout14.jsonl (three more writers, scored clean after the twelfth round) in the
-thirteenth: all fifteen are tuning material now, the learned second opinion is trained on the
-first thirteen and its thresholds are chosen on the last two pooled, heldout13 and heldout14.
+thirteenth, tagger_heldout15.jsonl (three more writers, scored clean after the thirteenth round)
+in the fourteenth: all sixteen are tuning material now, the learned second opinion is trained on
+the first fourteen and its thresholds are chosen on the last two pooled, heldout14 and heldout15.
 Their figures are pinned here as floors against regression, a little below what the tagger
-reaches. tagger_heldout15.jsonl, written during the twelfth round by three more writers, was
-scored clean after the thirteenth. The floors
+reaches. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -224,9 +224,12 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT13, 0.89, 0.91, 0.90, 0.82),
         # tuned on since the thirteenth round (clean after the twelfth: 0.863, 0.875, 0.875,
         # 0.770)
-        (HELDOUT14, 0.88, 0.90, 0.94, 0.81),
-        # clean after the thirteenth round
-        (HELDOUT15, 0.86, 0.86, 0.89, 0.66),
+        # (fourteenth round: the model's alert threshold, chosen on heldout14 + heldout15, falls
+        # to 0.55 and flags a few more here, rightly and wrongly: precision 0.905 -> 0.884)
+        (HELDOUT14, 0.88, 0.88, 0.94, 0.81),
+        # tuned on since the fourteenth round (clean after the thirteenth: 0.861, 0.864, 0.893,
+        # 0.667)
+        (HELDOUT15, 0.89, 0.87, 0.91, 0.83),
     ],
 )
 def test_heldout_figures_do_not_fall(
