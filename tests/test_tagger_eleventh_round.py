@@ -9,10 +9,7 @@ they say.
 from __future__ import annotations
 
 from feeds.tagging import Tagger
-
-
-def _tags(tagger: Tagger, title: str, summary: str = "") -> set[str]:
-    return set(tagger.tag(title, summary).tags)
+from tests.tagger_rounds import assert_alerts, assert_not_tagged, assert_tagged, topics
 
 
 def test_recruited_out_of_an_american_place_by_a_foreign_one_is_returnees(tagger: Tagger) -> None:
@@ -21,10 +18,9 @@ def test_recruited_out_of_an_american_place_by_a_foreign_one_is_returnees(tagger
         "Kowloon university poaches a Seattle roboticist",
         "Melbourne centre loses nothing: it recruits two physicists from Chicago",
     )
-    for title in titles:
-        assert "returnees" in _tags(tagger, title), title
+    assert_tagged(tagger, "returnees", titles)
     # the same verbs with nobody leaving the US: an American lab hiring at home
-    assert "returnees" not in _tags(tagger, "Boston lab recruits two chemists from Texas")
+    assert "returnees" not in topics(tagger, "Boston lab recruits two chemists from Texas")
 
 
 def test_lost_to_or_leaving_for_a_foreign_place_is_returnees(tagger: Tagger) -> None:
@@ -32,8 +28,7 @@ def test_lost_to_or_leaving_for_a_foreign_place_is_returnees(tagger: Tagger) -> 
         "NIST loses its laser team to a lab in Heidelberg",
         "Geneticist left a Baltimore institute for a post in Dublin",
     )
-    for title in titles:
-        assert "returnees" in _tags(tagger, title), title
+    assert_tagged(tagger, "returnees", titles)
 
 
 def test_homecoming_offers_of_any_country_are_returnees(tagger: Tagger) -> None:
@@ -42,8 +37,7 @@ def test_homecoming_offers_of_any_country_are_returnees(tagger: Tagger) -> None:
         "Lisbon programme pays scientists abroad to set up labs at home",
         "山西：在海外获得博士学位的青年人才来晋工作可申报专项资助",
     )
-    for title in titles:
-        assert "returnees" in _tags(tagger, title), title
+    assert_tagged(tagger, "returnees", titles)
 
 
 def test_graduates_permits_to_stay_are_student_mobility(tagger: Tagger) -> None:
@@ -51,15 +45,14 @@ def test_graduates_permits_to_stay_are_student_mobility(tagger: Tagger) -> None:
         "Austria lengthens the job-search permit for its PhD graduates",
         "Ontario pauses the permanent-residence stream for international graduates",
     )
-    for title in titles:
-        assert "student-mobility" in _tags(tagger, title), title
+    assert_tagged(tagger, "student-mobility", titles)
 
 
 def test_visiting_scientists_visas_and_entry_are_student_mobility(tagger: Tagger) -> None:
-    assert {"visa-policy", "student-mobility"} <= _tags(
+    assert {"visa-policy", "student-mobility"} <= topics(
         tagger, "Visa waits keep visiting scientists from a Chicago symposium"
     )
-    assert "student-mobility" in _tags(
+    assert "student-mobility" in topics(
         tagger, "Airport officers send back a visiting chemist bound for Oregon"
     )
 
@@ -71,12 +64,11 @@ def test_postdocs_and_faculty_permanent_residence_papers_are_student_mobility(
         "USCIS tightens evidence rules for postdocs' O-1 petitions",
         "Universities say PERM audits are stalling professors' green cards",
     )
-    for title in titles:
-        assert "student-mobility" in _tags(tagger, title), title
+    assert_tagged(tagger, "student-mobility", titles)
 
 
 def test_government_scholarship_exchanges_are_student_mobility(tagger: Tagger) -> None:
-    assert "student-mobility" in _tags(tagger, "中越签署政府互换奖学金协议 每年互派五十名研究生")
+    assert "student-mobility" in topics(tagger, "中越签署政府互换奖学金协议 每年互派五十名研究生")
 
 
 def test_state_law_officers_and_funders_acting_on_foreign_ties_are_research_security(
@@ -87,20 +79,19 @@ def test_state_law_officers_and_funders_acting_on_foreign_ties_are_research_secu
         "Navy research office terminated an award over a collaborator at a listed institute",
         "DoD publishes updated list of foreign institutions tied to military research",
     )
-    for title in titles:
-        assert "research-security" in _tags(tagger, title), title
+    assert_tagged(tagger, "research-security", titles)
 
 
 def test_posts_abroad_cleared_first_are_research_security(tagger: Tagger) -> None:
-    assert "research-security" in _tags(tagger, "科技厅：项目负责人赴境外兼职须事先审批")
+    assert "research-security" in topics(tagger, "科技厅：项目负责人赴境外兼职须事先审批")
 
 
 def test_taiwans_approval_before_mainland_posts_is_export_controls(tagger: Tagger) -> None:
-    assert "export-controls" in _tags(tagger, "陸委會：科技人員赴陸任職須事先許可")
+    assert "export-controls" in topics(tagger, "陸委會：科技人員赴陸任職須事先許可")
 
 
 def test_chip_firms_registering_foreign_engineers_is_export_controls(tagger: Tagger) -> None:
-    assert "export-controls" in _tags(tagger, "工信部：芯片设计企业聘用外籍工程师须备案")
+    assert "export-controls" in topics(tagger, "工信部：芯片设计企业聘用外籍工程师须备案")
 
 
 def test_the_ai_fields_faculty_fellows_and_founders_are_ai_talent(tagger: Tagger) -> None:
@@ -110,19 +101,17 @@ def test_the_ai_fields_faculty_fellows_and_founders_are_ai_talent(tagger: Tagger
         "AI start-up founder relocates to Toronto",
         "港科大新聘十名人工智能教授",
     )
-    for title in titles:
-        assert "ai-talent" in _tags(tagger, title), title
+    assert_tagged(tagger, "ai-talent", titles)
 
 
 def test_hong_kongs_entry_schemes_for_talent_are_not_visa_policy(tagger: Tagger) -> None:
-    tags = _tags(tagger, "入境處擴大「高才通」名單 新增二十所大學")
+    tags = topics(tagger, "入境處擴大「高才通」名單 新增二十所大學")
     assert "visa-policy" not in tags
 
 
 def test_sport_and_shows_are_not_returnees(tagger: Tagger) -> None:
     titles = ("旅美球星回國加盟職棒", "歌手回国举办首场演唱会")
-    for title in titles:
-        assert "returnees" not in _tags(tagger, title), title
+    assert_not_tagged(tagger, "returnees", titles)
 
 
 def test_alerts_by_state_law_officers_funders_and_local_bureaus(tagger: Tagger) -> None:
@@ -142,7 +131,6 @@ def test_watchdog_findings_suits_and_rumours_are_not_alerts(tagger: Tagger) -> N
         "Professor sues former employer over firing tied to undisclosed China post",
         "State Department says no plans to pause J-1 interviews despite rumours",
     )
-    for title in not_alerts:
-        assert not tagger.tag(title).alert, title
+    assert_alerts(tagger, not_alerts, alert=False)
     # an inspector general opening an audit is an agency opening an investigation: an alert
     assert tagger.tag("HHS inspector general opens audit of NIH foreign-influence reviews").alert

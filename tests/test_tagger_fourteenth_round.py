@@ -8,44 +8,40 @@ they say.
 from __future__ import annotations
 
 from feeds.tagging import Tagger
-
-
-def _tags(tagger: Tagger, title: str, summary: str = "") -> set[str]:
-    return set(tagger.tag(title, summary).tags)
+from tests.tagger_rounds import assert_alerts, assert_tagged, topics
 
 
 def test_outbound_rules_reaching_academics_are_export_controls(tagger: Tagger) -> None:
     title = "Treasury's outbound notices reach MIT faculty who advise Chinese AI start-ups"
-    assert "export-controls" in _tags(tagger, title)
+    assert "export-controls" in topics(tagger, title)
 
 
 def test_compute_cut_off_by_a_compliance_review_is_export_controls(tagger: Tagger) -> None:
     title = "Campus lab cuts Chinese nationals off its H100 cluster after compliance review"
-    assert "export-controls" in _tags(tagger, title)
-    assert "ai-talent" in _tags(tagger, title)
+    assert "export-controls" in topics(tagger, title)
+    assert "ai-talent" in topics(tagger, title)
 
 
 def test_visa_security_checks_in_sensitive_fields_are_research_security(tagger: Tagger) -> None:
     title = "Visas Mantis reviews stall chemists bound for US labs"
-    assert "research-security" in _tags(tagger, title)
+    assert "research-security" in topics(tagger, title)
 
 
 def test_moves_told_from_an_american_place_to_a_chinese_one_are_returnees(tagger: Tagger) -> None:
     titles = ("从波士顿到苏州：一位材料学家的十年", "从帕洛阿尔托落地深圳的机器人团队")
-    for title in titles:
-        assert "returnees" in _tags(tagger, title), title
+    assert_tagged(tagger, "returnees", titles)
 
 
 def test_a_foreign_institution_naming_an_american_leader_is_returnees(tagger: Tagger) -> None:
-    assert "returnees" in _tags(tagger, "Qatar university names former Purdue dean as president")
+    assert "returnees" in topics(tagger, "Qatar university names former Purdue dean as president")
 
 
 def test_surveys_of_scientists_weighing_jobs_abroad_are_returnees(tagger: Tagger) -> None:
-    assert "returnees" in _tags(tagger, "Survey: half of US biologists weighing jobs abroad")
+    assert "returnees" in topics(tagger, "Survey: half of US biologists weighing jobs abroad")
 
 
 def test_teams_that_never_worked_outside_china_are_returnees(tagger: Tagger) -> None:
-    assert "returnees" in _tags(tagger, "Zhipu's researchers never worked outside China, CEO says")
+    assert "returnees" in topics(tagger, "Zhipu's researchers never worked outside China, CEO says")
 
 
 def test_exchanges_with_china_ended_are_student_mobility(tagger: Tagger) -> None:
@@ -53,8 +49,7 @@ def test_exchanges_with_china_ended_are_student_mobility(tagger: Tagger) -> None
         "USDA pulls the plug on its US-China soil science exchange",
         "College scraps its Beijing summer program",
     )
-    for title in titles:
-        assert "student-mobility" in _tags(tagger, title), title
+    assert_tagged(tagger, "student-mobility", titles)
 
 
 def test_slots_and_hiring_closed_by_nationality_are_research_security(tagger: Tagger) -> None:
@@ -62,18 +57,17 @@ def test_slots_and_hiring_closed_by_nationality_are_research_security(tagger: Ta
         "NOAA lab ends internships for foreign nationals",
         "Texas bill limits hiring of Chinese graduate students at state labs",
     )
-    for title in titles:
-        assert "research-security" in _tags(tagger, title), title
-    assert "student-mobility" in _tags(tagger, "NOAA lab ends internships for foreign nationals")
+    assert_tagged(tagger, "research-security", titles)
+    assert "student-mobility" in topics(tagger, "NOAA lab ends internships for foreign nationals")
 
 
 def test_screening_incoming_students_is_student_mobility(tagger: Tagger) -> None:
     title = "University to screen incoming PhD students against a defence list"
-    assert "student-mobility" in _tags(tagger, title)
+    assert "student-mobility" in topics(tagger, title)
 
 
 def test_grad_workers_visas_are_student_mobility_and_visa_policy(tagger: Tagger) -> None:
-    tags = _tags(tagger, "Union counts 30 grad workers held in visa checks")
+    tags = topics(tagger, "Union counts 30 grad workers held in visa checks")
     assert {"student-mobility", "visa-policy"} <= tags
 
 
@@ -84,5 +78,4 @@ def test_spokespeople_answering_questions_and_good_news_posts_are_not_alerts(
         "商务部新闻发言人就美方将多所中国高校列入实体清单答记者问",
         "喜报！教育部公布长江学者名单 我校6人入选",
     )
-    for title in not_alerts:
-        assert not tagger.tag(title).alert, title
+    assert_alerts(tagger, not_alerts, alert=False)
