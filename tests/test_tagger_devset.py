@@ -18,7 +18,8 @@ thirteenth, tagger_heldout15.jsonl (three more writers, scored clean after the t
 in the fourteenth: all sixteen are tuning material now, the learned second opinion is trained on
 the first fourteen and its thresholds are chosen on the last two pooled, heldout14 and heldout15.
 Their figures are pinned here as floors against regression, a little below what the tagger
-reaches. The floors
+reaches. tagger_heldout16.jsonl, written during the thirteenth round by three more writers, was
+scored clean after the fourteenth. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -71,6 +72,7 @@ HELDOUT12 = DATA / "tagger_heldout12.jsonl"
 HELDOUT13 = DATA / "tagger_heldout13.jsonl"
 HELDOUT14 = DATA / "tagger_heldout14.jsonl"
 HELDOUT15 = DATA / "tagger_heldout15.jsonl"
+HELDOUT16 = DATA / "tagger_heldout16.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -88,6 +90,7 @@ LABELLED = (
     HELDOUT13,
     HELDOUT14,
     HELDOUT15,
+    HELDOUT16,
 )
 TOPICS = {
     "visa-policy",
@@ -139,6 +142,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT13, 400, 0.15, 0.15),
         (HELDOUT14, 400, 0.15, 0.15),
         (HELDOUT15, 400, 0.15, 0.15),
+        (HELDOUT16, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -230,6 +234,8 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the fourteenth round (clean after the thirteenth: 0.861, 0.864, 0.893,
         # 0.667)
         (HELDOUT15, 0.89, 0.87, 0.91, 0.83),
+        # clean after the fourteenth round
+        (HELDOUT16, 0.85, 0.80, 0.91, 0.69),
     ],
 )
 def test_heldout_figures_do_not_fall(
