@@ -106,7 +106,7 @@ def test_retag_rewrites_changed_items_and_stores_reasons(
         reasons = item_reasons(session, ids["proclamation"])
         assert item_reasons(session, 10_000) is None
     # the source's hint tag, read from the database, tipped the weak term over
-    assert set(stored[ids["hinted"]].tags) == {"visa-policy"}
+    assert "visa-policy" in stored[ids["hinted"]].tags  # the model may add a topic beside it
     assert stored[ids["hinted"]].reasons["visa-policy"][-1] == "hint: visa-policy"
     proclamation = stored[ids["proclamation"]]
     assert set(proclamation.tags) == {"visa-policy"} and proclamation.alert is True
