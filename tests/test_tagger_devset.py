@@ -19,7 +19,8 @@ in the fourteenth, tagger_heldout16.jsonl (three more writers, scored clean afte
 round) in the fifteenth: all seventeen are tuning material now, the learned second opinion is
 trained on the first fifteen and its thresholds are chosen on the last two pooled, heldout15 and
 heldout16. Their figures are pinned here as floors against regression, a little below what the
-tagger reaches. The floors
+tagger reaches. tagger_heldout17.jsonl, written during the fourteenth and fifteenth rounds by
+three more writers, was scored clean after the fifteenth. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -73,6 +74,7 @@ HELDOUT13 = DATA / "tagger_heldout13.jsonl"
 HELDOUT14 = DATA / "tagger_heldout14.jsonl"
 HELDOUT15 = DATA / "tagger_heldout15.jsonl"
 HELDOUT16 = DATA / "tagger_heldout16.jsonl"
+HELDOUT17 = DATA / "tagger_heldout17.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -91,6 +93,7 @@ LABELLED = (
     HELDOUT14,
     HELDOUT15,
     HELDOUT16,
+    HELDOUT17,
 )
 TOPICS = {
     "visa-policy",
@@ -143,6 +146,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT14, 400, 0.15, 0.15),
         (HELDOUT15, 400, 0.15, 0.15),
         (HELDOUT16, 400, 0.15, 0.15),
+        (HELDOUT17, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -238,6 +242,8 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the fifteenth round (clean after the fourteenth: 0.853, 0.808, 0.918,
         # 0.694)
         (HELDOUT16, 0.87, 0.89, 0.91, 0.76),
+        # clean after the fifteenth round
+        (HELDOUT17, 0.88, 0.81, 0.93, 0.78),
     ],
 )
 def test_heldout_figures_do_not_fall(
