@@ -16,11 +16,11 @@ tagger_heldout13.jsonl (three more writers, scored clean after the eleventh roun
 twelfth, tagger_heldout14.jsonl (three more writers, scored clean after the twelfth round) in the
 thirteenth, tagger_heldout15.jsonl (three more writers, scored clean after the thirteenth round)
 in the fourteenth, tagger_heldout16.jsonl (three more writers, scored clean after the fourteenth
-round) in the fifteenth: all seventeen are tuning material now, the learned second opinion is
-trained on the first fifteen and its thresholds are chosen on the last two pooled, heldout15 and
-heldout16. Their figures are pinned here as floors against regression, a little below what the
-tagger reaches. tagger_heldout17.jsonl, written during the fourteenth and fifteenth rounds by
-three more writers, was scored clean after the fifteenth. The floors
+round) in the fifteenth, tagger_heldout17.jsonl (three more writers, scored clean after the
+fifteenth round) in the sixteenth: all eighteen are tuning material now, the learned second
+opinion is trained on the first sixteen and its thresholds are chosen on the last two pooled,
+heldout16 and heldout17. Their figures are pinned here as floors against regression, a little
+below what the tagger reaches. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -214,7 +214,9 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT7, 0.93, 0.95, 0.98, 0.88),
         # Since the tenth round the model's thresholds are chosen on heldout10 and heldout11: it
         # adds a few wrong tags here (0.937 before).
-        (HELDOUT8, 0.91, 0.96, 0.99, 0.86),
+        # (sixteenth round: the alert threshold chosen on heldout16 + heldout17, 0.775, adds
+        # one alert fewer here)
+        (HELDOUT8, 0.91, 0.96, 0.98, 0.86),
         # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709).
         # Since the ninth round the alert threshold is chosen on the tuning sets (0.70 then, 0.825
         # since the tenth); since the tenth round the model is trained on it too.
@@ -241,9 +243,10 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT15, 0.89, 0.87, 0.90, 0.83),
         # tuned on since the fifteenth round (clean after the fourteenth: 0.853, 0.808, 0.918,
         # 0.694)
-        (HELDOUT16, 0.87, 0.89, 0.91, 0.76),
-        # clean after the fifteenth round
-        (HELDOUT17, 0.88, 0.81, 0.93, 0.78),
+        (HELDOUT16, 0.87, 0.89, 0.90, 0.76),
+        # tuned on since the sixteenth round (clean after the fifteenth: 0.882, 0.813, 0.940,
+        # 0.786)
+        (HELDOUT17, 0.90, 0.89, 0.94, 0.81),
     ],
 )
 def test_heldout_figures_do_not_fall(
