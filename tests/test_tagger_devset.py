@@ -20,7 +20,8 @@ round) in the fifteenth, tagger_heldout17.jsonl (three more writers, scored clea
 fifteenth round) in the sixteenth: all eighteen are tuning material now, the learned second
 opinion is trained on the first sixteen and its thresholds are chosen on the last two pooled,
 heldout16 and heldout17. Their figures are pinned here as floors against regression, a little
-below what the tagger reaches. The floors
+below what the tagger reaches. tagger_heldout18.jsonl, written during the fifteenth and sixteenth
+rounds by three more writers, was scored clean after the sixteenth. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -75,6 +76,7 @@ HELDOUT14 = DATA / "tagger_heldout14.jsonl"
 HELDOUT15 = DATA / "tagger_heldout15.jsonl"
 HELDOUT16 = DATA / "tagger_heldout16.jsonl"
 HELDOUT17 = DATA / "tagger_heldout17.jsonl"
+HELDOUT18 = DATA / "tagger_heldout18.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -94,6 +96,7 @@ LABELLED = (
     HELDOUT15,
     HELDOUT16,
     HELDOUT17,
+    HELDOUT18,
 )
 TOPICS = {
     "visa-policy",
@@ -147,6 +150,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT15, 400, 0.15, 0.15),
         (HELDOUT16, 400, 0.15, 0.15),
         (HELDOUT17, 400, 0.15, 0.15),
+        (HELDOUT18, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -247,6 +251,8 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the sixteenth round (clean after the fifteenth: 0.882, 0.813, 0.940,
         # 0.786)
         (HELDOUT17, 0.90, 0.89, 0.94, 0.81),
+        # clean after the sixteenth round
+        (HELDOUT18, 0.88, 0.85, 0.93, 0.77),
     ],
 )
 def test_heldout_figures_do_not_fall(
