@@ -17,11 +17,11 @@ twelfth, tagger_heldout14.jsonl (three more writers, scored clean after the twel
 thirteenth, tagger_heldout15.jsonl (three more writers, scored clean after the thirteenth round)
 in the fourteenth, tagger_heldout16.jsonl (three more writers, scored clean after the fourteenth
 round) in the fifteenth, tagger_heldout17.jsonl (three more writers, scored clean after the
-fifteenth round) in the sixteenth: all eighteen are tuning material now, the learned second
-opinion is trained on the first sixteen and its thresholds are chosen on the last two pooled,
-heldout16 and heldout17. Their figures are pinned here as floors against regression, a little
-below what the tagger reaches. tagger_heldout18.jsonl, written during the fifteenth and sixteenth
-rounds by three more writers, was scored clean after the sixteenth. The floors
+fifteenth round) in the sixteenth, tagger_heldout18.jsonl (three more writers, scored clean after
+the sixteenth round) in the seventeenth: all nineteen are tuning material now, the learned second
+opinion is trained on the first seventeen and its thresholds are chosen on the last two pooled,
+heldout17 and heldout18. Their figures are pinned here as floors against regression, a little
+below what the tagger reaches. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -251,8 +251,9 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the sixteenth round (clean after the fifteenth: 0.882, 0.813, 0.940,
         # 0.786)
         (HELDOUT17, 0.90, 0.89, 0.94, 0.81),
-        # clean after the sixteenth round
-        (HELDOUT18, 0.88, 0.85, 0.93, 0.77),
+        # tuned on since the seventeenth round (clean after the sixteenth: 0.887, 0.851, 0.936,
+        # 0.774)
+        (HELDOUT18, 0.90, 0.93, 0.93, 0.86),
     ],
 )
 def test_heldout_figures_do_not_fall(
