@@ -231,6 +231,7 @@ def test_the_cheaper_word_pairs() -> None:
     assert [t for t in tokens(title, summary, content) if " " in t] == [
         "student visa",
         "visa rules",
+        "fees visa",  # the stopwords between dropped
         "visa office",
     ]
     both = Features(word_pairs=True, title_pairs=True, content_pairs=True)

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from itertools import pairwise, product
+from itertools import filterfalse, pairwise, product
 from operator import add
 from typing import Any, Protocol
 
@@ -46,8 +46,8 @@ _CJK_RUNS_OF_2 = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 _DOTTED_I, _KELVIN = "\u0130", "\u212a"
 
 Weights = tuple[float, ...]  # one per output
-# Words a pair is not made with when `Features.content_pairs` (a fixed list: changing it
-# changes what a trained model reads).
+# Words dropped before pairs are made when `Features.content_pairs` (a fixed list: changing
+# it changes what a trained model reads).
 STOPWORDS = frozenset(
     "a an and are as at be by for from has have in is it its of on or over s says than that the"  # noqa: SIM905
     " this to was were will with".split()
@@ -64,7 +64,7 @@ class Features:
     evidence: bool = False  # the rules' scores (features named EVIDENCE + topic id or "alert")
     # With word pairs: the title's only (not the summary's) ...
     title_pairs: bool = False
-    # ... and only pairs of two words neither of which is in STOPWORDS
+    # ... and the pairs of the words left once those in STOPWORDS are dropped
     content_pairs: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -97,14 +97,9 @@ class Features:
         as the recipe makes them (none without `word_pairs`)."""
         if not self.word_pairs or (self.title_pairs and not title):
             return []
-        if self.content_pairs:
-            stop = STOPWORDS
-            return [
-                f"{first} {second}"
-                for first, second in pairwise(words)
-                if first not in stop and second not in stop
-            ]
-        return list(map(_joined, words, words[1:]))
+        if self.content_pairs:  # stopwords dropped first: "visa for students" -> "visa students"
+            words = list(filterfalse(STOPWORDS.__contains__, words))
+        return list(map(" ".join, pairwise(words)))
 
 
 def _ngrams(run: str, size: int) -> Iterable[str]:
@@ -249,10 +244,6 @@ class Similarity:
                             count += len(run) - size + 1
                             hits.extend(filter(None, map(get, _ngrams(run, size))))
         return count, hits
-
-
-def _joined(first: str, second: str) -> str:
-    return f"{first} {second}"
 
 
 def _own_words(text: str, split: list[str]) -> list[str]:
