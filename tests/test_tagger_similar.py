@@ -12,12 +12,20 @@ from typing import Any
 import pytest
 
 from feeds.tagging import load_tagger
-from feeds.tagging.fit import Recipe
+from feeds.tagging.fit import Recipe, fit, vectorize
 from feeds.tagging.rules import TermMatcher
 from feeds.tagging.similar import Features, compile_model, customised, load_similarity, tokens
 from feeds.tagging.tagger import Tagger
 from feeds.tagging.taxonomy import load_taxonomy
-from feeds.tagging.train_similar import SETS, TUNING, load_items, train
+from feeds.tagging.train_similar import (
+    SETS,
+    TUNING,
+    _outputs,
+    featurize,
+    label_matrix,
+    load_items,
+    train,
+)
 
 OUTPUTS = ["visa-policy", "research-security", "alert"]
 
@@ -109,11 +117,18 @@ def test_the_shipped_model_adds_with_its_reason() -> None:
         Features(binary=True, cjk=(1, 2)),
         Features(binary=True),
         Features(word_pairs=True, binary=True),
+        Features(word_pairs=True, title_pairs=True),
+        Features(word_pairs=True, content_pairs=True),
+        Features(word_pairs=True, binary=True, title_pairs=True),
+        Features(word_pairs=True, binary=True, content_pairs=True),
+        Features(word_pairs=True, binary=True, title_pairs=True, content_pairs=True),
     ],
 )
 def test_fast_scoring_matches_the_features_the_trainer_sees(features: Features) -> None:
     texts = [
         ("H-1B visa fee rises; the fee rises again", "美国签证新规 出台，签证费上涨"),
+        ("Student visa rules for the fall", "the State Department says student visa fees rise"),
+        ("İstanbul visa office of the consulate", "the Kelvin visa and the fee"),
         ("海归", ""),
         ("", ""),
         ("A", "中"),
@@ -190,3 +205,64 @@ def test_the_rules_evidence_enters_as_a_weighted_score() -> None:
     assert plain is not None and helped is not None
     assert helped[0] == pytest.approx(plain[0] + 2.0)
     assert helped[1:] == plain[1:]
+
+
+def test_the_cheaper_word_pairs() -> None:
+    """The title's pairs only, pairs without stopwords, and both; an older file (no such keys)
+    reads all pairs, and a recipe without them writes none of the keys."""
+    title, summary = "The student visa rules", "fees of the visa office"
+    pairs = Features(word_pairs=True)
+    assert [t for t in tokens(title, summary, pairs) if " " in t] == [
+        "the student",
+        "student visa",
+        "visa rules",
+        "fees of",
+        "of the",
+        "the visa",
+        "visa office",
+    ]
+    title_only = Features(word_pairs=True, title_pairs=True)
+    assert [t for t in tokens(title, summary, title_only) if " " in t] == [
+        "the student",
+        "student visa",
+        "visa rules",
+    ]
+    content = Features(word_pairs=True, content_pairs=True)
+    assert [t for t in tokens(title, summary, content) if " " in t] == [
+        "student visa",
+        "visa rules",
+        "fees visa",  # the stopwords between dropped
+        "visa office",
+    ]
+    both = Features(word_pairs=True, title_pairs=True, content_pairs=True)
+    assert [t for t in tokens(title, summary, both) if " " in t] == ["student visa", "visa rules"]
+    assert Features.from_json({"word_pairs": True, "binary": True}) == Features(
+        word_pairs=True, binary=True
+    )
+    assert "title_pairs" not in Features(word_pairs=True).as_json()
+    assert Features.from_json(both.as_json()) == both
+    assert "pair_prune" not in Recipe().as_json()
+
+
+def test_pairs_are_pruned_harder_than_words() -> None:
+    """`pair_prune` drops the small weights of word pairs only."""
+    items = load_items(SETS)[::20][:120]
+    features = Features(binary=True, word_pairs=True)
+    found = featurize(items, features)
+    labels = label_matrix(items, _outputs(items))
+    plain, pruned = (
+        fit(vectorize(found, recipe), labels, recipe)
+        for recipe in (
+            Recipe(features=features, steps=30),
+            Recipe(features=features, steps=30, pair_prune=0.2),
+        )
+    )
+    vocabulary = plain[0]
+    is_pair = [" " in feature for feature in vocabulary]
+    for index, pair in enumerate(is_pair):
+        if pair:
+            kept = plain[1][index][abs(plain[1][index]) >= 0.2]
+            assert (pruned[1][index][pruned[1][index] != 0] == kept).all()
+        else:
+            assert (pruned[1][index] == plain[1][index]).all()
+    assert (pruned[1] != 0).sum() < (plain[1] != 0).sum()

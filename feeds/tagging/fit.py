@@ -36,9 +36,12 @@ class Recipe:
     # weights smaller than this are dropped (fewer features to add up on every item); applied
     # to every fold's model too, so the out-of-fold scores are those of a pruned model
     prune: float = 0.05
+    # word pairs' weights smaller than this are dropped too (0: `prune` alone): a pair costs
+    # the file and the load more than it adds, unless it says much
+    pair_prune: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "features": self.features.as_json(),
             "l2": self.l2,
             "boost": self.boost,
@@ -46,6 +49,9 @@ class Recipe:
             "rate": self.rate,
             "prune": self.prune,
         }
+        if self.pair_prune:  # written only when set: earlier files stay the same
+            found["pair_prune"] = self.pair_prune
+        return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +155,9 @@ def fit(
             )
             np.subtract(parameter, update, out=parameter)  # in place: weights and bias
     weights[np.abs(weights) < recipe.prune] = 0.0
+    if recipe.pair_prune > recipe.prune:  # word pairs are the features with a space
+        pairs = np.array([" " in feature for feature in vocabulary], dtype=bool)
+        weights[pairs[:, None] & (np.abs(weights) < recipe.pair_prune)] = 0.0
     return vocabulary, weights, bias
 
 

@@ -29,7 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
-from itertools import pairwise, product
+from itertools import filterfalse, pairwise, product
 from operator import add
 from typing import Any, Protocol
 
@@ -46,6 +46,12 @@ _CJK_RUNS_OF_2 = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]{2,}")
 _DOTTED_I, _KELVIN = "\u0130", "\u212a"
 
 Weights = tuple[float, ...]  # one per output
+# Words dropped before pairs are made when `Features.content_pairs` (a fixed list: changing
+# it changes what a trained model reads).
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have in is it its of on or over s says than that the"  # noqa: SIM905
+    " this to was were will with".split()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,14 +62,24 @@ class Features:
     cjk: tuple[int, ...] = (2,)  # Chinese character n-gram sizes, 1 to 3
     binary: bool = False  # each distinct feature once, instead of every occurrence
     evidence: bool = False  # the rules' scores (features named EVIDENCE + topic id or "alert")
+    # With word pairs: the title's only (not the summary's) ...
+    title_pairs: bool = False
+    # ... and the pairs of the words left once those in STOPWORDS are dropped
+    content_pairs: bool = False
 
     def as_json(self) -> dict[str, Any]:
-        return {
+        found: dict[str, Any] = {
             "word_pairs": self.word_pairs,
             "cjk": list(self.cjk),
             "binary": self.binary,
             "evidence": self.evidence,
         }
+        # written only when set: a file of the earlier recipes stays byte for byte the same
+        if self.title_pairs:
+            found["title_pairs"] = True
+        if self.content_pairs:
+            found["content_pairs"] = True
+        return found
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Features:
@@ -72,7 +88,18 @@ class Features:
             cjk=tuple(int(n) for n in data.get("cjk", (2,))),
             binary=bool(data.get("binary", False)),
             evidence=bool(data.get("evidence", False)),
+            title_pairs=bool(data.get("title_pairs", False)),
+            content_pairs=bool(data.get("content_pairs", False)),
         )
+
+    def pairs_of(self, words: list[str], *, title: bool) -> list[str]:
+        """The word pairs of a text's words ("student visa": each word joined to the next),
+        as the recipe makes them (none without `word_pairs`)."""
+        if not self.word_pairs or (self.title_pairs and not title):
+            return []
+        if self.content_pairs:  # stopwords dropped first: "visa for students" -> "visa students"
+            words = list(filterfalse(STOPWORDS.__contains__, words))
+        return list(map(" ".join, pairwise(words)))
 
 
 def _ngrams(run: str, size: int) -> Iterable[str]:
@@ -86,11 +113,10 @@ def _ngrams(run: str, size: int) -> Iterable[str]:
 def tokens(title: str, summary: str, features: Features = Features()) -> Iterator[str]:
     """Every feature occurrence of a text, in order (the trainer's view; `Similarity.logits`
     computes the same faster)."""
-    for text in (title, summary):
+    for text, is_title in ((title, True), (summary, False)):
         words = _WORD.findall(text.lower())
         yield from words
-        if features.word_pairs:
-            yield from map(" ".join, pairwise(words))
+        yield from features.pairs_of(words, title=is_title)
         if not text.isascii():
             for run in _CJK_RUN.findall(text):
                 for size in features.cjk:
@@ -166,13 +192,19 @@ class Similarity:
     def _distinct(self, title: str, summary: str, words: tuple[list[str], list[str]]) -> set[str]:
         """Every distinct feature of the text (as `tokens`, without repeats), in the order
         `tokens` first gives them: the weights are then summed in the same order."""
-        if self.features.word_pairs:
+        features = self.features
+        if features.word_pairs:
+            if title.isascii() and summary.isascii():
+                seen = {*words[0], *words[1]}
+                seen.update(features.pairs_of(words[0], title=True))
+                if not features.title_pairs:
+                    seen.update(features.pairs_of(words[1], title=False))
+                return seen  # no Chinese
             seen = set()
-            for text, split in zip((title, summary), words):  # noqa: B905 - always two
+            for text, split, is_title in zip((title, summary), words, (True, False)):  # noqa: B905
                 own = _own_words(text, split)
                 seen.update(own)
-                # "student visa": each word joined to the next, as `tokens` makes them
-                seen.update(map(_joined, own, own[1:]))
+                seen.update(features.pairs_of(own, title=is_title))
         elif title.isascii() and summary.isascii():  # three items in four: no Chinese to pair
             return {*words[0], *words[1]}
         else:
@@ -196,16 +228,15 @@ class Similarity:
         knows (the common case, kept to map/filter)."""
         get = self.weights.get
         sizes = self.features.cjk
-        pairs = self.features.word_pairs
         hits: list[Weights] = []
         count = 0
-        for text, split in zip((title, summary), words, strict=True):
+        for text, split, is_title in zip((title, summary), words, (True, False), strict=True):
             own = _own_words(text, split)
             count += len(own)
             hits.extend(filter(None, map(get, own)))
-            if pairs and len(own) > 1:
-                count += len(own) - 1
-                hits.extend(filter(None, map(get, map(" ".join, pairwise(own)))))
+            pairs = self.features.pairs_of(own, title=is_title)
+            count += len(pairs)
+            hits.extend(filter(None, map(get, pairs)))
             if not text.isascii():
                 for run in _CJK_RUN.findall(text):
                     for size in sizes:
@@ -213,10 +244,6 @@ class Similarity:
                             count += len(run) - size + 1
                             hits.extend(filter(None, map(get, _ngrams(run, size))))
         return count, hits
-
-
-def _joined(first: str, second: str) -> str:
-    return f"{first} {second}"
 
 
 def _own_words(text: str, split: list[str]) -> list[str]:

@@ -32,13 +32,14 @@ import sys
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from feeds.tagging.fit import Matrix, Recipe, fit, predict, vectorize
+from feeds.tagging.recipes import CANDIDATES, RECIPE
 from feeds.tagging.similar import DATA_FILE, EVIDENCE, Features, tokens
 from feeds.tagging.tagger import Tagger, load_tagger
 from feeds.tagging.taxonomy import ALERT
@@ -82,8 +83,6 @@ ADDED_PRECISION = 0.8
 ALERT_ADDED_PRECISION = 0.9
 MIN_ADDED = 3  # a threshold at which the model added fewer tuning items is not earned
 GRID = tuple(round(0.1 + 0.025 * i, 3) for i in range(35))  # 0.100 … 0.950
-# The recipe chosen by `--search` (on the tuning sets).
-RECIPE = Recipe(features=Features(binary=True), l2=1e-5, boost=1.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,17 +383,6 @@ def _objective(
     figures = report(tuning, scores, outputs, thresholds)
     recall = sum(value["model_recall"] for value in figures.values()) / len(figures)
     return recall, figures
-
-
-CANDIDATES = (
-    RECIPE,
-    replace(RECIPE, features=Features()),  # every occurrence counted
-    replace(RECIPE, features=Features(binary=True, cjk=(1, 2))),
-    replace(RECIPE, features=Features(binary=True, word_pairs=True)),
-    replace(RECIPE, features=Features(binary=True, evidence=True)),  # round 3's: rules' scores
-    replace(RECIPE, l2=1e-4),
-    replace(RECIPE, boost=0.5),
-)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
