@@ -21,7 +21,8 @@ fifteenth round) in the sixteenth, tagger_heldout18.jsonl (three more writers, s
 the sixteenth round) in the seventeenth: all nineteen are tuning material now, the learned second
 opinion is trained on the first seventeen and its thresholds are chosen on the last two pooled,
 heldout17 and heldout18. Their figures are pinned here as floors against regression, a little
-below what the tagger reaches. The floors
+below what the tagger reaches. tagger_heldout19.jsonl, written during the sixteenth and
+seventeenth rounds by three more writers, was scored clean after the seventeenth. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -77,6 +78,7 @@ HELDOUT15 = DATA / "tagger_heldout15.jsonl"
 HELDOUT16 = DATA / "tagger_heldout16.jsonl"
 HELDOUT17 = DATA / "tagger_heldout17.jsonl"
 HELDOUT18 = DATA / "tagger_heldout18.jsonl"
+HELDOUT19 = DATA / "tagger_heldout19.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -97,6 +99,7 @@ LABELLED = (
     HELDOUT16,
     HELDOUT17,
     HELDOUT18,
+    HELDOUT19,
 )
 TOPICS = {
     "visa-policy",
@@ -151,6 +154,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT16, 400, 0.15, 0.15),
         (HELDOUT17, 400, 0.15, 0.15),
         (HELDOUT18, 400, 0.15, 0.15),
+        (HELDOUT19, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -254,6 +258,8 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the seventeenth round (clean after the sixteenth: 0.887, 0.851, 0.936,
         # 0.774)
         (HELDOUT18, 0.90, 0.93, 0.93, 0.86),
+        # clean after the seventeenth round
+        (HELDOUT19, 0.90, 0.83, 0.86, 0.84),
     ],
 )
 def test_heldout_figures_do_not_fall(
