@@ -109,7 +109,7 @@ def test_retag_rewrites_changed_items_and_stores_reasons(
     assert "visa-policy" in stored[ids["hinted"]].tags  # the model may add a topic beside it
     assert stored[ids["hinted"]].reasons["visa-policy"][-1] == "hint: visa-policy"
     proclamation = stored[ids["proclamation"]]
-    assert set(proclamation.tags) == {"visa-policy"} and proclamation.alert is True
+    assert "visa-policy" in proclamation.tags and proclamation.alert is True
     assert reasons is not None
     assert reasons["visa-policy"] == ('term "H-1B"', 'weak term "entry"')
     assert 'action: "sign"' in reasons["alert"]

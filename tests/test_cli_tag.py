@@ -41,7 +41,7 @@ def test_tag_adds_tags_alert_scores_and_reasons(
     assert len(out) == 3
     first = out[0]
     assert first["id"] == 7  # other fields pass through
-    assert first["tags"] == ["visa-policy"]
+    assert first["tags"][0] == "visa-policy"  # the learned second opinion may add another
     assert first["alert"] is True
     assert first["scores"]["visa-policy"] >= 0.9
     assert 'term "H-1B"' in first["reasons"]["visa-policy"]

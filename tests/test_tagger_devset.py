@@ -18,11 +18,11 @@ thirteenth, tagger_heldout15.jsonl (three more writers, scored clean after the t
 in the fourteenth, tagger_heldout16.jsonl (three more writers, scored clean after the fourteenth
 round) in the fifteenth, tagger_heldout17.jsonl (three more writers, scored clean after the
 fifteenth round) in the sixteenth, tagger_heldout18.jsonl (three more writers, scored clean after
-the sixteenth round) in the seventeenth: all nineteen are tuning material now, the learned second
-opinion is trained on the first seventeen and its thresholds are chosen on the last two pooled,
-heldout17 and heldout18. Their figures are pinned here as floors against regression, a little
-below what the tagger reaches. tagger_heldout19.jsonl, written during the sixteenth and
-seventeenth rounds by three more writers, was scored clean after the seventeenth. The floors
+the sixteenth round) in the seventeenth, tagger_heldout19.jsonl (three more writers, scored clean
+after the seventeenth round) in the eighteenth: all twenty are tuning material now, the learned
+second opinion is trained on the first eighteen and its thresholds are chosen on the last two
+pooled, heldout18 and heldout19. Their figures are pinned here as floors against regression, a
+little below what the tagger reaches. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -258,8 +258,9 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the seventeenth round (clean after the sixteenth: 0.887, 0.851, 0.936,
         # 0.774)
         (HELDOUT18, 0.90, 0.93, 0.93, 0.86),
-        # clean after the seventeenth round
-        (HELDOUT19, 0.90, 0.83, 0.86, 0.84),
+        # tuned on since the eighteenth round (clean after the seventeenth: 0.905, 0.839, 0.870,
+        # 0.842)
+        (HELDOUT19, 0.90, 0.88, 0.88, 0.86),
     ],
 )
 def test_heldout_figures_do_not_fall(
