@@ -22,7 +22,8 @@ the sixteenth round) in the seventeenth, tagger_heldout19.jsonl (three more writ
 after the seventeenth round) in the eighteenth: all twenty are tuning material now, the learned
 second opinion is trained on the first eighteen and its thresholds are chosen on the last two
 pooled, heldout18 and heldout19. Their figures are pinned here as floors against regression, a
-little below what the tagger reaches. The floors
+little below what the tagger reaches. tagger_heldout20.jsonl, written during the seventeenth and
+eighteenth rounds by three more writers, was scored clean after the eighteenth. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -79,6 +80,7 @@ HELDOUT16 = DATA / "tagger_heldout16.jsonl"
 HELDOUT17 = DATA / "tagger_heldout17.jsonl"
 HELDOUT18 = DATA / "tagger_heldout18.jsonl"
 HELDOUT19 = DATA / "tagger_heldout19.jsonl"
+HELDOUT20 = DATA / "tagger_heldout20.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -100,6 +102,7 @@ LABELLED = (
     HELDOUT17,
     HELDOUT18,
     HELDOUT19,
+    HELDOUT20,
 )
 TOPICS = {
     "visa-policy",
@@ -155,6 +158,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT17, 400, 0.15, 0.15),
         (HELDOUT18, 400, 0.15, 0.15),
         (HELDOUT19, 400, 0.15, 0.15),
+        (HELDOUT20, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -261,6 +265,8 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the eighteenth round (clean after the seventeenth: 0.905, 0.839, 0.870,
         # 0.842)
         (HELDOUT19, 0.90, 0.88, 0.88, 0.86),
+        # clean after the eighteenth round
+        (HELDOUT20, 0.87, 0.87, 0.89, 0.82),
     ],
 )
 def test_heldout_figures_do_not_fall(
