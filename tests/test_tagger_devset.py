@@ -23,7 +23,8 @@ after the seventeenth round) in the eighteenth, tagger_heldout20.jsonl (three mo
 clean after the eighteenth round) in the nineteenth: all twenty-one are tuning material now, the
 learned second opinion is trained on the first nineteen and its thresholds are chosen on the last
 two pooled, heldout19 and heldout20. Their figures are pinned here as floors against regression,
-a little below what the tagger reaches. The floors
+a little below what the tagger reaches. tagger_heldout21.jsonl, written during the eighteenth and
+nineteenth rounds by three more writers, was scored clean after the nineteenth. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -81,6 +82,7 @@ HELDOUT17 = DATA / "tagger_heldout17.jsonl"
 HELDOUT18 = DATA / "tagger_heldout18.jsonl"
 HELDOUT19 = DATA / "tagger_heldout19.jsonl"
 HELDOUT20 = DATA / "tagger_heldout20.jsonl"
+HELDOUT21 = DATA / "tagger_heldout21.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -103,6 +105,7 @@ LABELLED = (
     HELDOUT18,
     HELDOUT19,
     HELDOUT20,
+    HELDOUT21,
 )
 TOPICS = {
     "visa-policy",
@@ -159,6 +162,7 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT18, 400, 0.15, 0.15),
         (HELDOUT19, 400, 0.15, 0.15),
         (HELDOUT20, 400, 0.15, 0.15),
+        (HELDOUT21, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -270,6 +274,8 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the nineteenth round (clean after the eighteenth: 0.876, 0.877, 0.895,
         # 0.824)
         (HELDOUT20, 0.87, 0.95, 0.89, 0.80),
+        # clean after the nineteenth round
+        (HELDOUT21, 0.89, 0.80, 0.88, 0.81),
     ],
 )
 def test_heldout_figures_do_not_fall(
