@@ -273,9 +273,12 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT19, 0.90, 0.88, 0.88, 0.86),
         # tuned on since the nineteenth round (clean after the eighteenth: 0.876, 0.877, 0.895,
         # 0.824)
-        (HELDOUT20, 0.87, 0.95, 0.89, 0.80),
-        # clean after the nineteenth round
-        (HELDOUT21, 0.89, 0.80, 0.88, 0.81),
+        # (twentieth round: the alert threshold chosen on heldout20 + heldout21, 0.775, adds one
+        # alert fewer here, 0.895 -> 0.888)
+        (HELDOUT20, 0.87, 0.95, 0.88, 0.80),
+        # tuned on since the twentieth round (clean after the nineteenth: 0.901, 0.814, 0.898,
+        # 0.824)
+        (HELDOUT21, 0.90, 0.90, 0.90, 0.87),
     ],
 )
 def test_heldout_figures_do_not_fall(

@@ -415,7 +415,7 @@ class Tagger:
         # model tags once it has (it reads the rules' scores as they stand before that).
         judged = bool(tags)
         if judged:
-            alert_score, grounds = self._alert.judge(title, in_title, found, doc_type)
+            alert_score, grounds = self._alert.judge(title, in_title, found, doc_type, in_summary)
         logits = None
         if self.similarity is not None:
             # the model reads the rules' scores as they stand before it adds anything
@@ -425,7 +425,7 @@ class Tagger:
             if logits is not None:
                 self._add_similar(logits, found, tags, scores, reasons)
         if tags and not judged:
-            alert_score, grounds = self._alert.judge(title, in_title, found, doc_type)
+            alert_score, grounds = self._alert.judge(title, in_title, found, doc_type, in_summary)
         alert = False
         if tags:
             alert = alert_score >= self._alert.threshold

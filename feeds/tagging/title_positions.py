@@ -19,6 +19,9 @@ QUOTATION = re.compile(
 # Marks after which a new clause starts: a question word there asks, wherever the action is
 # ("Reverse brain drain: why PhDs choose home", 收紧…后，博士生如何抉择).
 CLAUSE_MARKS = ":：,，;；—–|?？"
+# What Chinese writes right after an action to make it the background of what follows:
+# 新规实施后 (after the rule took effect), 收紧以来 (since the tightening).
+BACKGROUND_SUFFIXES = ("后", "後", "之后", "之後", "以来", "以來")
 
 
 def same_clause(title: str, action: int, later: int) -> bool:
@@ -62,3 +65,47 @@ def quoted(title: str, start: int, end: int) -> bool:
     """Whether title[start:end] lies inside quotation marks: a name ('AI talent surge'), not
     the title's own words."""
     return any(match.start() < start and end < match.end() for match in QUOTATION.finditer(title))
+
+
+CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def chinese(title: str) -> bool:
+    """Whether the title is written in Chinese (has a CJK ideograph)."""
+    return CJK.search(title) is not None
+
+
+def background(title: str, end: int) -> bool:
+    """Whether the action ending at `end` is followed by 后 or 以来: background, not news."""
+    return title.startswith(BACKGROUND_SUFFIXES, end)
+
+
+def inside(hits: Hits, key: str, longer: frozenset[str]) -> bool:
+    """Whether every occurrence of `key` in one text lies inside a longer term of `longer`
+    found there ("president" in "its president", "administration" in "district
+    administrations"): True when `key` does not occur in it at all."""
+    spans = [
+        (s, s + len(other))
+        for other in longer.intersection(hits)
+        if len(other) > len(key)
+        for s in hits[other]
+    ]
+    return all(
+        any(low <= start and start + len(key) <= high for low, high in spans)
+        for start in hits.get(key, ())
+    )
+
+
+def in_names(title: str, in_title: Hits, actions: set[str]) -> set[str]:
+    """Of `actions`, those found in the title, each time capitalised after its start and
+    inside a longer term found there: part of a name ("Singapore's ONE Pass"), not a verb (nor
+    is the same word in the summary: "applications for the pass")."""
+    return {
+        key
+        for key in actions
+        if key in in_title
+        and all(
+            start > 0 and title[start].isupper() and inside_longer(in_title, key, start)
+            for start in in_title[key]
+        )
+    }
