@@ -85,3 +85,21 @@ def test_questioned_about_research_and_sent_back_is_research_security(tagger: Ta
     title = "中国博士生在美国机场被问及导师和科研项目后遭遣返"
     assert_tagged(tagger, "research-security", (title,))
     assert_tagged(tagger, "visa-policy", (title,))
+
+
+def test_an_instrument_with_someone_elses_verb_is_not_an_alert(tagger: Tagger) -> None:
+    # an English title grounded by an instrument alone: the active verb is someone else's
+    not_alerts = (
+        "Credit union launches Visa card for arriving graduate students",
+        "Startups squeezed by the H-1B fee open offices in Vancouver",
+    )
+    assert_alerts(tagger, not_alerts, alert=False)
+
+
+def test_an_instrument_as_subject_or_taking_effect_is_an_alert(tagger: Tagger) -> None:
+    alerts = (
+        "Proclamation restricts entry of researchers from five more countries",
+        "Dutch knowledge-security law takes effect for doctoral hires",
+        "Estonia revokes residence permits of two researchers over security concerns",
+    )
+    assert_alerts(tagger, alerts)

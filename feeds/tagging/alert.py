@@ -74,6 +74,8 @@ HEDGE_IN_SUMMARY = 0.8
 # Reactions that are conjunctions or prepositions, not verbs of reacting: they make background
 # of the action that follows them ("Applications fall as US visas tighten").
 BACKGROUND_MARKERS = frozenset({"as", "after", "amid", "amidst"})
+# Words of an instrument's own start, told without who issued it: "takes effect", "in force".
+STARTS = ("effect", "force", "today")
 
 
 # Scores come from a few fixed weights in a few combinations: each is computed once (rounding
@@ -248,12 +250,25 @@ class AlertRules:
                 if inside_longer(in_title, key, start):
                     continue  # "NYU Shanghai pauses …": the place names a campus
                 end = start + len(key)
+                if start == 0 and self._owns_instrument(title, in_title, end):
+                    return key  # "Thailand's SMART visa opens to …": the country's own visa
                 # Chinese writes the verb right after its subject (浙江推出, 美国将…列入);
                 # 浙江大学推出 is a university's act.
                 gap = 1 if not key.isascii() else SUBJECT_GAP
                 if any(0 <= v - end <= gap for verb in verbs for v in in_title[verb]):
                     return key
         return None
+
+    def _owns_instrument(self, title: str, in_title: Hits, end: int) -> bool:
+        """Whether the place ending at `end`, in the possessive, owns a government instrument
+        named right after it ("Norway's knowledge-transfer rules …")."""
+        if not title.startswith(("'s ", "’s "), end):
+            return False
+        return any(
+            0 < start - end <= NOVELTY_REACH
+            for key in self.instrument_set.intersection(in_title)
+            for start in in_title[key]
+        )
 
     def reacted(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
         """The title reports a reaction, or what followed an action, named before any action
@@ -430,7 +445,10 @@ class AlertRules:
                 actions -= dropped
                 title_actions -= dropped
             if actions:
-                weights.append(ACTION_IN_TITLE if title_actions else ACTION_IN_SUMMARY)
+                bare = not (actors or acts or doc or reported) and self._bare(
+                    title, in_title, title_actions
+                )
+                weights.append(ACTION_IN_TITLE if title_actions and not bare else ACTION_IN_SUMMARY)
                 evidence.append(("action", self.actions, title_actions or actions))
         if reported and not title_actions:
             weights.append(ACTION_IN_TITLE)
@@ -443,6 +461,25 @@ class AlertRules:
             return 0.0, evidence
         score = combine(weights) * self._hedging(title, in_title, found, verbs)
         return round(score, 4), evidence
+
+    def _bare(self, title: str, in_title: Hits, title_actions: set[str]) -> bool:
+        """Whether an English title grounded by an instrument alone (no government actor, act
+        or document type) tells its action only with active verbs of someone else's: "Fintech
+        launches Visa debit card", "HKU fund offers posts …". It reports a rule when the
+        instrument itself is the subject ("Proclamation restricts entry …", "ATAS requirement
+        extended …"), or by an effect on people ("must now", "from today") or the instrument's
+        own start ("takes effect", "in force"). Chinese headlines leave the issuing
+        government out as a matter of style (南山区…办法发布), so they are never bare."""
+        if not title_actions or chinese(title):
+            return False
+        if any(key in self.effects or any(w in key for w in STARTS) for key in title_actions):
+            return False
+        verb = earliest(in_title, title_actions)
+        instrument = earliest(in_title, self.instrument_set.intersection(in_title))
+        if verb is None or instrument is None or instrument > verb:
+            return True
+        subject = earliest(in_title, self.non_actors.intersection(in_title))
+        return subject is not None and subject < verb
 
     def _hedging(self, title: str, in_title: Hits, found: set[str], verbs: set[str]) -> float:
         """The factor analysis, questions and reactions put on the score (1 for none)."""
