@@ -87,7 +87,11 @@ class _Found:
         self.anchored: set[int] = set()  # rule numbers
 
 
-STRONG, WEAK, EXCLUDE, ANCHOR = range(4)
+# What a vetoed topic holds: nothing (no strong term, so the topic is skipped; never mutated).
+_VETOED = _Found()
+
+
+STRONG, WEAK, EXCLUDE, ANCHOR, VETO = range(5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,7 @@ class _CompiledTopic:
     weak_set: frozenset[str]
     exclude: tuple[str, ...]
     exclude_set: frozenset[str]
+    veto: tuple[str, ...]
     rules: tuple[_CompiledRule, ...]
     # every term that can give the topic evidence: a text with none of them skips the topic
     triggers: frozenset[str]
@@ -129,6 +134,7 @@ def _compile_topic(
     topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]
 ) -> _CompiledTopic:
     terms, weak, exclude = keys(topic.terms), keys(topic.weak), keys(topic.exclude)
+    veto = keys(topic.veto)
     rules = []
     for rule in topic.rules:
         anchors = keys(rule.terms)
@@ -157,7 +163,9 @@ def _compile_topic(
         weak=weak,
         weak_set=frozenset(weak),
         exclude=exclude,
-        exclude_set=frozenset(exclude),
+        # a veto excludes too: the model never adds what the rules rule out
+        exclude_set=frozenset((*exclude, *veto)),
+        veto=veto,
         rules=tuple(rules),
         triggers=frozenset((*terms, *weak, *(k for rule in rules for k in rule.anchors))),
         order={key: index for index, key in enumerate(dict.fromkeys((*terms, *weak)))},
@@ -211,7 +219,7 @@ class Tagger:
             *alert.places,
         ]
         for topic in taxonomy.topics:
-            every_term += [*topic.terms, *topic.weak, *topic.exclude]
+            every_term += [*topic.terms, *topic.weak, *topic.exclude, *topic.veto]
             for rule in topic.rules:
                 every_term += rule.terms
                 for group in rule.groups:
@@ -234,6 +242,8 @@ class Tagger:
                     index.setdefault(key, set()).add((number, kind, -1))
             for key in compiled.exclude:
                 index.setdefault(key, set()).add((number, EXCLUDE, -1))
+            for key in compiled.veto:
+                index.setdefault(key, set()).add((number, VETO, -1))
             for rule_number, compiled_rule in enumerate(compiled.rules):
                 for key in compiled_rule.anchors:
                     index.setdefault(key, set()).add((number, ANCHOR, rule_number))
@@ -255,7 +265,7 @@ class Tagger:
     def _gather(self, found: set[str]) -> tuple[dict[int, _Found], set[int]]:
         """One pass over the terms found sorts them by what they are to which topic; the
         topics an exclusion matched are returned apart (most have no other evidence, and need
-        no `_Found`)."""
+        no `_Found`); a topic a veto matched holds `_VETOED`, whatever else was found."""
         held: dict[int, _Found] = {}
         excluded: set[int] = set()
         index = self._index
@@ -263,6 +273,12 @@ class Tagger:
             for number, kind, rule in index.get(key, ()):
                 if kind == EXCLUDE:
                     excluded.add(number)
+                    continue
+                if kind == VETO:  # ruled out whatever else is found: no evidence is gathered
+                    held[number] = _VETOED
+                    excluded.add(number)
+                    continue
+                if held.get(number) is _VETOED:
                     continue
                 evidence = held.get(number)
                 if evidence is None:

@@ -82,6 +82,7 @@ class TopicSpec(_Spec):
     terms: Terms = ()
     weak: Terms = ()
     exclude: Terms = ()
+    veto: Terms = ()
     rules: tuple[RuleSpec, ...] = ()
 
 
@@ -119,13 +120,16 @@ class TopicOverride(_Spec):
     terms: Terms | None = None
     weak: Terms | None = None
     exclude: Terms | None = None
+    veto: Terms | None = None
     rules: tuple[RuleSpec, ...] | None = None
     add_terms: Terms = ()
     add_weak: Terms = ()
     add_exclude: Terms = ()
+    add_veto: Terms = ()
     add_rules: tuple[RuleSpec, ...] = ()
     drop_terms: Terms = ()
     drop_exclude: Terms = ()
+    drop_veto: Terms = ()
 
 
 class AlertOverride(_Spec):
@@ -187,6 +191,7 @@ class Topic:
     weak: tuple[str, ...]
     exclude: tuple[str, ...]
     rules: tuple[Rule, ...]
+    veto: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,10 +275,13 @@ def _override_topic(base: TopicSpec, change: TopicOverride, path: str, topic_id:
     for term in change.drop_terms:
         if term_key(term) not in known:
             raise _fail(f"{path}.drop_terms", f"{term!r} is not a term of {topic_id}")
-    dropped_exclusions = {term_key(term) for term in change.drop_exclude}
-    for term in change.drop_exclude:
-        if term_key(term) not in {term_key(t) for t in exclude}:
-            raise _fail(f"{path}.drop_exclude", f"{term!r} is not an exclusion of {topic_id}")
+    dropped_exclusions = _checked_drops(
+        exclude, change.drop_exclude, f"{path}.drop_exclude", f"an exclusion of {topic_id}"
+    )
+    veto = change.veto if change.veto is not None else base.veto
+    dropped_vetoes = _checked_drops(
+        veto, change.drop_veto, f"{path}.drop_veto", f"a veto of {topic_id}"
+    )
     kept_rules = []
     for rule in (*rules, *change.add_rules):
         anchors = _drop(rule.terms, dropped)
@@ -286,8 +294,19 @@ def _override_topic(base: TopicSpec, change: TopicOverride, path: str, topic_id:
         terms=_unique(_drop((*terms, *change.add_terms), dropped)),
         weak=_unique(_drop((*weak, *change.add_weak), dropped)),
         exclude=_unique(_drop((*exclude, *change.add_exclude), dropped_exclusions)),
+        veto=_unique(_drop((*veto, *change.add_veto), dropped_vetoes)),
         rules=tuple(kept_rules),
     )
+
+
+def _checked_drops(current: Terms, dropped: Terms, path: str, what: str) -> set[str]:
+    """The keys of `dropped`, each of which must be one of `current`: else a config error
+    saying the term is not `what` ("an exclusion of visa-policy")."""
+    known = {term_key(t) for t in current}
+    for term in dropped:
+        if term_key(term) not in known:
+            raise _fail(path, f"{term!r} is not {what}")
+    return {term_key(term) for term in dropped}
 
 
 _ALERT_LISTS = (
@@ -398,6 +417,7 @@ def build_taxonomy(spec: TaxonomySpec) -> Taxonomy:
                 weak=topic.weak,
                 exclude=topic.exclude,
                 rules=tuple(rules),
+                veto=topic.veto,
             )
         )
     return Taxonomy(topics=tuple(topics), alert=spec.alert)
