@@ -33,6 +33,7 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
@@ -74,6 +75,9 @@ HEDGE_IN_SUMMARY = 0.8
 # Reactions that are conjunctions or prepositions, not verbs of reacting: they make background
 # of the action that follows them ("Applications fall as US visas tighten").
 BACKGROUND_MARKERS = frozenset({"as", "after", "amid", "amidst"})
+# A denial of an action ("State Department denies pausing interviews", "denies that …"): the
+# action named is what did not happen. ("Denies visas to …" is an action and does not match.)
+DENIAL = re.compile(r"\bden(?:y|ies|ied|ying)\s+(?:\w+ing|that|any|it)\b", re.IGNORECASE)
 # Words of an instrument's own start, told without who issued it: "takes effect", "in force".
 STARTS = ("effect", "force", "today")
 
@@ -183,6 +187,8 @@ class AlertRules:
         """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
         are the title's actions and acts; `issued`, whether the title names a new instrument
         whose issuing the item tells (an action or act found)."""
+        if DENIAL.search(title) is not None:
+            return True
         if not self.hedges.isdisjoint(in_title) and any(
             not self._named(title, in_title, key) for key in self.hedges.intersection(in_title)
         ):
