@@ -25,8 +25,10 @@ scored clean after the nineteenth round) in the twentieth: all twenty-two are tu
 now, the learned second opinion is trained on the first twenty and its thresholds are chosen on
 the last two pooled, heldout20 and heldout21. Their figures are pinned here as floors against
 regression, a little below what the tagger reaches. tagger_heldout22.jsonl and
-tagger_heldout23.jsonl, written during the nineteenth round by six more writers, were scored
-clean after the twentieth. The floors
+tagger_heldout23.jsonl (six more writers, scored clean after the twentieth round) were retired
+together in the twenty-first, when the model's thresholds moved to them; tagger_heldout24.jsonl
+and tagger_heldout25.jsonl, written during the twentieth round by six more writers, were scored
+clean after the twenty-first. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -87,6 +89,8 @@ HELDOUT20 = DATA / "tagger_heldout20.jsonl"
 HELDOUT21 = DATA / "tagger_heldout21.jsonl"
 HELDOUT22 = DATA / "tagger_heldout22.jsonl"
 HELDOUT23 = DATA / "tagger_heldout23.jsonl"
+HELDOUT24 = DATA / "tagger_heldout24.jsonl"
+HELDOUT25 = DATA / "tagger_heldout25.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -112,6 +116,8 @@ LABELLED = (
     HELDOUT21,
     HELDOUT22,
     HELDOUT23,
+    HELDOUT24,
+    HELDOUT25,
 )
 TOPICS = {
     "visa-policy",
@@ -171,6 +177,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT21, 400, 0.15, 0.15),
         (HELDOUT22, 400, 0.15, 0.15),
         (HELDOUT23, 400, 0.15, 0.15),
+        (HELDOUT24, 400, 0.15, 0.15),
+        (HELDOUT25, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -291,6 +299,9 @@ def test_devset_meets_the_targets() -> None:
         # 0.861 and 0.898, 0.883, 0.890, 0.773)
         (HELDOUT22, 0.88, 0.90, 0.92, 0.81),
         (HELDOUT23, 0.89, 0.93, 0.91, 0.75),
+        # clean after the twenty-first round
+        (HELDOUT24, 0.90, 0.82, 0.91, 0.79),
+        (HELDOUT25, 0.87, 0.78, 0.92, 0.80),
     ],
 )
 def test_heldout_figures_do_not_fall(
