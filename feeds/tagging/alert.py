@@ -40,6 +40,7 @@ from dataclasses import dataclass
 from feeds.tagging.rules import Hits
 from feeds.tagging.taxonomy import AlertSpec
 from feeds.tagging.title_positions import (
+    BACKGROUND_SUFFIXES,
     background,
     chinese,
     earliest,
@@ -133,6 +134,11 @@ class AlertRules:
     action_set: frozenset[str]
     effects: frozenset[str]
     non_actors: frozenset[str]
+    # actor terms written inside a non-actor term ("president" in "its president"): only
+    # these need their places checked
+    nested_actors: frozenset[str]
+    denials: frozenset[str]  # the forms of "deny" among the actions
+    nameable: frozenset[str]  # actions that are also a word of a longer term
     hedges: frozenset[str]
     questions: frozenset[str]
     explainers: frozenset[str]
@@ -144,13 +150,19 @@ class AlertRules:
 
     @classmethod
     def compile(
-        cls, spec: AlertSpec, keys: Callable[[Iterable[str]], tuple[str, ...]]
+        cls,
+        spec: AlertSpec,
+        keys: Callable[[Iterable[str]], tuple[str, ...]],
+        vocabulary: Iterable[str] = (),
     ) -> AlertRules:
+        """The rules for `spec`; `vocabulary`, every term key the matcher knows, tells which
+        actions can be a word of a longer name ("pass" in "ONE Pass")."""
         acts = keys(spec.acts)
         effects = frozenset(keys(spec.effects)) - set(acts)
         # A word that is an act ("charged") counts once, as the act.
         actions = tuple(k for k in keys((*spec.actions, *spec.effects)) if k not in acts)
         actors, instruments = keys(spec.actors), keys(spec.instruments)
+        non_actors = keys(spec.non_actors)
         return cls(
             threshold=spec.threshold,
             actors=places(actors),
@@ -162,7 +174,14 @@ class AlertRules:
             act_set=frozenset(acts),
             action_set=frozenset(actions),
             effects=effects,
-            non_actors=frozenset(keys(spec.non_actors)),
+            non_actors=frozenset(non_actors),
+            denials=frozenset(key for key in actions if key.startswith("den")),
+            nameable=frozenset(actions).intersection(
+                word for term in vocabulary if " " in term for word in term.split()
+            ),
+            nested_actors=frozenset(
+                actor for actor in actors if any(actor in n and actor != n for n in non_actors)
+            ),
             hedges=frozenset(keys(spec.hedges)),
             questions=frozenset(keys(spec.questions)),
             explainers=frozenset(keys(spec.explainers)),
@@ -187,7 +206,7 @@ class AlertRules:
         """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
         are the title's actions and acts; `issued`, whether the title names a new instrument
         whose issuing the item tells (an action or act found)."""
-        if DENIAL.search(title) is not None:
+        if not self.denials.isdisjoint(verbs) and DENIAL.search(title) is not None:
             return True
         if not self.hedges.isdisjoint(in_title) and any(
             not self._named(title, in_title, key) for key in self.hedges.intersection(in_title)
@@ -286,6 +305,7 @@ class AlertRules:
         if (
             verbs
             and not title.isascii()
+            and any(suffix in title for suffix in BACKGROUND_SUFFIXES[:4])
             and all(
                 background(title, start + len(verb)) for verb in verbs for start in in_title[verb]
             )
@@ -383,11 +403,12 @@ class AlertRules:
         is part of a longer non-government name ("its president said"); else a place that is
         the subject of the title's action ("US adds …")."""
         actors = self.actor_set.intersection(found)
-        if actors and not self.non_actors.isdisjoint(found):
+        if not self.nested_actors.isdisjoint(actors) and not self.non_actors.isdisjoint(found):
             actors = frozenset(
                 key
                 for key in actors
-                if not (
+                if key not in self.nested_actors
+                or not (
                     inside(in_title, key, self.non_actors)
                     and inside(in_summary, key, self.non_actors)
                 )
@@ -421,7 +442,8 @@ class AlertRules:
             grounded = doc[1] >= self.threshold
         actions = set(self.action_set.intersection(found))
         if actions:
-            actions -= in_names(title, in_title, actions)
+            if not self.nameable.isdisjoint(actions):
+                actions -= in_names(title, in_title, actions & self.nameable)
             if not title.isascii() and chinese(title):
                 # an English word in a Chinese title is a noun ("拒绝了硅谷offer"), not a verb
                 actions = {key for key in actions if not key.isascii() or key not in in_title}

@@ -248,7 +248,7 @@ class Tagger:
                 for key in compiled_rule.anchors:
                     index.setdefault(key, set()).add((number, ANCHOR, rule_number))
         self._index = {key: tuple(sorted(entries)) for key, entries in index.items()}
-        self._alert = AlertRules.compile(alert, self._keys)
+        self._alert = AlertRules.compile(alert, self._keys, self._matcher.term_keys())
 
     def _keys(self, terms: Iterable[str]) -> tuple[str, ...]:
         """Terms as matcher keys, a `~` term standing for all its forms."""

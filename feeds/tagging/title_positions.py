@@ -21,7 +21,7 @@ QUOTATION = re.compile(
 CLAUSE_MARKS = ":：,，;；—–|?？"
 # What Chinese writes right after an action to make it the background of what follows:
 # 新规实施后 (after the rule took effect), 收紧以来 (since the tightening).
-BACKGROUND_SUFFIXES = ("后", "後", "之后", "之後", "以来", "以來")
+BACKGROUND_SUFFIXES = ("后", "後", "以来", "以來", "之后", "之後")
 
 
 def same_clause(title: str, action: int, later: int) -> bool:
@@ -102,9 +102,8 @@ def in_names(title: str, in_title: Hits, actions: set[str]) -> set[str]:
     is the same word in the summary: "applications for the pass")."""
     return {
         key
-        for key in actions
-        if key in in_title
-        and all(
+        for key in actions.intersection(in_title)
+        if all(
             start > 0 and title[start].isupper() and inside_longer(in_title, key, start)
             for start in in_title[key]
         )
