@@ -299,9 +299,10 @@ def test_devset_meets_the_targets() -> None:
         # 0.861 and 0.898, 0.883, 0.890, 0.773)
         (HELDOUT22, 0.88, 0.90, 0.92, 0.81),
         (HELDOUT23, 0.89, 0.93, 0.91, 0.75),
-        # clean after the twenty-first round
-        (HELDOUT24, 0.90, 0.82, 0.91, 0.79),
-        (HELDOUT25, 0.87, 0.78, 0.92, 0.80),
+        # tuned on since the twenty-second round (clean after the twenty-first: 0.909, 0.830,
+        # 0.920, 0.802 and 0.881, 0.788, 0.935, 0.812)
+        (HELDOUT24, 0.91, 0.92, 0.92, 0.86),
+        (HELDOUT25, 0.88, 0.90, 0.92, 0.83),
     ],
 )
 def test_heldout_figures_do_not_fall(

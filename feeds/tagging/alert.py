@@ -45,6 +45,7 @@ from feeds.tagging.title_positions import (
     chinese,
     earliest,
     in_names,
+    in_remark,
     in_title_order,
     inside,
     inside_longer,
@@ -422,6 +423,26 @@ class AlertRules:
                 return ("actor", self.places, {place})
         return None
 
+    def _actions(self, title: str, in_title: Hits, found: set[str]) -> set[str]:
+        """The action terms found that report an action: not a word of a name ("Singapore's
+        ONE Pass"), not someone's quoted remarks in the first person ("'We will offer'"; a
+        quoted word of an official's, "vows to 'aggressively revoke'", still reports), not an
+        English noun in a Chinese title (拒绝了硅谷offer)."""
+        actions = set(self.action_set.intersection(found))
+        if not actions:
+            return actions
+        if not self.nameable.isdisjoint(actions):
+            actions -= in_names(title, in_title, actions & self.nameable)
+        if "'" in title or "‘" in title or "“" in title or '"' in title:
+            actions -= {
+                key
+                for key in actions.intersection(in_title)
+                if all(in_remark(title, s, s + len(key)) for s in in_title[key])
+            }
+        if not title.isascii() and chinese(title):
+            actions = {key for key in actions if not key.isascii() or key not in in_title}
+        return actions
+
     def judge(
         self,
         title: str,
@@ -440,13 +461,7 @@ class AlertRules:
             weights.append(doc[1])
             evidence.append(("doc type", None, {doc[0]}))
             grounded = doc[1] >= self.threshold
-        actions = set(self.action_set.intersection(found))
-        if actions:
-            if not self.nameable.isdisjoint(actions):
-                actions -= in_names(title, in_title, actions & self.nameable)
-            if not title.isascii() and chinese(title):
-                # an English word in a Chinese title is a noun ("拒绝了硅谷offer"), not a verb
-                actions = {key for key in actions if not key.isascii() or key not in in_title}
+        actions = self._actions(title, in_title, found)
         acts = self.act_set.intersection(found)
         verbs = (actions | acts) & in_title.keys()
         actors = self._actors(title, in_title, in_summary or {}, found, verbs)

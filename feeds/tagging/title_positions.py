@@ -108,3 +108,18 @@ def in_names(title: str, in_title: Hits, actions: set[str]) -> set[str]:
             for start in in_title[key]
         )
     }
+
+
+# Words that make a quotation someone's own remark: "'We won't poach, we will offer'".
+FIRST_PERSON = re.compile(r"\b(?:we|i|our|us|my|me)\b|我", re.IGNORECASE)
+
+
+def in_remark(title: str, start: int, end: int) -> bool:
+    """Whether title[start:end] lies inside a quotation told in the first person: a remark,
+    not the title's own report."""
+    return any(
+        match.start() < start
+        and end < match.end()
+        and FIRST_PERSON.search(match.group("quoted") or match.group("cjk") or "") is not None
+        for match in QUOTATION.finditer(title)
+    )
