@@ -17,8 +17,7 @@ there than on the training sets, nearer their regime on unseen headlines (they a
 sets). Per output, the threshold is the lowest at which the model's additions on the tuning sets
 are right at least 80 % of the time (the alert's: 90 %) on at least 3 items while the combined
 precision stays within a point of the rules' own; an output with no such threshold is never
-added.
-Tuning-set figures are tuning figures, not clean ones. Retrain after the rules change.
+added. Tuning-set figures are tuning figures, not clean ones. Retrain after the rules change.
 
 Needs numpy; tagging itself does not. Deterministic: the same sets and rules give the same
 file, byte for byte.
