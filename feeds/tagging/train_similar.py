@@ -10,9 +10,9 @@ One logistic regression per topic and one for the alert flag (`fit.py`), over `s
 Why two kinds of set. The rules were tuned on the twenty-four TRAINING sets, so there they miss
 little, and thresholds chosen there sit where the rules look perfect (issue 9, third round). The
 model is therefore fitted on those sets (where the labels are plenty) but its THRESHOLDS, and
-the recipe, are chosen on the TUNING sets: the two most recently retired, since the twenty-
-second round heldout24 and heldout25, pooled (~800 items, so that a threshold is less a matter
-of one set's writers). The rules were tuned on each in one round only: they still miss more
+the recipe, are chosen on the TUNING sets: the two most recently retired, since the
+twenty-second round heldout24 and heldout25, pooled (~800 items, so that a threshold is less a
+matter of one set's writers). The rules were tuned on each in one round only: they still miss more
 there than on the training sets, nearer their regime on unseen headlines (they are not clean
 sets). Per output, the threshold is the lowest at which the model's additions on the tuning sets
 are right at least 80 % of the time (the alert's: 90 %) on at least 3 items while the combined
