@@ -24,12 +24,13 @@ clean after the eighteenth round) in the nineteenth, tagger_heldout21.jsonl (thr
 scored clean after the nineteenth round) in the twentieth, tagger_heldout22.jsonl and
 tagger_heldout23.jsonl (six more writers, scored clean after the twentieth round) together in
 the twenty-first, tagger_heldout24.jsonl and tagger_heldout25.jsonl (six more, clean after the
-twenty-first) together in the twenty-second: all twenty-six are tuning material now, the learned
-second opinion is trained on the sets up to heldout23 and its thresholds are chosen on the last
-two pooled, heldout24 and heldout25. Their figures are pinned here as floors against
-regression, a little below what the tagger reaches. tagger_heldout26.jsonl and
-tagger_heldout27.jsonl, written during the twenty-first round by six more writers, were scored
-clean after the twenty-second. The floors
+twenty-first) together in the twenty-second, tagger_heldout26.jsonl and tagger_heldout27.jsonl
+(six more, clean after the twenty-second) together in the twenty-third: all twenty-eight are
+tuning material now, the learned second opinion is trained on the sets up to heldout25 and its
+thresholds are chosen on the last two pooled, heldout26 and heldout27. Their figures are pinned
+here as floors against regression, a little below what the tagger reaches.
+tagger_heldout28.jsonl and tagger_heldout29.jsonl, written during the twenty-second and
+twenty-third rounds by six more writers, were scored clean after the twenty-third. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -94,6 +95,8 @@ HELDOUT24 = DATA / "tagger_heldout24.jsonl"
 HELDOUT25 = DATA / "tagger_heldout25.jsonl"
 HELDOUT26 = DATA / "tagger_heldout26.jsonl"
 HELDOUT27 = DATA / "tagger_heldout27.jsonl"
+HELDOUT28 = DATA / "tagger_heldout28.jsonl"
+HELDOUT29 = DATA / "tagger_heldout29.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -123,6 +126,8 @@ LABELLED = (
     HELDOUT25,
     HELDOUT26,
     HELDOUT27,
+    HELDOUT28,
+    HELDOUT29,
 )
 TOPICS = {
     "visa-policy",
@@ -186,6 +191,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT25, 400, 0.15, 0.15),
         (HELDOUT26, 400, 0.15, 0.15),
         (HELDOUT27, 400, 0.15, 0.15),
+        (HELDOUT28, 400, 0.15, 0.15),
+        (HELDOUT29, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -316,6 +323,9 @@ def test_devset_meets_the_targets() -> None:
         # 0.904, 0.816 and 0.889, 0.841, 0.897, 0.792)
         (HELDOUT26, 0.92, 0.95, 0.89, 0.86),
         (HELDOUT27, 0.89, 0.90, 0.89, 0.86),
+        # clean after the twenty-third round
+        (HELDOUT28, 0.88, 0.79, 0.88, 0.76),
+        (HELDOUT29, 0.87, 0.88, 0.85, 0.79),
     ],
 )
 def test_heldout_figures_do_not_fall(
