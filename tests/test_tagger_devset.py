@@ -322,10 +322,13 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the twenty-third round (clean after the twenty-second: 0.914, 0.910,
         # 0.904, 0.816 and 0.889, 0.841, 0.897, 0.792)
         (HELDOUT26, 0.92, 0.95, 0.89, 0.86),
-        (HELDOUT27, 0.89, 0.90, 0.89, 0.86),
-        # clean after the twenty-third round
-        (HELDOUT28, 0.88, 0.79, 0.88, 0.76),
-        (HELDOUT29, 0.87, 0.88, 0.85, 0.79),
+        # (twenty-fourth round: the alert threshold chosen on heldout26 to heldout29, 0.650, adds
+        # a few alerts here, rightly and wrongly: precision 0.918 -> 0.899)
+        (HELDOUT27, 0.89, 0.89, 0.89, 0.86),
+        # tuned on since the twenty-fourth round (clean after the twenty-third: 0.888, 0.804,
+        # 0.892, 0.775 and 0.874, 0.895, 0.861, 0.800)
+        (HELDOUT28, 0.89, 0.87, 0.92, 0.76),
+        (HELDOUT29, 0.87, 0.95, 0.86, 0.88),
     ],
 )
 def test_heldout_figures_do_not_fall(
