@@ -25,12 +25,12 @@ scored clean after the nineteenth round) in the twentieth, tagger_heldout22.json
 tagger_heldout23.jsonl (six more writers, scored clean after the twentieth round) together in
 the twenty-first, tagger_heldout24.jsonl and tagger_heldout25.jsonl (six more, clean after the
 twenty-first) together in the twenty-second, tagger_heldout26.jsonl and tagger_heldout27.jsonl
-(six more, clean after the twenty-second) together in the twenty-third: all twenty-eight are
-tuning material now, the learned second opinion is trained on the sets up to heldout25 and its
-thresholds are chosen on the last two pooled, heldout26 and heldout27. Their figures are pinned
-here as floors against regression, a little below what the tagger reaches.
-tagger_heldout28.jsonl and tagger_heldout29.jsonl, written during the twenty-second and
-twenty-third rounds by six more writers, were scored clean after the twenty-third. The floors
+(six more, clean after the twenty-second) together in the twenty-third, tagger_heldout28.jsonl
+and tagger_heldout29.jsonl (six more, clean after the twenty-third) together in the
+twenty-fourth: all thirty are tuning material now, the learned second opinion is trained on the
+sets up to heldout25 and its thresholds are chosen on the last four pooled, heldout26 to
+heldout29. Their figures are pinned here as floors against regression, a little below what the
+tagger reaches. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
