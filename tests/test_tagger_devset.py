@@ -30,7 +30,9 @@ and tagger_heldout29.jsonl (six more, clean after the twenty-third) together in 
 twenty-fourth: all thirty are tuning material now, the learned second opinion is trained on the
 sets up to heldout25 and its thresholds are chosen on the last four pooled, heldout26 to
 heldout29. Their figures are pinned here as floors against regression, a little below what the
-tagger reaches. The floors
+tagger reaches. tagger_heldout30.jsonl and tagger_heldout31.jsonl, written during the
+twenty-third and twenty-fourth rounds by six more writers, were scored clean after the
+twenty-fourth. The floors
 are measured with the tagger as it ships (the model on); none is a target.
 """
 
@@ -97,6 +99,8 @@ HELDOUT26 = DATA / "tagger_heldout26.jsonl"
 HELDOUT27 = DATA / "tagger_heldout27.jsonl"
 HELDOUT28 = DATA / "tagger_heldout28.jsonl"
 HELDOUT29 = DATA / "tagger_heldout29.jsonl"
+HELDOUT30 = DATA / "tagger_heldout30.jsonl"
+HELDOUT31 = DATA / "tagger_heldout31.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -128,6 +132,8 @@ LABELLED = (
     HELDOUT27,
     HELDOUT28,
     HELDOUT29,
+    HELDOUT30,
+    HELDOUT31,
 )
 TOPICS = {
     "visa-policy",
@@ -193,6 +199,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT27, 400, 0.15, 0.15),
         (HELDOUT28, 400, 0.15, 0.15),
         (HELDOUT29, 400, 0.15, 0.15),
+        (HELDOUT30, 400, 0.15, 0.15),
+        (HELDOUT31, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -329,6 +337,9 @@ def test_devset_meets_the_targets() -> None:
         # 0.892, 0.775 and 0.874, 0.895, 0.861, 0.800)
         (HELDOUT28, 0.89, 0.87, 0.92, 0.76),
         (HELDOUT29, 0.87, 0.95, 0.86, 0.88),
+        # clean after the twenty-fourth round
+        (HELDOUT30, 0.89, 0.83, 0.88, 0.85),
+        (HELDOUT31, 0.88, 0.80, 0.89, 0.84),
     ],
 )
 def test_heldout_figures_do_not_fall(
