@@ -40,7 +40,6 @@ from dataclasses import dataclass
 from feeds.tagging.rules import Hits
 from feeds.tagging.taxonomy import AlertSpec
 from feeds.tagging.title_positions import (
-    BACKGROUND_SUFFIXES,
     background,
     chinese,
     earliest,
@@ -306,7 +305,7 @@ class AlertRules:
         if (
             verbs
             and not title.isascii()
-            and any(suffix in title for suffix in BACKGROUND_SUFFIXES[:4])
+            and ("后" in title or "後" in title or "以来" in title or "以來" in title)
             and all(
                 background(title, start + len(verb)) for verb in verbs for start in in_title[verb]
             )
@@ -404,7 +403,9 @@ class AlertRules:
         is part of a longer non-government name ("its president said"); else a place that is
         the subject of the title's action ("US adds …")."""
         actors = self.actor_set.intersection(found)
-        if not self.nested_actors.isdisjoint(actors) and not self.non_actors.isdisjoint(found):
+        if actors and self.nested_actors.isdisjoint(actors):
+            return ("actor", self.actors, actors)  # most items: no name to look inside
+        if actors and not self.non_actors.isdisjoint(found):
             actors = frozenset(
                 key
                 for key in actors
@@ -428,11 +429,11 @@ class AlertRules:
         ONE Pass"), not someone's quoted remarks in the first person ("'We will offer'"; a
         quoted word of an official's, "vows to 'aggressively revoke'", still reports), not an
         English noun in a Chinese title (拒绝了硅谷offer)."""
-        actions = set(self.action_set.intersection(found))
+        actions: frozenset[str] | set[str] = self.action_set.intersection(found)
         if not actions:
-            return actions
+            return set()
         if not self.nameable.isdisjoint(actions):
-            actions -= in_names(title, in_title, actions & self.nameable)
+            actions = actions - in_names(title, in_title, set(actions & self.nameable))
         if "'" in title or "‘" in title or "“" in title or '"' in title:
             actions -= {
                 key
@@ -441,7 +442,7 @@ class AlertRules:
             }
         if not title.isascii() and chinese(title):
             actions = {key for key in actions if not key.isascii() or key not in in_title}
-        return actions
+        return set(actions)
 
     def judge(
         self,

@@ -268,17 +268,16 @@ class Tagger:
         no `_Found`); a topic a veto matched holds `_VETOED`, whatever else was found."""
         held: dict[int, _Found] = {}
         excluded: set[int] = set()
+        vetoed: list[int] = []  # rare: checked once at the end, not for every term
         index = self._index
         for key in found:
             for number, kind, rule in index.get(key, ()):
                 if kind == EXCLUDE:
                     excluded.add(number)
                     continue
-                if kind == VETO:  # ruled out whatever else is found: no evidence is gathered
-                    held[number] = _VETOED
+                if kind == VETO:
+                    vetoed.append(number)
                     excluded.add(number)
-                    continue
-                if held.get(number) is _VETOED:
                     continue
                 evidence = held.get(number)
                 if evidence is None:
@@ -289,6 +288,8 @@ class Tagger:
                     evidence.strong.append(key)
                 else:
                     evidence.weak.append(key)
+        for number in vetoed:  # ruled out whatever else was found
+            held[number] = _VETOED
         return held, excluded
 
     def _topic_score(
