@@ -346,7 +346,7 @@ class AlertRules:
                 ),
                 None,
             )
-        subject = earliest(in_title, self.non_actors.intersection(in_title))
+        subject = self._first_non_actor(in_title)
         if subject is not None and subject < min(novelty):  # "Universities' new policy …"
             return None
         for key in in_title_order(in_title, self.instrument_set.intersection(in_title)):
@@ -354,13 +354,17 @@ class AlertRules:
                 return key
         return None
 
+    def _first_non_actor(self, in_title: Hits) -> int | None:
+        """Where the first non-government subject (a university, a company …) starts."""
+        return earliest(in_title, self.non_actors.intersection(in_title))
+
     def _others_decision(self, title: str, in_title: Hits, title_actions: set[str]) -> bool:
         """The title's active verb belongs to a non-government subject named before it."""
         active = title_actions - self.effects
         if not active or self.non_actors.isdisjoint(in_title):
             return False
         verb = earliest(in_title, active)
-        subject = earliest(in_title, self.non_actors.intersection(in_title))
+        subject = self._first_non_actor(in_title)
         if verb is None or subject is None or subject > verb:
             return False
         # 将/把 put the object before the verb: in 美方将中国高校列入实体清单 the universities
@@ -522,7 +526,7 @@ class AlertRules:
         instrument = earliest(in_title, self.instrument_set.intersection(in_title))
         if verb is None or instrument is None or instrument > verb:
             return True
-        subject = earliest(in_title, self.non_actors.intersection(in_title))
+        subject = self._first_non_actor(in_title)
         return subject is not None and subject < verb
 
     def _hedging(self, title: str, in_title: Hits, found: set[str], verbs: set[str]) -> float:

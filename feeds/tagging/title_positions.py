@@ -5,7 +5,7 @@ name."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from feeds.tagging.rules import Hits
 
@@ -61,10 +61,17 @@ def in_title_order(hits: Hits, keys: Iterable[str]) -> list[str]:
     return sorted(keys, key=lambda key: (min(hits[key]), key))
 
 
+def quotations_around(title: str, start: int, end: int) -> Iterator[str]:
+    """The text of each quotation in the title that encloses title[start:end]."""
+    for match in QUOTATION.finditer(title):
+        if match.start() < start and end < match.end():
+            yield match.group("quoted") or match.group("cjk") or ""
+
+
 def quoted(title: str, start: int, end: int) -> bool:
     """Whether title[start:end] lies inside quotation marks: a name ('AI talent surge'), not
     the title's own words."""
-    return any(match.start() < start and end < match.end() for match in QUOTATION.finditer(title))
+    return any(True for _ in quotations_around(title, start, end))
 
 
 CJK = re.compile("[\u4e00-\u9fff]")
@@ -118,8 +125,6 @@ def in_remark(title: str, start: int, end: int) -> bool:
     """Whether title[start:end] lies inside a quotation told in the first person: a remark,
     not the title's own report."""
     return any(
-        match.start() < start
-        and end < match.end()
-        and FIRST_PERSON.search(match.group("quoted") or match.group("cjk") or "") is not None
-        for match in QUOTATION.finditer(title)
+        FIRST_PERSON.search(quotation) is not None
+        for quotation in quotations_around(title, start, end)
     )
