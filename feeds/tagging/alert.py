@@ -28,19 +28,19 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
   "condemns", 坚决反对, a person turning an offer down) vetoes a title that names it before any
   action ("Ministry responds to listing": the reaction is the news, the listing background);
   so do "as", "after" and "amid" before the action they make background ("Applications fall
-  as US visas tighten"), which without an action after them are mere prepositions.
+  as US visas tighten"), which without an action after them are mere prepositions (those
+  vetoes: feeds/tagging/hedging.py).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
+from feeds.tagging.hedging import Hedging
 from feeds.tagging.rules import Hits
 from feeds.tagging.taxonomy import AlertSpec
 from feeds.tagging.title_positions import (
-    background,
     chinese,
     earliest,
     in_names,
@@ -49,7 +49,6 @@ from feeds.tagging.title_positions import (
     inside,
     inside_longer,
     possessive,
-    quoted,
     same_clause,
 )
 
@@ -73,12 +72,6 @@ ACTION_IN_SUMMARY = 0.45
 EXPLAINER_IN_TITLE = 0.45
 HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
 HEDGE_IN_SUMMARY = 0.8
-# Reactions that are conjunctions or prepositions, not verbs of reacting: they make background
-# of the action that follows them ("Applications fall as US visas tighten").
-BACKGROUND_MARKERS = frozenset({"as", "after", "amid", "amidst"})
-# A denial of an action ("State Department denies pausing interviews", "denies that …"): the
-# action named is what did not happen. ("Denies visas to …" is an action and does not match.)
-DENIAL = re.compile(r"\bden(?:y|ies|ied|ying)\s+(?:\w+ing|that|any|it)\b", re.IGNORECASE)
 # Words of an instrument's own start, told without who issued it: "takes effect", "in force".
 STARTS = ("effect", "force", "today")
 
@@ -120,7 +113,7 @@ def places(keys: Iterable[str]) -> dict[str, int]:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertRules:
+class AlertRules(Hedging):
     """The [alert] vocabulary as matcher keys, ready to judge one item."""
 
     threshold: float
@@ -192,79 +185,6 @@ class AlertRules:
             doc_types={name.casefold(): (name, w) for name, w in spec.doc_types.items()},
         )
 
-    def hedged(self, title: str, in_title: Hits) -> bool:
-        """`hedged_title` for a title the rules did not judge (an alert only the second
-        opinion would flag), its actions looked up here as `judge` does. (Reactions and a
-        non-government subject's decision do not veto the model: tried in the twentieth
-        round, they cost it more right alerts than wrong ones.)"""
-        verbs = {key for key in in_title if key in self.action_set or key in self.act_set}
-        return self.hedged_title(title, in_title, verbs)
-
-    def hedged_title(
-        self, title: str, in_title: Hits, verbs: set[str], *, issued: bool = False
-    ) -> bool:
-        """Analysis, opinion or a question, not news ("Will the H-1B fee survive?"). `verbs`
-        are the title's actions and acts; `issued`, whether the title names a new instrument
-        whose issuing the item tells (an action or act found)."""
-        if not self.denials.isdisjoint(verbs) and DENIAL.search(title) is not None:
-            return True
-        if not self.hedges.isdisjoint(in_title) and any(
-            not self._named(title, in_title, key) for key in self.hedges.intersection(in_title)
-        ):
-            return True
-        marked = "?" in title or "？" in title
-        if not marked and self.questions.isdisjoint(in_title):
-            return False  # most titles: no question to weigh
-        asking = self.questions.intersection(in_title)
-        question_at = max(title.rfind("?"), title.rfind("？")) if marked else -1
-        explained = not self.explainers.isdisjoint(in_title)
-        # "Is your petition affected? Five questions answered" explains a rule; a bare
-        # question ("Will the H-1B fee survive?") does not report one; an action after the
-        # question mark answers it ("Fixed terms for students? DHS revives plan").
-        if question_at >= 0 and not any(
-            start > question_at for verb in verbs for start in in_title[verb]
-        ):
-            return not explained
-        if not asking:
-            return False
-        # "What the fee means for labs" is analysis; "What employers need to know about the
-        # final rule" explains news, "would … under a proposal" describes one, and "what
-        # universities must change" tells a rule's requirements.
-        # A question word after the title's first action, in the same clause, belongs to its
-        # object: "USCIS clarifies how researchers qualify", "indicted for failing to report".
-        effects = self.effects.intersection(in_title)
-        if explained or effects:
-            return False
-        # "What the new deemed-export rule means for labs", when the item tells of its
-        # issuing, explains a rule just issued
-        if issued:
-            return False
-        first_action = earliest(in_title, verbs)
-        return any(
-            first_action is None or not same_clause(title, first_action, start)
-            for key in asking
-            for start in in_title[key]
-        )
-
-    def _named(self, title: str, in_title: Hits, key: str) -> bool:
-        """Whether every occurrence of the hedge `key` is part of a name: of an instrument
-        ("opinion" hedges, a "Security Advisory Opinion" is a step of visa processing; "new
-        study" does not hedge "new study-permit cap"), of a court's or prosecutor's act
-        ("remaining" hedges, "drop remaining count" is an act) or in quotation marks ("orders
-        federal 'AI talent surge'")."""
-        spans = [
-            (start, start + len(name))
-            for names in (self.instrument_set, self.act_set)
-            for name in names.intersection(in_title)
-            if len(name) > len(key)
-            for start in in_title[name]
-        ]
-        return all(
-            any(low < start + len(key) and start < high for low, high in spans)
-            or quoted(title, start, start + len(key))
-            for start in in_title[key]
-        )
-
     def _subject_place(self, title: str, in_title: Hits, verbs: set[str]) -> str | None:
         """A place named right before a title's action, as its subject ("US adds …"), and not
         after a preposition ("salaries in Beijing close gap")."""
@@ -294,35 +214,6 @@ class AlertRules:
             for key in self.instrument_set.intersection(in_title)
             for start in in_title[key]
         )
-
-    def reacted(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
-        """The title reports a reaction, or what followed an action, named before any action
-        or act ("… responds to listing", "… poached after NIH grant freeze"), or follows
-        every action it names with 后 or 以来 (新规实施后…: life after the rule); an explainer
-        ("Guidance for students after the proclamation") reports the action itself."""
-        if not self.explainers.isdisjoint(in_title):
-            return False
-        if (
-            verbs
-            and not title.isascii()
-            and ("后" in title or "後" in title or "以来" in title or "以來" in title)
-            and all(
-                background(title, start + len(verb)) for verb in verbs for start in in_title[verb]
-            )
-        ):
-            return True
-        reactions = self.reactions.intersection(in_title)
-        if not reactions:
-            return False
-        reaction = earliest(in_title, reactions)
-        action = earliest(in_title, verbs)
-        if reaction is None:
-            return False
-        if action is None:
-            # "as", "after" and "amid" introduce the action they make background; without one
-            # in the title they are prepositions ("treats remote access as an export")
-            return not reactions <= BACKGROUND_MARKERS
-        return reaction < action
 
     def _new_instrument(self, in_title: Hits, ascii_title: bool) -> str | None:
         """An instrument that "new" qualifies in the title ("New licence rule covers …")."""
