@@ -13,7 +13,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from feeds.tagging.alert import AlertRules, Ground, combine, first, places
+from feeds.tagging.alert import AlertRules, Ground, combine, first
+from feeds.tagging.compiled import (
+    ANCHOR,
+    EXCLUDE,
+    STRONG,
+    VETO,
+    VETOED,
+    WEAK,
+    CompiledRule,
+    CompiledTopic,
+    Found,
+    compile_topic,
+    near,
+)
 from feeds.tagging.inflect import expand_all
 from feeds.tagging.rules import Hits, TermMatcher
 from feeds.tagging.similar import (
@@ -24,7 +37,7 @@ from feeds.tagging.similar import (
     probability,
     similar_reason,
 )
-from feeds.tagging.taxonomy import ALERT, Taxonomy, Topic, load_taxonomy, term_key
+from feeds.tagging.taxonomy import ALERT, Taxonomy, load_taxonomy, term_key
 
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
 STRONG_IN_TITLE = 0.95
@@ -46,21 +59,6 @@ class TagResult:
     alert_score: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
-class _CompiledRule:
-    anchors: Mapping[str, int]  # term key -> place, for reasons
-    anchor_set: frozenset[str]
-    groups: tuple[Mapping[str, int], ...]
-    group_sets: tuple[frozenset[str], ...]
-    weight: float
-    near: int | None
-    after: bool
-    placed_groups: tuple[tuple[Mapping[str, int], frozenset[str]], ...]  # groups zipped
-    group: frozenset[str] | None  # the one group, for most rules, checked without a loop
-    # The groups, smallest (least likely to match) first: a check stops at the first missing.
-    checks: tuple[frozenset[str], ...]
-
-
 class _Worded(dict[str, str]):
     """Term key -> words about the term as written in the taxonomy (`template` holds "{}" for
     it), made at load for every key the matcher knows; any other key is worded when asked."""
@@ -72,104 +70,6 @@ class _Worded(dict[str, str]):
 
     def __missing__(self, key: str) -> str:
         return self._template.format(self._display(key))
-
-
-class _Found:
-    """What one text holds for one topic, gathered in one pass over its terms. (A plain
-    class: made several times per item, and a dataclass's default factories cost more.)"""
-
-    __slots__ = ("anchored", "excluded", "strong", "weak")
-
-    def __init__(self) -> None:
-        self.strong: list[str] = []
-        self.weak: list[str] = []
-        self.excluded = False
-        self.anchored: set[int] = set()  # rule numbers
-
-
-# What a vetoed topic holds: nothing (no strong term, so the topic is skipped; never mutated).
-_VETOED = _Found()
-
-
-STRONG, WEAK, EXCLUDE, ANCHOR, VETO = range(5)
-
-
-@dataclass(frozen=True, slots=True)
-class _CompiledTopic:
-    id: str
-    threshold: float
-    terms: tuple[str, ...]
-    term_set: frozenset[str]
-    weak: tuple[str, ...]
-    weak_set: frozenset[str]
-    exclude: tuple[str, ...]
-    exclude_set: frozenset[str]
-    veto: tuple[str, ...]
-    rules: tuple[_CompiledRule, ...]
-    # every term that can give the topic evidence: a text with none of them skips the topic
-    triggers: frozenset[str]
-    # a strong or weak term's place in the taxonomy: reasons follow the taxonomy's order
-    order: Mapping[str, int]
-
-
-def _near(
-    hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int, after: bool
-) -> bool:
-    """Some anchor term and some group term start within `distance` characters (with `after`,
-    the group term after the anchor)."""
-    anchor_keys = anchors.intersection(hits)
-    if not anchor_keys:
-        return False
-    group_keys = group.intersection(hits)
-    if not group_keys:  # often: the anchor is in this text, the group in the other
-        return False
-    anchor_starts = [p for key in anchor_keys for p in hits[key]]
-    low = 1 if after else -distance
-    return any(
-        low <= g - a <= distance for key in group_keys for g in hits[key] for a in anchor_starts
-    )
-
-
-def _compile_topic(
-    topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]
-) -> _CompiledTopic:
-    terms, weak, exclude = keys(topic.terms), keys(topic.weak), keys(topic.exclude)
-    veto = keys(topic.veto)
-    rules = []
-    for rule in topic.rules:
-        anchors = keys(rule.terms)
-        groups = tuple(keys(group) for group in rule.groups)
-        group_places = tuple(places(g) for g in groups)
-        group_sets = tuple(frozenset(g) for g in groups)
-        rules.append(
-            _CompiledRule(
-                anchors=places(anchors),
-                anchor_set=frozenset(anchors),
-                groups=group_places,
-                group_sets=group_sets,
-                weight=rule.weight,
-                near=rule.near,
-                after=rule.after,
-                placed_groups=tuple(zip(group_places, group_sets, strict=True)),
-                group=group_sets[0] if len(group_sets) == 1 else None,
-                checks=tuple(sorted(group_sets, key=len)),
-            )
-        )
-    return _CompiledTopic(
-        id=topic.id,
-        threshold=topic.threshold,
-        terms=terms,
-        term_set=frozenset(terms),
-        weak=weak,
-        weak_set=frozenset(weak),
-        exclude=exclude,
-        # a veto excludes too: the model never adds what the rules rule out
-        exclude_set=frozenset((*exclude, *veto)),
-        veto=veto,
-        rules=tuple(rules),
-        triggers=frozenset((*terms, *weak, *(k for rule in rules for k in rule.anchors))),
-        order={key: index for index, key in enumerate(dict.fromkeys((*terms, *weak)))},
-    )
 
 
 class Tagger:
@@ -231,7 +131,7 @@ class Tagger:
         self._quoted = _Worded('"{}"', display, keys)
         self._term_reasons = _Worded('term "{}"', display, keys)
         self._weak_reasons = _Worded('weak term "{}"', display, keys)
-        self._topics = tuple(_compile_topic(topic, self._keys) for topic in taxonomy.topics)
+        self._topics = tuple(compile_topic(topic, self._keys) for topic in taxonomy.topics)
         self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
         self._hinted_numbers = {topic.id: number for number, topic in enumerate(self._topics)}
         # term key -> (topic number, STRONG/WEAK/EXCLUDE/ANCHOR, rule number or -1)
@@ -262,11 +162,11 @@ class Tagger:
     def _quote(self, key: str) -> str:
         return self._quoted[key]
 
-    def _gather(self, found: set[str]) -> tuple[dict[int, _Found], set[int]]:
+    def _gather(self, found: set[str]) -> tuple[dict[int, Found], set[int]]:
         """One pass over the terms found sorts them by what they are to which topic; the
         topics an exclusion matched are returned apart (most have no other evidence, and need
-        no `_Found`); a topic a veto matched holds `_VETOED`, whatever else was found."""
-        held: dict[int, _Found] = {}
+        no `Found`); a topic a veto matched holds `VETOED`, whatever else was found."""
+        held: dict[int, Found] = {}
         excluded: set[int] = set()
         vetoed: list[int] = []  # rare: checked once at the end, not for every term
         index = self._index
@@ -281,7 +181,7 @@ class Tagger:
                     continue
                 evidence = held.get(number)
                 if evidence is None:
-                    evidence = held[number] = _Found()
+                    evidence = held[number] = Found()
                 if kind == ANCHOR:
                     evidence.anchored.add(rule)
                 elif kind == STRONG:
@@ -289,22 +189,22 @@ class Tagger:
                 else:
                     evidence.weak.append(key)
         for number in vetoed:  # ruled out whatever else was found
-            held[number] = _VETOED
+            held[number] = VETOED
         return held, excluded
 
     def _topic_score(
         self,
-        topic: _CompiledTopic,
+        topic: CompiledTopic,
         in_title: Hits,
         in_summary: Hits,
         found: set[str],
-        held: _Found,
+        held: Found,
         *,
         hints: frozenset[str],
-    ) -> tuple[float, list[_CompiledRule]]:
+    ) -> tuple[float, list[CompiledRule]]:
         """The topic's score, and the context rules that applied (for its reasons)."""
         weights: list[float] = []
-        applied: list[_CompiledRule] = []
+        applied: list[CompiledRule] = []
         # The terms are put in the taxonomy's order in place: the reasons follow it too.
         strong = held.strong
         if strong:
@@ -330,8 +230,8 @@ class Tagger:
             elif any(map(found.isdisjoint, rule.checks)):
                 continue
             if rule.near is not None and not (
-                _near(in_title, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
-                or _near(in_summary, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
+                near(in_title, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
+                or near(in_summary, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
             ):
                 continue
             in_head = not rule.anchor_set.isdisjoint(in_title)
@@ -343,11 +243,11 @@ class Tagger:
 
     def _topic_reasons(
         self,
-        topic: _CompiledTopic,
+        topic: CompiledTopic,
         found: set[str],
         hints: frozenset[str],
-        held: _Found,
-        applied: list[_CompiledRule],
+        held: Found,
+        applied: list[CompiledRule],
     ) -> tuple[str, ...]:
         """Why a tagged topic was tagged, in the order of the evidence (`_topic_score` has put
         the terms in the taxonomy's order)."""
@@ -408,7 +308,7 @@ class Tagger:
             for topic_id in hint_set:
                 number = numbers.get(topic_id)
                 if number is not None and number not in held:
-                    held[number] = _Found()
+                    held[number] = Found()
         # Topics in the taxonomy's order, as their tags and reasons are reported.
         for number in sorted(held) if len(held) > 1 else held:
             topic = self._topics[number]

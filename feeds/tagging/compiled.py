@@ -1,0 +1,122 @@
+"""The taxonomy compiled for matching: each topic's terms and rules as matcher keys, and what
+one text holds for one topic while `Tagger` gathers it (feeds/tagging/tagger.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from feeds.tagging.alert import places
+from feeds.tagging.rules import Hits
+from feeds.tagging.taxonomy import Topic
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledRule:
+    anchors: Mapping[str, int]  # term key -> place, for reasons
+    anchor_set: frozenset[str]
+    groups: tuple[Mapping[str, int], ...]
+    group_sets: tuple[frozenset[str], ...]
+    weight: float
+    near: int | None
+    after: bool
+    placed_groups: tuple[tuple[Mapping[str, int], frozenset[str]], ...]  # groups zipped
+    group: frozenset[str] | None  # the one group, for most rules, checked without a loop
+    # The groups, smallest (least likely to match) first: a check stops at the first missing.
+    checks: tuple[frozenset[str], ...]
+
+
+class Found:
+    """What one text holds for one topic, gathered in one pass over its terms. (A plain
+    class: made several times per item, and a dataclass's default factories cost more.)"""
+
+    __slots__ = ("anchored", "excluded", "strong", "weak")
+
+    def __init__(self) -> None:
+        self.strong: list[str] = []
+        self.weak: list[str] = []
+        self.excluded = False
+        self.anchored: set[int] = set()  # rule numbers
+
+
+# What a vetoed topic holds: nothing (no strong term, so the topic is skipped; never mutated).
+VETOED = Found()
+
+
+STRONG, WEAK, EXCLUDE, ANCHOR, VETO = range(5)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledTopic:
+    id: str
+    threshold: float
+    terms: tuple[str, ...]
+    term_set: frozenset[str]
+    weak: tuple[str, ...]
+    weak_set: frozenset[str]
+    exclude: tuple[str, ...]
+    exclude_set: frozenset[str]
+    veto: tuple[str, ...]
+    rules: tuple[CompiledRule, ...]
+    # every term that can give the topic evidence: a text with none of them skips the topic
+    triggers: frozenset[str]
+    # a strong or weak term's place in the taxonomy: reasons follow the taxonomy's order
+    order: Mapping[str, int]
+
+
+def near(
+    hits: Hits, anchors: frozenset[str], group: frozenset[str], distance: int, after: bool
+) -> bool:
+    """Some anchor term and some group term start within `distance` characters (with `after`,
+    the group term after the anchor)."""
+    anchor_keys = anchors.intersection(hits)
+    if not anchor_keys:
+        return False
+    group_keys = group.intersection(hits)
+    if not group_keys:  # often: the anchor is in this text, the group in the other
+        return False
+    anchor_starts = [p for key in anchor_keys for p in hits[key]]
+    low = 1 if after else -distance
+    return any(
+        low <= g - a <= distance for key in group_keys for g in hits[key] for a in anchor_starts
+    )
+
+
+def compile_topic(topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]) -> CompiledTopic:
+    terms, weak, exclude = keys(topic.terms), keys(topic.weak), keys(topic.exclude)
+    veto = keys(topic.veto)
+    rules = []
+    for rule in topic.rules:
+        anchors = keys(rule.terms)
+        groups = tuple(keys(group) for group in rule.groups)
+        group_places = tuple(places(g) for g in groups)
+        group_sets = tuple(frozenset(g) for g in groups)
+        rules.append(
+            CompiledRule(
+                anchors=places(anchors),
+                anchor_set=frozenset(anchors),
+                groups=group_places,
+                group_sets=group_sets,
+                weight=rule.weight,
+                near=rule.near,
+                after=rule.after,
+                placed_groups=tuple(zip(group_places, group_sets, strict=True)),
+                group=group_sets[0] if len(group_sets) == 1 else None,
+                checks=tuple(sorted(group_sets, key=len)),
+            )
+        )
+    return CompiledTopic(
+        id=topic.id,
+        threshold=topic.threshold,
+        terms=terms,
+        term_set=frozenset(terms),
+        weak=weak,
+        weak_set=frozenset(weak),
+        exclude=exclude,
+        # a veto excludes too: the model never adds what the rules rule out
+        exclude_set=frozenset((*exclude, *veto)),
+        veto=veto,
+        rules=tuple(rules),
+        triggers=frozenset((*terms, *weak, *(k for rule in rules for k in rule.anchors))),
+        order={key: index for index, key in enumerate(dict.fromkeys((*terms, *weak)))},
+    )
