@@ -47,49 +47,22 @@ from feeds.tagging.taxonomy import ALERT
 from storage.text_tools import traditional_to_simplified
 
 ROOT = Path(__file__).resolve().parents[2]
-SETS = tuple(
-    ROOT / "tests" / "data" / name
-    for name in (
-        "tagger_devset.jsonl",
-        "tagger_heldout.jsonl",
-        "tagger_heldout2.jsonl",
-        "tagger_heldout3.jsonl",
-        "tagger_heldout4.jsonl",
-        "tagger_heldout5.jsonl",
-        "tagger_heldout6.jsonl",
-        "tagger_heldout7.jsonl",
-        "tagger_heldout8.jsonl",
-        "tagger_heldout9.jsonl",
-        "tagger_heldout10.jsonl",
-        "tagger_heldout11.jsonl",
-        "tagger_heldout12.jsonl",
-        "tagger_heldout13.jsonl",
-        "tagger_heldout14.jsonl",
-        "tagger_heldout15.jsonl",
-        "tagger_heldout16.jsonl",
-        "tagger_heldout17.jsonl",
-        "tagger_heldout18.jsonl",
-        "tagger_heldout19.jsonl",
-        "tagger_heldout20.jsonl",
-        "tagger_heldout21.jsonl",
-        "tagger_heldout22.jsonl",
-        "tagger_heldout23.jsonl",
-        "tagger_heldout24.jsonl",
-        "tagger_heldout25.jsonl",
-    )
+DATA = ROOT / "tests" / "data"
+# The held-out sets are numbered in the order they were written and retired; the trainer fits
+# on those up to FIRST_TUNING - 1 and chooses thresholds on the TUNING_SETS after them.
+FIRST_TUNING = 26
+TUNING_SETS = 4
+SETS = (
+    DATA / "tagger_devset.jsonl",
+    DATA / "tagger_heldout.jsonl",
+    *(DATA / f"tagger_heldout{n}.jsonl" for n in range(2, FIRST_TUNING)),
 )
 # The four most recently retired sets, pooled (since the twenty-fourth round; two before): each
 # was tuned on in one round only. Chosen on two sets (~860 items), thresholds moved by up to
 # 0.325 from one round to the next (student mobility 0.525, 0.850, 0.675, 0.525); ~1,700 items
 # make them less a matter of one round's writers.
 TUNING = tuple(
-    ROOT / "tests" / "data" / name
-    for name in (
-        "tagger_heldout26.jsonl",
-        "tagger_heldout27.jsonl",
-        "tagger_heldout28.jsonl",
-        "tagger_heldout29.jsonl",
-    )
+    DATA / f"tagger_heldout{n}.jsonl" for n in range(FIRST_TUNING, FIRST_TUNING + TUNING_SETS)
 )
 # The built-in sources' hint tags apply to lines whose "source" names one, as in `tag --eval`
 # without a config (read as data: the trainer does not import bot/).
@@ -406,13 +379,18 @@ def _objective(
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=f"train feeds/tagging/{DATA_FILE}")
     parser.add_argument(
-        "sets", nargs="*", type=Path, help="labelled JSON Lines to train on (default: nine)"
+        "sets",
+        nargs="*",
+        type=Path,
+        help=f"labelled JSON Lines to train on (default: the development set and the held-out "
+        f"sets before heldout{FIRST_TUNING})",
     )
     parser.add_argument(
         "--tuning",
         nargs="+",
         type=Path,
-        help="labelled JSON Lines for the thresholds (heldout26 to heldout29)",
+        help=f"labelled JSON Lines for the thresholds (default: heldout{FIRST_TUNING} to "
+        f"heldout{FIRST_TUNING + TUNING_SETS - 1})",
     )
     parser.add_argument("--check", action="store_true", help="report, do not write")
     parser.add_argument("--search", action="store_true", help="compare the candidate recipes")
