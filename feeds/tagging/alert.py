@@ -328,7 +328,7 @@ class AlertRules(Hedging):
         if not actions:
             return set()
         if not self.nameable.isdisjoint(actions):
-            actions = actions - in_names(title, in_title, set(actions & self.nameable))
+            actions = actions - in_names(title, in_title, actions & self.nameable)
         if "'" in title or "‘" in title or "“" in title or '"' in title:
             actions -= {
                 key

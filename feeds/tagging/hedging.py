@@ -7,7 +7,13 @@ from __future__ import annotations
 import re
 
 from feeds.tagging.rules import Hits
-from feeds.tagging.title_positions import background, earliest, quoted, same_clause
+from feeds.tagging.title_positions import (
+    BACKGROUND_MARK,
+    background,
+    earliest,
+    quoted,
+    same_clause,
+)
 
 # Reactions that are conjunctions or prepositions, not verbs of reacting: they make background
 # of the action that follows them ("Applications fall as US visas tighten").
@@ -115,7 +121,7 @@ class Hedging:
         if (
             verbs
             and not title.isascii()
-            and ("后" in title or "後" in title or "以来" in title or "以來" in title)
+            and BACKGROUND_MARK.search(title) is not None
             and all(
                 background(title, start + len(verb)) for verb in verbs for start in in_title[verb]
             )

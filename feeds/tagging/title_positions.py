@@ -22,6 +22,8 @@ CLAUSE_MARKS = ":：,，;；—–|?？"
 # What Chinese writes right after an action to make it the background of what follows:
 # 新规实施后 (after the rule took effect), 收紧以来 (since the tightening).
 BACKGROUND_SUFFIXES = ("后", "後", "以来", "以來", "之后", "之後")
+# Any of them anywhere in a title (之后 holds 后): titles without one need no closer look.
+BACKGROUND_MARK = re.compile("|".join(BACKGROUND_SUFFIXES))
 
 
 def same_clause(title: str, action: int, later: int) -> bool:
@@ -103,14 +105,15 @@ def inside(hits: Hits, key: str, longer: frozenset[str]) -> bool:
     )
 
 
-def in_names(title: str, in_title: Hits, actions: set[str]) -> set[str]:
+def in_names(title: str, in_title: Hits, actions: Iterable[str]) -> set[str]:
     """Of `actions`, those found in the title, each time capitalised after its start and
     inside a longer term found there: part of a name ("Singapore's ONE Pass"), not a verb (nor
     is the same word in the summary: "applications for the pass")."""
     return {
         key
-        for key in actions.intersection(in_title)
-        if all(
+        for key in actions
+        if key in in_title
+        and all(
             start > 0 and title[start].isupper() and inside_longer(in_title, key, start)
             for start in in_title[key]
         )
