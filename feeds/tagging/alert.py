@@ -425,8 +425,10 @@ class AlertRules(Hedging):
         issued = self._new_instrument(in_title, title.isascii()) is not None and not (
             self.action_set.isdisjoint(found) and self.act_set.isdisjoint(found)
         )
-        if self.hedged_title(title, in_title, verbs, issued=issued) or self.reacted(
-            title, in_title, verbs
+        if (
+            self.hedged_title(title, in_title, verbs, issued=issued)
+            or self.reacted(title, in_title, verbs)
+            or (not title.isascii() and self.many_cases(title, in_title, verbs))
         ):
             return HEDGE_IN_TITLE
         return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0

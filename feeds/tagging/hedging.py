@@ -21,6 +21,8 @@ BACKGROUND_MARKERS = frozenset({"as", "after", "amid", "amidst"})
 # A denial of an action ("State Department denies pausing interviews", "denies that …"): the
 # action named is what did not happen. ("Denies visas to …" is an action and does not match.)
 DENIAL = re.compile(r"\bden(?:y|ies|ied|ying)\s+(?:\w+ing|that|any|it)\b", re.IGNORECASE)
+# Several people, counted, in a Chinese title: 多名留学生遭遣返, 至少14名, 十余例.
+MANY_PEOPLE = re.compile(r"多名|数名|數名|几名|幾名|多位|多人|\d+\s*[名例位]|[十百]余[名例位]")
 
 
 class Hedging:
@@ -28,6 +30,7 @@ class Hedging:
 
     __slots__ = ()
 
+    actor_set: frozenset[str]
     action_set: frozenset[str]
     act_set: frozenset[str]
     instrument_set: frozenset[str]
@@ -110,6 +113,19 @@ class Hedging:
             or quoted(title, start, start + len(key))
             for start in in_title[key]
         )
+
+    def many_cases(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
+        """A Chinese title whose verbs are all acts done to people (遣返, 注销), counting the
+        people before naming anyone who did it (多名中国留学生入境遭遣返; 至少14名…被遣返): a
+        pattern of cases, which is no alert (convention 10). A government named first acts on
+        them (国务院撤销多名研究人员签证); an action on a count is news (追回3名人才补贴)."""
+        if not verbs or not verbs <= self.act_set:
+            return False
+        many = MANY_PEOPLE.search(title)
+        if many is None:
+            return False
+        actor = earliest(in_title, self.actor_set.intersection(in_title))
+        return actor is None or actor > many.start()
 
     def reacted(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
         """The title reports a reaction, or what followed an action, named before any action

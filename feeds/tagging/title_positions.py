@@ -20,10 +20,19 @@ QUOTATION = re.compile(
 # ("Reverse brain drain: why PhDs choose home", 收紧…后，博士生如何抉择).
 CLAUSE_MARKS = ":：,，;；—–|?？"
 # What Chinese writes right after an action to make it the background of what follows:
-# 新规实施后 (after the rule took effect), 收紧以来 (since the tightening).
-BACKGROUND_SUFFIXES = ("后", "後", "以来", "以來", "之后", "之後")
+# 新规实施后 (after the rule took effect), 收紧以来 (since the tightening); or to describe people
+# by it: 被遣返的留学生 (the deported students: their story, not the case).
+BACKGROUND_SUFFIXES = ("后", "後", "以来", "以來", "之后", "之後", "的")
+# So does a span of time counted from an action that starts something, as a clause's end:
+# 新规实施三个月 (three months into the rule), 上线两周 (two weeks after the launch). After other
+# verbs a span is the action's measure, news itself: 续期两年 (renewed for two years).
+STARTING_VERBS = ("实施", "實施", "施行", "生效", "上线", "上線", "落地", "启动", "啟動", "出台")
+TIME_SINCE = re.compile(
+    r"次日|[一二两兩三四五六七八九十半百\d]+(?:天|周|週|个月|個月|年|周年|週年)(?=$|[\s，,：:｜|；;])"
+)
+BACKGROUND_AFTER = re.compile("|".join(BACKGROUND_SUFFIXES) + "|" + TIME_SINCE.pattern)
 # Any of them anywhere in a title (之后 holds 后): titles without one need no closer look.
-BACKGROUND_MARK = re.compile("|".join(BACKGROUND_SUFFIXES))
+BACKGROUND_MARK = BACKGROUND_AFTER
 
 
 def same_clause(title: str, action: int, later: int) -> bool:
@@ -85,8 +94,11 @@ def chinese(title: str) -> bool:
 
 
 def background(title: str, end: int) -> bool:
-    """Whether the action ending at `end` is followed by 后 or 以来: background, not news."""
-    return title.startswith(BACKGROUND_SUFFIXES, end)
+    """Whether the action ending at `end` is followed by 后, 以来 or a span of time since it:
+    background, not news."""
+    if title.startswith(BACKGROUND_SUFFIXES, end):
+        return True
+    return title.endswith(STARTING_VERBS, 0, end) and TIME_SINCE.match(title, end) is not None
 
 
 def inside(hits: Hits, key: str, longer: frozenset[str]) -> bool:
