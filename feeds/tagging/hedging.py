@@ -10,6 +10,7 @@ from feeds.tagging.rules import Hits
 from feeds.tagging.title_positions import (
     BACKGROUND_MARK,
     background,
+    described,
     earliest,
     quoted,
     same_clause,
@@ -139,7 +140,9 @@ class Hedging:
             and not title.isascii()
             and BACKGROUND_MARK.search(title) is not None
             and all(
-                background(title, start + len(verb)) for verb in verbs for start in in_title[verb]
+                background(title, start + len(verb)) or described(title, start, start + len(verb))
+                for verb in verbs
+                for start in in_title[verb]
             )
         ):
             return True

@@ -101,6 +101,16 @@ def background(title: str, end: int) -> bool:
     return title.endswith(STARTING_VERBS, 0, end) and TIME_SINCE.match(title, end) is not None
 
 
+def described(title: str, start: int, end: int) -> bool:
+    """Whether the action at title[start:end] is passive (被 just before it) and ends, with its
+    object, in 的 within the clause: it describes who it happened to (被列入实体清单的研究院,
+    the institute that was listed), it does not report the listing."""
+    if "被" not in title[max(0, start - 2) : start]:
+        return False
+    mark = title.find("的", end, end + 12)
+    return mark >= 0 and not any(c in CLAUSE_MARKS or c.isspace() for c in title[end:mark])
+
+
 def inside(hits: Hits, key: str, longer: frozenset[str]) -> bool:
     """Whether every occurrence of `key` in one text lies inside a longer term of `longer`
     found there ("president" in "its president", "administration" in "district
