@@ -28,13 +28,14 @@ twenty-first) together in the twenty-second, tagger_heldout26.jsonl and tagger_h
 (six more, clean after the twenty-second) together in the twenty-third, tagger_heldout28.jsonl
 and tagger_heldout29.jsonl (six more, clean after the twenty-third) together in the
 twenty-fourth, tagger_heldout30.jsonl and tagger_heldout31.jsonl (six more, clean after the
-twenty-fourth) together in the twenty-fifth: all thirty-two are tuning material now, the
-learned second opinion is trained on the sets up to heldout27 and its thresholds are chosen on
-the last four pooled, heldout28 to heldout31. Their figures are pinned here as floors against
-regression, a little below what the tagger reaches. tagger_heldout32.jsonl and
-tagger_heldout33.jsonl, written during the twenty-fifth round by six more writers, were scored
-clean after it. The floors are measured with the tagger as it ships (the model on); none is a
-target.
+twenty-fourth) together in the twenty-fifth, tagger_heldout32.jsonl and tagger_heldout33.jsonl
+(six more, clean after the twenty-fifth) together in the twenty-sixth: all thirty-four are
+tuning material now, the learned second opinion is trained on the sets up to heldout29 and its
+thresholds are chosen on the last four pooled, heldout30 to heldout33. Their figures are pinned
+here as floors against regression, a little below what the tagger reaches.
+tagger_heldout34.jsonl and tagger_heldout35.jsonl, written during the twenty-sixth round by six
+more writers, were scored clean after it. The floors are measured with the tagger as it ships
+(the model on); none is a target.
 """
 
 from __future__ import annotations
@@ -104,6 +105,8 @@ HELDOUT30 = DATA / "tagger_heldout30.jsonl"
 HELDOUT31 = DATA / "tagger_heldout31.jsonl"
 HELDOUT32 = DATA / "tagger_heldout32.jsonl"
 HELDOUT33 = DATA / "tagger_heldout33.jsonl"
+HELDOUT34 = DATA / "tagger_heldout34.jsonl"
+HELDOUT35 = DATA / "tagger_heldout35.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -139,6 +142,8 @@ LABELLED = (
     HELDOUT31,
     HELDOUT32,
     HELDOUT33,
+    HELDOUT34,
+    HELDOUT35,
 )
 TOPICS = {
     "visa-policy",
@@ -208,6 +213,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT31, 400, 0.15, 0.15),
         (HELDOUT32, 400, 0.15, 0.15),
         (HELDOUT33, 400, 0.15, 0.15),
+        (HELDOUT34, 400, 0.15, 0.15),
+        (HELDOUT35, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -256,15 +263,18 @@ def test_devset_meets_the_targets() -> None:
 @pytest.mark.parametrize(
     ("path", "macro_f1", "alert_precision", "alert_recall", "topic_recall"),
     [
+        # (twenty-sixth round: the model's alert threshold, chosen on heldout30 to heldout33,
+        # rose to 0.925 and adds fewer alerts everywhere: the alert-recall floors of nineteen
+        # sets fell by one to seven points)
         # (nineteenth round: the model's lower student-mobility threshold adds one wrong tag to
         # these 60 items, 0.979 -> 0.970)
         (HELDOUT, 0.96, 0.94, 0.95, 0.95),
         # Since the eighth round the model adds no returnees tag (its additions on heldout9 were
         # right about half the time), so returnees recall on the older sets is the rules' own:
         # the lowest-recall floors of heldout2, 4 and 5 fell with it.
-        (HELDOUT2, 0.95, 0.91, 0.96, 0.94),
+        (HELDOUT2, 0.95, 0.91, 0.95, 0.94),
         # the retrained model adds a wrong export-controls tag or two here (rules alone: 0.96)
-        (HELDOUT3, 0.94, 0.92, 0.96, 0.93),
+        (HELDOUT3, 0.94, 0.92, 0.95, 0.93),
         # Since the eleventh round the model's thresholds are chosen on heldout11 and heldout12,
         # where the rules now miss less: it adds fewer tags, so its in-sample additions on the
         # sets it is trained on are fewer and these floors fell by about a point (the rules
@@ -274,27 +284,27 @@ def test_devset_meets_the_targets() -> None:
         # right 11 times in 12), so alert recall here is no longer the rules' own.
         # (twenty-third round: the model's alert threshold, chosen on heldout26 + heldout27,
         # rises to 0.775 and flags one alert fewer here, 0.964 -> 0.956)
-        (HELDOUT5, 0.91, 0.91, 0.95, 0.83),
-        (HELDOUT6, 0.92, 0.90, 0.98, 0.89),
-        (HELDOUT7, 0.93, 0.95, 0.98, 0.88),
+        (HELDOUT5, 0.91, 0.91, 0.91, 0.83),
+        (HELDOUT6, 0.92, 0.90, 0.95, 0.89),
+        (HELDOUT7, 0.93, 0.95, 0.97, 0.88),
         # Since the tenth round the model's thresholds are chosen on heldout10 and heldout11: it
         # adds a few wrong tags here (0.937 before).
         # (sixteenth round: the alert threshold chosen on heldout16 + heldout17, 0.775, adds
         # one alert fewer here)
-        (HELDOUT8, 0.91, 0.96, 0.98, 0.86),
+        (HELDOUT8, 0.91, 0.96, 0.97, 0.86),
         # tuned on since the eighth round (clean after the seventh: 0.886, 0.894, 0.916, 0.709).
         # Since the ninth round the alert threshold is chosen on the tuning sets (0.70 then, 0.825
         # since the tenth); since the tenth round the model is trained on it too.
         # (twelfth round: the model's alert threshold chosen on heldout12 + heldout13 adds one
         # alert fewer here, 0.982 -> 0.970)
-        (HELDOUT9, 0.92, 0.90, 0.96, 0.85),
+        (HELDOUT9, 0.92, 0.90, 0.93, 0.85),
         # tuned on since the ninth round (clean after the eighth: 0.841, 0.850, 0.902, 0.741)
-        (HELDOUT10, 0.90, 0.92, 0.96, 0.81),
+        (HELDOUT10, 0.90, 0.92, 0.93, 0.81),
         # tuned on since the tenth round (clean after the ninth: 0.867, 0.887, 0.861, 0.775);
         # tuned floors now, a little below the tenth round's figures
         (HELDOUT11, 0.90, 0.95, 0.96, 0.88),
         # tuned on since the eleventh round (clean after the tenth: 0.878, 0.946, 0.815, 0.741)
-        (HELDOUT12, 0.93, 0.95, 0.95, 0.82),
+        (HELDOUT12, 0.93, 0.95, 0.94, 0.82),
         # tuned on since the twelfth round (clean after the eleventh: 0.839, 0.840, 0.869, 0.692)
         (HELDOUT13, 0.89, 0.91, 0.90, 0.82),
         # tuned on since the thirteenth round (clean after the twelfth: 0.863, 0.875, 0.875,
@@ -305,7 +315,7 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the fourteenth round (clean after the thirteenth: 0.861, 0.864, 0.893,
         # 0.667)
         # (fifteenth round: 0.913 -> 0.906 alert recall, the alert threshold back at 0.70)
-        (HELDOUT15, 0.89, 0.87, 0.90, 0.83),
+        (HELDOUT15, 0.89, 0.87, 0.89, 0.83),
         # tuned on since the fifteenth round (clean after the fourteenth: 0.853, 0.808, 0.918,
         # 0.694)
         (HELDOUT16, 0.87, 0.89, 0.90, 0.76),
@@ -329,30 +339,34 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the twenty-first round (clean after the twentieth: 0.880, 0.808, 0.931,
         # 0.861 and 0.898, 0.883, 0.890, 0.773)
         (HELDOUT22, 0.88, 0.90, 0.92, 0.81),
-        (HELDOUT23, 0.89, 0.93, 0.91, 0.75),
+        (HELDOUT23, 0.89, 0.93, 0.88, 0.75),
         # tuned on since the twenty-second round (clean after the twenty-first: 0.909, 0.830,
         # 0.920, 0.802 and 0.881, 0.788, 0.935, 0.812)
-        (HELDOUT24, 0.91, 0.92, 0.92, 0.86),
-        (HELDOUT25, 0.88, 0.90, 0.92, 0.83),
+        (HELDOUT24, 0.91, 0.92, 0.91, 0.86),
+        (HELDOUT25, 0.88, 0.90, 0.91, 0.83),
         # tuned on since the twenty-third round (clean after the twenty-second: 0.914, 0.910,
         # 0.904, 0.816 and 0.889, 0.841, 0.897, 0.792)
-        (HELDOUT26, 0.92, 0.95, 0.89, 0.86),
+        (HELDOUT26, 0.92, 0.95, 0.88, 0.86),
         # (twenty-fourth round: the alert threshold chosen on heldout26 to heldout29, 0.650, adds
         # a few alerts here, rightly and wrongly: precision 0.918 -> 0.899)
         (HELDOUT27, 0.89, 0.89, 0.89, 0.86),
         # tuned on since the twenty-fourth round (clean after the twenty-third: 0.888, 0.804,
         # 0.892, 0.775 and 0.874, 0.895, 0.861, 0.800)
-        (HELDOUT28, 0.89, 0.87, 0.92, 0.76),
+        (HELDOUT28, 0.89, 0.87, 0.91, 0.76),
         # (twenty-fifth round: the export-controls threshold chosen on heldout28 to heldout31,
         # 0.850, adds fewer here: its recall 0.900 -> 0.750, the lowest)
         (HELDOUT29, 0.87, 0.95, 0.86, 0.74),
         # tuned on since the twenty-fifth round (clean after the twenty-fourth: 0.899, 0.847,
         # 0.890, 0.869 and 0.887, 0.808, 0.904, 0.857)
-        (HELDOUT30, 0.91, 0.90, 0.93, 0.86),
-        (HELDOUT31, 0.90, 0.90, 0.91, 0.80),
-        # clean after the twenty-fifth round
-        (HELDOUT32, 0.87, 0.82, 0.94, 0.78),
-        (HELDOUT33, 0.88, 0.76, 0.91, 0.81),
+        (HELDOUT30, 0.91, 0.90, 0.88, 0.84),
+        (HELDOUT31, 0.90, 0.90, 0.84, 0.80),
+        # tuned on since the twenty-sixth round (clean after the twenty-fifth: 0.873, 0.823,
+        # 0.943, 0.788 and 0.887, 0.762, 0.920, 0.818)
+        (HELDOUT32, 0.87, 0.88, 0.91, 0.75),
+        (HELDOUT33, 0.90, 0.90, 0.89, 0.87),
+        # clean after the twenty-sixth round
+        (HELDOUT34, 0.88, 0.89, 0.92, 0.79),
+        (HELDOUT35, 0.88, 0.80, 0.85, 0.79),
     ],
 )
 def test_heldout_figures_do_not_fall(
