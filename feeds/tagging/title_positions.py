@@ -26,7 +26,20 @@ BACKGROUND_SUFFIXES = ("后", "後", "以来", "以來", "之后", "之後", "�
 # So does a span of time counted from an action that starts something, as a clause's end:
 # 新规实施三个月 (three months into the rule), 上线两周 (two weeks after the launch). After other
 # verbs a span is the action's measure, news itself: 续期两年 (renewed for two years).
-STARTING_VERBS = ("实施", "實施", "施行", "生效", "上线", "上線", "落地", "启动", "啟動", "出台")
+STARTING_VERBS = (
+    "实施",
+    "實施",
+    "施行",
+    "生效",
+    "上线",
+    "上線",
+    "落地",
+    "启动",
+    "啟動",
+    "出台",
+    "收紧",
+    "收緊",
+)
 TIME_SINCE = re.compile(
     r"次日|[一二两兩三四五六七八九十半百\d]+(?:天|周|週|个月|個月|年|周年|週年)(?=$|[\s，,：:｜|；;])"
 )
