@@ -7,11 +7,11 @@
 One logistic regression per topic and one for the alert flag (`fit.py`), over `similar.tokens`
 (English words and Chinese character pairs, each once, scaled by 1/sqrt(their number)).
 
-Why two kinds of set. The rules were tuned on the thirty TRAINING sets, so there they miss
+Why two kinds of set. The rules were tuned on the thirty-two TRAINING sets, so there they miss
 little, and thresholds chosen there sit where the rules look perfect (issue 9, third round). The
 model is therefore fitted on those sets (where the labels are plenty) but its THRESHOLDS, and
 the recipe, are chosen on the TUNING sets: the four most recently retired, since the
-twenty-sixth round heldout30 to heldout33, pooled (~1,700 items, so that a threshold is less a
+twenty-seventh round heldout32 to heldout35, pooled (~1,700 items, so that a threshold is less a
 matter of one round's writers). The rules were tuned on each in one round only: they still miss
 more there than on the training sets, nearer their regime on unseen headlines (they are not
 clean sets). Per output, the threshold is the lowest at which the model's additions on the
@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 # The held-out sets are numbered in the order they were written and retired; the trainer fits
 # on those up to FIRST_TUNING - 1 and chooses thresholds on the TUNING_SETS after them.
-FIRST_TUNING = 30
+FIRST_TUNING = 32
 TUNING_SETS = 4
 SETS = (
     DATA / "tagger_devset.jsonl",
