@@ -39,7 +39,7 @@ def test_new_actors_and_actions(tagger: Tagger) -> None:
 
 
 def test_time_since_tightening_is_background(tagger: Tagger) -> None:
-    assert_alerts(tagger, ("学签收紧三年 温哥华留学中介纷纷转型",), alert=False)
+    assert_alerts(tagger, ("联邦政府学签收紧两年 多伦多留学中介生意冷清",), alert=False)
 
 
 def test_out_of_scope_listings_crimes_and_performers(tagger: Tagger) -> None:
