@@ -19,7 +19,7 @@ import re
 import sys
 from collections.abc import Iterable, KeysView
 from functools import cache
-from itertools import accumulate, compress, product
+from itertools import accumulate, compress, count, product
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,14 @@ def _plurals(word: str) -> tuple[str, ...]:
     return tuple(forms)
 
 
+# A trie made ready for scanning (`_steps`): each word or character leads to a step, (what
+# ends there, the steps onward or None where nothing longer goes on), so a walk costs one
+# lookup per word and stops where the terms do, with no end marker to look up.
+_WordStep = tuple[str | None, "dict[str, _WordStep] | None"]  # a term's key ends there
+_CharStep = tuple[tuple[str, ...] | None, "dict[str, _CharStep] | None"]  # keys reported
+_PAST_END = ""  # put after the last word or character: no step matches it (none is empty)
+
+
 class _WordTrie:
     """Terms as sequences of words; `scan` reports every term starting at every word.
 
@@ -124,8 +132,8 @@ class _WordTrie:
     """
 
     def __init__(self) -> None:
-        self.root: dict[str, Any] = {}
-        self._first: dict[str, tuple[str | None, dict[str, Any] | None]] = {}
+        self.root: dict[str, Any] = {}  # as terms are added (`freeze` makes the steps)
+        self._first: dict[str, _WordStep] = {}
         self.starts: KeysView[str] = self._first.keys()  # the words a term starts with
 
     def add(self, words: tuple[str, ...], key: str) -> str:
@@ -147,32 +155,37 @@ class _WordTrie:
 
     def freeze(self) -> None:
         """Ready the trie for scanning, once every term is in: each first word maps to the
-        term it is alone (or None) and its node if longer terms start with it (or None), so
-        the many single-word terms cost no walk."""
-        self.root = _afresh(self.root)
-        self._first = {
-            word: (node.get(_END), node if len(node) > (_END in node) else None)
-            for word, node in self.root.items()
-        }
+        term it is alone (or None) and the steps onward if longer terms start with it (or
+        None), so the many single-word terms cost no walk."""
+        self._first = _steps(_afresh(self.root))
         self.starts = self._first.keys()
 
     def scan(self, words: list[str], starts: list[int], hits: Hits) -> None:
-        count = len(words)
-        firsts = list(map(self._first.get, words))
-        # Most words start no term: compress skips them without a Python-level step.
-        for index in compress(range(count), firsts):
-            key, node = firsts[index] or (None, None)  # never None: compress skips those
-            start = starts[index]
+        # Any: compress drops the Nones, which the type of the list cannot say.
+        steps: list[Any] = list(map(self._first.get, words))
+        words.append(_PAST_END)  # a walk then needs no check for the end of the text
+        # Most words start no term: compress skips them without a Python-level step. Each
+        # start comes with its position and the number of the word its walk goes on to.
+        for after, start, first in compress(zip(count(1), starts, steps), steps):
+            key, onward = first
             if key is not None:
-                hits.setdefault(key, []).append(start)
-            following = index + 1
-            while node is not None and following < count:
-                node = node.get(words[following])
-                if node is not None:
-                    key = node.get(_END)
-                    if key is not None:
-                        hits.setdefault(key, []).append(start)
-                    following += 1
+                if key in hits:  # rare: a method call each time costs more than this test
+                    hits[key].append(start)
+                else:
+                    hits[key] = [start]
+            following = after
+            while onward is not None:
+                step = onward.get(words[following])
+                if step is None:
+                    break
+                key, onward = step
+                if key is not None:
+                    if key in hits:
+                        hits[key].append(start)
+                    else:
+                        hits[key] = [start]
+                following += 1
+        words.pop()
 
 
 def _afresh(node: dict[str, Any]) -> dict[str, Any]:
@@ -189,28 +202,49 @@ def _afresh(node: dict[str, Any]) -> dict[str, Any]:
     return copy
 
 
-def _scan_chinese(root: dict[str, Any], text: str, hits: Hits) -> None:
+def _steps(node: dict[str, Any], leaves: dict[Any, Any] | None = None) -> dict[str, Any]:
+    """A trie's node (`_END` marking what ends there) as the steps a scan takes from it. The
+    steps that end a walk are shared (`leaves`: what ends there -> its step): a plural and its
+    singular, say, so loading makes a third as many objects for the collector to track."""
+    if leaves is None:
+        leaves = {}
+    steps: dict[str, Any] = {}
+    for word, child in node.items():
+        if word == _END:
+            continue
+        ending = child.get(_END)
+        if len(child) > (_END in child):
+            steps[word] = (ending, _steps(child, leaves))
+        else:
+            steps[word] = leaves.setdefault(ending, (ending, None))
+    return steps
+
+
+def _scan_chinese(root: dict[str, _CharStep], text: str, hits: Hits) -> None:
     """At every character, the longest form starting there reports its key and the keys of the
     forms that are its prefixes (人才 within 人才引进), so terms overlapping it are found too
     (引进 inside 人才引进政策)."""
     chars = list(text)  # each character made and hashed once, for the start and the walk
-    count = len(chars)
-    nodes = list(map(root.get, chars))
-    for index in compress(range(count), nodes):
-        node = nodes[index]
-        keys = None
-        following = index
-        while node is not None:
-            ending = node.get(_END)
+    # Any: compress drops the Nones, which the type of the list cannot say.
+    steps: list[Any] = list(map(root.get, chars))
+    chars.append(_PAST_END)  # a walk then needs no check for the end of the text
+    for index, first in compress(enumerate(steps), steps):
+        keys, onward = first
+        following = index + 1
+        while onward is not None:
+            step = onward.get(chars[following])
+            if step is None:
+                break
+            ending, onward = step
             if ending is not None:
                 keys = ending
             following += 1
-            if following == count:
-                break
-            node = node.get(chars[following])
         if keys is not None:
             for key in keys:
-                hits.setdefault(key, []).append(index)
+                if key in hits:
+                    hits[key].append(index)
+                else:
+                    hits[key] = [index]
 
 
 class TermMatcher:
@@ -263,7 +297,9 @@ class TermMatcher:
         self._fold_aliases(self._exact.root)
         self._folded.freeze()
         self._exact.freeze()
-        self._chinese = _afresh(self._char_trie(self._with_prefixes(chinese)))
+        self._chinese: dict[str, _CharStep] = _steps(
+            _afresh(self._char_trie(self._with_prefixes(chinese)))
+        )
 
     def _fold_aliases(self, node: dict[str, Any]) -> None:
         for word, child in node.items():
