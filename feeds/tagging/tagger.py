@@ -134,19 +134,20 @@ class Tagger:
         self._topics = tuple(compile_topic(topic, self._keys) for topic in taxonomy.topics)
         self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
         self._hinted_numbers = {topic.id: number for number, topic in enumerate(self._topics)}
-        # term key -> (topic number, STRONG/WEAK/EXCLUDE/ANCHOR, rule number or -1)
-        index: dict[str, set[tuple[int, int, int]]] = {}
+        # term key -> (topic number, STRONG/WEAK/EXCLUDE/ANCHOR/VETO, rule number or -1, the
+        # key again: `_gather` reaches the entries without the key)
+        index: dict[str, set[tuple[int, int, int, str]]] = {}
         for number, compiled in enumerate(self._topics):
             for kind, keys in ((STRONG, compiled.terms), (WEAK, compiled.weak)):
                 for key in keys:
-                    index.setdefault(key, set()).add((number, kind, -1))
+                    index.setdefault(key, set()).add((number, kind, -1, key))
             for key in compiled.exclude:
-                index.setdefault(key, set()).add((number, EXCLUDE, -1))
+                index.setdefault(key, set()).add((number, EXCLUDE, -1, key))
             for key in compiled.veto:
-                index.setdefault(key, set()).add((number, VETO, -1))
+                index.setdefault(key, set()).add((number, VETO, -1, key))
             for rule_number, compiled_rule in enumerate(compiled.rules):
                 for key in compiled_rule.anchors:
-                    index.setdefault(key, set()).add((number, ANCHOR, rule_number))
+                    index.setdefault(key, set()).add((number, ANCHOR, rule_number, key))
         self._index = {key: tuple(sorted(entries)) for key, entries in index.items()}
         self._alert = AlertRules.compile(alert, self._keys, self._matcher.term_keys())
 
@@ -169,9 +170,9 @@ class Tagger:
         held: dict[int, Found] = {}
         excluded: set[int] = set()
         vetoed: list[int] = []  # rare: checked once at the end, not for every term
-        index = self._index
-        for key in found:
-            for number, kind, rule in index.get(key, ()):
+        # Most terms found are the alert's alone: map and filter skip them in C.
+        for entries in filter(None, map(self._index.get, found)):
+            for number, kind, rule, key in entries:
                 if kind == EXCLUDE:
                     excluded.add(number)
                     continue
