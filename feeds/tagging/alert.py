@@ -70,8 +70,6 @@ LOCATIVES = (" in", " at", " from", " to", " of", " across", "在", "从", "赴"
 # there is not enough alone, but is with a Federal Register document type or an enforcement act.
 ACTION_IN_SUMMARY = 0.45
 EXPLAINER_IN_TITLE = 0.45
-HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
-HEDGE_IN_SUMMARY = 0.8
 # Words of an instrument's own start, told without who issued it: "takes effect", "in force".
 STARTS = ("effect", "force", "today")
 
@@ -398,7 +396,7 @@ class AlertRules(Hedging):
             evidence.append(("explainer", None, {min(explainers)}))
         if not grounded or not weights:  # nothing to weigh: 0, however hedged
             return 0.0, evidence
-        score = combine(weights) * self._hedging(title, in_title, found, verbs)
+        score = combine(weights) * self.factor(title, in_title, found, verbs, reported)
         return round(score, 4), evidence
 
     def _bare(self, title: str, in_title: Hits, title_actions: set[str]) -> bool:
@@ -419,19 +417,6 @@ class AlertRules(Hedging):
             return True
         subject = self._first_non_actor(in_title)
         return subject is not None and subject < verb
-
-    def _hedging(self, title: str, in_title: Hits, found: set[str], verbs: set[str]) -> float:
-        """The factor analysis, questions and reactions put on the score (1 for none)."""
-        issued = self._new_instrument(in_title, title.isascii()) is not None and not (
-            self.action_set.isdisjoint(found) and self.act_set.isdisjoint(found)
-        )
-        if (
-            self.hedged_title(title, in_title, verbs, issued=issued)
-            or self.reacted(title, in_title, verbs)
-            or (not title.isascii() and self.many_cases(title, in_title, verbs))
-        ):
-            return HEDGE_IN_TITLE
-        return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
 
     @staticmethod
     def reasons(

@@ -24,6 +24,8 @@ BACKGROUND_MARKERS = frozenset({"as", "after", "amid", "amidst"})
 DENIAL = re.compile(r"\bden(?:y|ies|ied|ying)\s+(?:\w+ing|that|any|it)\b", re.IGNORECASE)
 # Several people, counted, in a Chinese title: 多名留学生遭遣返, 至少14名, 十余例.
 MANY_PEOPLE = re.compile(r"多名|数名|數名|几名|幾名|多位|多人|\d+\s*[名例位]|[十百]余[名例位]")
+HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
+HEDGE_IN_SUMMARY = 0.8
 
 
 class Hedging:
@@ -41,6 +43,22 @@ class Hedging:
     questions: frozenset[str]
     explainers: frozenset[str]
     reactions: frozenset[str]
+
+    def factor(
+        self, title: str, in_title: Hits, found: set[str], verbs: set[str], reported: str | None
+    ) -> float:
+        """The factor analysis, questions and reactions put on an alert's score (1 for none);
+        `reported`, the new instrument the title names (`AlertRules._new_instrument`)."""
+        issued = reported is not None and not (
+            self.action_set.isdisjoint(found) and self.act_set.isdisjoint(found)
+        )
+        if (
+            self.hedged_title(title, in_title, verbs, issued=issued)
+            or self.reacted(title, in_title, verbs)
+            or (not title.isascii() and self.many_cases(title, in_title, verbs))
+        ):
+            return HEDGE_IN_TITLE
+        return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
 
     def hedged(self, title: str, in_title: Hits) -> bool:
         """`hedged_title` for a title the rules did not judge (an alert only the second
