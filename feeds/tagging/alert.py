@@ -50,6 +50,7 @@ from feeds.tagging.title_positions import (
     inside_longer,
     possessive,
     same_clause,
+    within,
 )
 
 # One piece of alert evidence: its kind, its vocabulary's places (None for a document type or
@@ -185,21 +186,29 @@ class AlertRules(Hedging):
 
     def _subject_place(self, title: str, in_title: Hits, verbs: set[str]) -> str | None:
         """A place named right before a title's action, as its subject ("US adds …"), and not
-        after a preposition ("salaries in Beijing close gap")."""
-        for key in in_title_order(in_title, self.places.keys() & in_title.keys()):
+        after a preposition ("salaries in Beijing close gap"). An effect is told of people, not
+        done by a place ("China no longer loses …"): of `verbs`, the effects do not count."""
+        named = self.places.keys() & in_title.keys()
+        if not named:
+            return None
+        effects = self.effects
+        verb_starts = [v for verb in verbs if verb not in effects for v in in_title[verb]]
+        for key in in_title_order(in_title, named):
+            # Chinese writes the verb right after its subject (浙江推出, 美国将…列入);
+            # 浙江大学推出 is a university's act.
+            gap = SUBJECT_GAP if key.isascii() else 1
             for start in in_title[key]:
+                end = start + len(key)
+                # Where the verb is, first: it rules out most places at little cost.
+                # At the start, "Thailand's SMART visa opens to …": the country's own visa.
+                if not within(verb_starts, end, end + gap) and not (
+                    start == 0 and self._owns_instrument(title, in_title, end)
+                ):
+                    continue
                 if title[:start].rstrip().lower().endswith(LOCATIVES):
                     continue
-                if inside_longer(in_title, key, start):
-                    continue  # "NYU Shanghai pauses …": the place names a campus
-                end = start + len(key)
-                if start == 0 and self._owns_instrument(title, in_title, end):
-                    return key  # "Thailand's SMART visa opens to …": the country's own visa
-                # Chinese writes the verb right after its subject (浙江推出, 美国将…列入);
-                # 浙江大学推出 is a university's act.
-                gap = 1 if not key.isascii() else SUBJECT_GAP
-                if any(0 <= v - end <= gap for verb in verbs for v in in_title[verb]):
-                    return key
+                if not inside_longer(in_title, key, start):
+                    return key  # not "NYU Shanghai pauses …", where the place names a campus
         return None
 
     def _owns_instrument(self, title: str, in_title: Hits, end: int) -> bool:
@@ -311,8 +320,7 @@ class AlertRules(Hedging):
         if actors:
             return ("actor", self.actors, actors)
         if self.places:
-            # an effect is told of people, not done by a place ("China no longer loses …")
-            place = self._subject_place(title, in_title, verbs - self.effects)
+            place = self._subject_place(title, in_title, verbs)
             if place is not None:
                 return ("actor", self.places, {place})
         return None

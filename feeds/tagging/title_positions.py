@@ -60,6 +60,14 @@ def earliest(hits: Hits, keys: Iterable[str]) -> int | None:
     return min(starts) if starts else None
 
 
+def within(starts: list[int], low: int, high: int) -> bool:
+    """Whether one of `starts` lies in low..high."""
+    for start in starts:  # noqa: SIM110 - a loop costs less than any() over a generator
+        if low <= start <= high:
+            return True
+    return False
+
+
 def possessive(title: str, in_title: Hits, keys: Iterable[str], start: int) -> bool:
     """Whether the term of `keys` at `start` is a possessive ("MIT's", "universities'")."""
     return any(
