@@ -43,9 +43,8 @@ STARTING_VERBS = (
 TIME_SINCE = re.compile(
     r"次日|[一二两兩三四五六七八九十半百\d]+(?:天|周|週|个月|個月|年|周年|週年)(?=$|[\s，,：:｜|；;])"
 )
-BACKGROUND_AFTER = re.compile("|".join(BACKGROUND_SUFFIXES) + "|" + TIME_SINCE.pattern)
 # Any of them anywhere in a title (之后 holds 后): titles without one need no closer look.
-BACKGROUND_MARK = BACKGROUND_AFTER
+BACKGROUND_MARK = re.compile("|".join(BACKGROUND_SUFFIXES) + "|" + TIME_SINCE.pattern)
 
 
 def same_clause(title: str, action: int, later: int) -> bool:
@@ -103,7 +102,7 @@ def quotations_around(title: str, start: int, end: int) -> Iterator[str]:
 def quoted(title: str, start: int, end: int) -> bool:
     """Whether title[start:end] lies inside quotation marks: a name ('AI talent surge'), not
     the title's own words."""
-    return any(True for _ in quotations_around(title, start, end))
+    return next(quotations_around(title, start, end), None) is not None
 
 
 CJK = re.compile("[\u4e00-\u9fff]")
