@@ -320,7 +320,11 @@ def _lean_poll_main(config_path: str) -> None:
     def tagger() -> Any:
         from feeds.tagging import load_tagger
 
-        return load_tagger(config.taxonomy, second_opinion=config.tagger.second_opinion)
+        return load_tagger(
+            config.taxonomy,
+            second_opinion=config.tagger.second_opinion,
+            may_remove=config.tagger.second_opinion_may_remove,
+        )
 
     settings = fetch_settings(config.poll)
     report = asyncio.run(poll_sources(database, settings, tagger, due_only=False))

@@ -329,6 +329,9 @@ class TaggerConfig(_Section):
     # The learned second opinion (feeds/tagging/similar.py): may add a topic or the alert flag
     # the rules missed, with its score as the reason. Off: the rules alone.
     second_opinion: bool = True
+    # With the second opinion on: it may also remove a topic or the alert flag the rules gave
+    # when it scores it under its doubt threshold (feeds/tagging/doubts.py). Off: it only adds.
+    second_opinion_may_remove: bool = False
 
 
 class Config(_Section):

@@ -96,7 +96,12 @@ class Talentbrief:
         from feeds.tagging import load_tagger
 
         # compiled once per distinct overrides
-        return load_tagger(self.config.taxonomy, second_opinion=self.config.tagger.second_opinion)
+        tagger = self.config.tagger
+        return load_tagger(
+            self.config.taxonomy,
+            second_opinion=tagger.second_opinion,
+            may_remove=tagger.second_opinion_may_remove,
+        )
 
     @cached_property
     def taxonomy(self) -> Taxonomy:

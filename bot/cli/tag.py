@@ -3,6 +3,7 @@
     talentbrief tag [--input FILE]          # JSON Lines in (stdin by default), tagged lines out
     talentbrief tag --eval FILE [--json]    # per-tag P/R/F1, macro-F1, alert P/R, confusions
     talentbrief tag --eval FILE --rules-only  # the same without the learned second opinion
+    talentbrief tag --eval FILE --may-remove  # the second opinion also removing what it doubts
 
 Each input line is an object with "title" and optionally "summary", "source" (a configured
 source's name, whose hint tags then apply), "hints" (a list of topic ids, overriding the
@@ -12,7 +13,9 @@ source's), "doc_type" (a Federal Register document type) and "language". With --
 The learned second opinion (a model trained on the project's labelled headlines) may add a
 topic or the alert flag the rules missed, naming itself and its score in the reasons. It is on
 unless the config says [tagger] second_opinion = false; --rules-only turns it off for one
-run, and the --eval report says whether it was on.
+run, and the --eval report says whether it was on. With [tagger] second_opinion_may_remove =
+true (or --may-remove for one run) it also removes a topic or the alert flag the rules gave
+that it scores under its doubt threshold; off by default.
 """
 
 from __future__ import annotations
@@ -44,10 +47,17 @@ def register(subparsers: Subcommands) -> None:
     source.add_argument("--input", metavar="FILE", help="JSON Lines to tag (default: stdin)")
     source.add_argument("--eval", metavar="FILE", help="labelled JSON Lines to score against")
     parser.add_argument("--json", action="store_true", help="with --eval: one JSON object")
-    parser.add_argument(
+    model = parser.add_mutually_exclusive_group()
+    model.add_argument(
         "--rules-only",
         action="store_true",
         help="the rules alone, without the learned second opinion (whatever the config says)",
+    )
+    model.add_argument(
+        "--may-remove",
+        action="store_true",
+        help="let the learned second opinion also remove what the rules gave and it doubts "
+        "(whatever the config says)",
     )
     parser.set_defaults(handler=handle)
 
@@ -165,6 +175,8 @@ def format_evaluation(evaluation: Evaluation) -> str:
             f"{_percent(score.f1):>6} {score.support:>8} {score.predicted:>9}"
         )
     model = "on" if evaluation.second_opinion else "off (the rules alone)"
+    if evaluation.second_opinion_may_remove:
+        model += ", removing what it doubts"
     lines += [
         "",
         f"macro-F1          {_percent(evaluation.macro_f1)}   ({evaluation.items} items)",
@@ -204,10 +216,14 @@ def handle(args: argparse.Namespace, context: CliContext) -> int:
 
     config = context.config
     tagger = context.core.tagger
-    if args.rules_only:
+    if args.rules_only or args.may_remove:
         from feeds.tagging import load_tagger
 
-        tagger = load_tagger(config.taxonomy, second_opinion=False)
+        if args.may_remove and not config.tagger.second_opinion:
+            raise BadInput("--may-remove needs the second opinion, which the config turns off")
+        tagger = load_tagger(
+            config.taxonomy, second_opinion=not args.rules_only, may_remove=args.may_remove
+        )
     source_hints = {source.name: source.tags for source in config.sources}
     stdin: TextIO = sys.stdin
     if args.eval is not None:

@@ -82,8 +82,10 @@ class Evaluation:
     # the "(none)" column, the items labelled with the row's tag that got no tag at all.
     matrix: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     worst: tuple[Miss, ...] = ()
-    # whether the learned second opinion was on (it may add topics and alert flags)
+    # whether the learned second opinion was on (it may add topics and alert flags), and
+    # whether it could also remove what it doubted
     second_opinion: bool = False
+    second_opinion_may_remove: bool = False
 
     def confusion_table(self) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
         """The matrix as (column names, rows of (row name, counts)), every tag in both."""
@@ -99,6 +101,7 @@ class Evaluation:
             "items": self.items,
             "macro_f1": self.macro_f1,
             "second_opinion": self.second_opinion,
+            "second_opinion_may_remove": self.second_opinion_may_remove,
             "alert_precision": self.alert_precision,
             "alert_recall": self.alert_recall,
             "alert_support": self.alert_support,
@@ -220,4 +223,5 @@ def evaluate(
         worst=tuple(misses[:worst]),
         # a replayed labeller has no model: only a Tagger built with one says it was on
         second_opinion=getattr(tagger, "similarity", None) is not None,
+        second_opinion_may_remove=getattr(tagger, "may_remove", False),
     )

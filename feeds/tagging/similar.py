@@ -133,6 +133,9 @@ class Similarity:
     weights: Mapping[str, Weights]
     features: Features = Features()
     evidence: Mapping[str, Weights] = field(default_factory=dict)  # topic id or "alert"
+    # output -> probability under which it doubts the rules' own answer (used only where the
+    # config lets it remove what it doubts: `[tagger] second_opinion_may_remove`)
+    doubts: Mapping[str, float] = field(default_factory=dict)
 
     def scores(
         self,
@@ -274,6 +277,9 @@ class SecondOpinion(Protocol):
     @property
     def thresholds(self) -> Mapping[str, float]: ...
 
+    @property
+    def doubts(self) -> Mapping[str, float]: ...
+
     def logits(
         self,
         title: str,
@@ -359,6 +365,7 @@ def compile_model(data: Mapping[str, Any]) -> Similarity:
         weights=_side_by_side(weights),
         features=Features.from_json(data.get("features", {})),
         evidence=evidence,
+        doubts={name: float(value) for name, value in data.get("doubts", {}).items()},
     )
 
 

@@ -76,8 +76,10 @@ class Tagger:
     """A compiled taxonomy. Build it once (`load_tagger`); `tag` is cheap and thread-safe.
 
     With `similarity`, a learned second opinion may add a topic or the alert flag that the
-    rules missed (never remove one), except for what `customised` names: the config redefined
-    those, and the model learned the shipped definitions.
+    rules missed, except for what `customised` names: the config redefined those, and the
+    model learned the shipped definitions. With `may_remove` too, it also removes a topic or
+    the alert flag the rules gave that it scores below its doubt threshold (off by default:
+    issue 9 asks that the model only add).
     """
 
     def __init__(
@@ -86,14 +88,21 @@ class Tagger:
         similarity: SecondOpinion | None = None,
         *,
         customised: Iterable[str] = (),
+        may_remove: bool = False,
     ) -> None:
         self.taxonomy = taxonomy
         self.similarity = similarity
+        self.may_remove = may_remove and similarity is not None
         # (output number, topic id, threshold as log-odds) for the topics it may add
         self._similar_topics: tuple[tuple[int, str, float], ...] = ()
         self._similar_alert: tuple[int, float] | None = None
+        # topic id -> (output number, doubt threshold as log-odds), and the alert's
+        self._doubted_topics: dict[str, tuple[int, float]] = {}
+        self._doubted_alert: tuple[int, float] | None = None
         if similarity is not None:
             known = {*taxonomy.topic_ids(), ALERT} - set(customised)
+            if self.may_remove:
+                self._doubt(similarity, known)
             for number, name in enumerate(similarity.outputs):
                 threshold = similarity.thresholds.get(name)
                 if threshold is None or name not in known:
@@ -150,6 +159,16 @@ class Tagger:
                     index.setdefault(key, set()).add((number, ANCHOR, rule_number, key))
         self._index = {key: tuple(sorted(entries)) for key, entries in index.items()}
         self._alert = AlertRules.compile(alert, self._keys, self._matcher.term_keys())
+
+    def _doubt(self, similarity: SecondOpinion, known: set[str]) -> None:
+        for number, name in enumerate(similarity.outputs):
+            doubt = similarity.doubts.get(name)
+            if doubt is None or name not in known:
+                continue
+            if name == ALERT:
+                self._doubted_alert = (number, log_odds(doubt))
+            else:
+                self._doubted_topics[name] = (number, log_odds(doubt))
 
     def _keys(self, terms: Iterable[str]) -> tuple[str, ...]:
         """Terms as matcher keys, a `~` term standing for all its forms."""
@@ -284,6 +303,35 @@ class Tagger:
             tags[name] = scores[name] = round(score, 4)
             reasons[name] = (similar_reason(name, score),)
 
+    def _remove_doubted(
+        self, logits: Sequence[float], tags: dict[str, float], reasons: dict[str, tuple[str, ...]]
+    ) -> None:
+        """The rules' topics the model scores below their doubt thresholds (`may_remove`)."""
+        doubted = self._doubted_topics
+        for name in [name for name in tags if name in doubted]:
+            number, threshold = doubted[name]
+            if logits[number] < threshold:
+                del tags[name]
+                del reasons[name]
+
+    def _apply_model(
+        self,
+        logits: Sequence[float],
+        found: set[str],
+        tags: dict[str, float],
+        scores: dict[str, float],
+        reasons: dict[str, tuple[str, ...]],
+    ) -> bool:
+        """What the model removes (when it may) and adds; whether it doubts the alert."""
+        alert_doubted = False
+        if self.may_remove:
+            if tags:
+                self._remove_doubted(logits, tags, reasons)
+            doubt = self._doubted_alert
+            alert_doubted = doubt is not None and logits[doubt[0]] < doubt[1]
+        self._add_similar(logits, found, tags, scores, reasons)
+        return alert_doubted
+
     def tag(
         self,
         title: str,
@@ -334,19 +382,19 @@ class Tagger:
         judged = bool(tags)
         if judged:
             alert_score, grounds = self._alert.judge(title, in_title, found, doc_type, in_summary)
-        logits = None
+        logits, alert_doubted = None, False
         if self.similarity is not None:
             # the model reads the rules' scores as they stand before it adds anything
             logits = self.similarity.logits(
                 title, summary, scores, alert_score, words=(title_words, summary_words)
             )
             if logits is not None:
-                self._add_similar(logits, found, tags, scores, reasons)
+                alert_doubted = self._apply_model(logits, found, tags, scores, reasons)
         if tags and not judged:
             alert_score, grounds = self._alert.judge(title, in_title, found, doc_type, in_summary)
         alert = False
         if tags:
-            alert = alert_score >= self._alert.threshold
+            alert = alert_score >= self._alert.threshold and not alert_doubted
             if alert:
                 reasons[ALERT] = self._alert.reasons(grounds, self._quoted.__getitem__)
             elif (
@@ -364,23 +412,30 @@ class Tagger:
 
 
 def load_tagger(
-    overrides: Mapping[str, Any] | None = None, *, second_opinion: bool = True
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    second_opinion: bool = True,
+    may_remove: bool = False,
 ) -> Tagger:
     """The default taxonomy with the config's `[taxonomy]` overrides, compiled, with the
     learned second opinion unless `second_opinion` is false (the config's
-    `[tagger] second_opinion`, `tag --eval --rules-only`).
+    `[tagger] second_opinion`, `tag --eval --rules-only`), allowed to remove what it doubts
+    when `may_remove` is true (`[tagger] second_opinion_may_remove`).
 
     Compiling takes about a tenth of a second, so the result is cached per distinct overrides
     (a Tagger is never changed after it is built, and is safe to share between threads).
     Raises `storage.errors.ConfigError` naming the key of a bad override.
     """
-    return _load_tagger(json.dumps(overrides or {}, sort_keys=True, default=repr), second_opinion)
+    overrides_json = json.dumps(overrides or {}, sort_keys=True, default=repr)
+    return _load_tagger(overrides_json, second_opinion, may_remove)
 
 
 @lru_cache(maxsize=8)
-def _load_tagger(overrides_json: str, second_opinion: bool) -> Tagger:
+def _load_tagger(overrides_json: str, second_opinion: bool, may_remove: bool) -> Tagger:
     overrides = json.loads(overrides_json)
     taxonomy = load_taxonomy(overrides)
     if not second_opinion:
         return Tagger(taxonomy)
-    return Tagger(taxonomy, load_similarity(), customised=customised(overrides))
+    return Tagger(
+        taxonomy, load_similarity(), customised=customised(overrides), may_remove=may_remove
+    )

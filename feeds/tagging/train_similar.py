@@ -33,12 +33,13 @@ import sys
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from feeds.tagging.doubts import Answer, choose_doubts, removal_figures
 from feeds.tagging.fit import Matrix, Recipe, fit, predict, vectorize
 from feeds.tagging.recipes import CANDIDATES, RECIPE
 from feeds.tagging.similar import DATA_FILE, EVIDENCE, Features, tokens
@@ -148,6 +149,7 @@ class _Replay:
     outputs: tuple[str, ...]
     thresholds: dict[str, float]
     logits_by_text: dict[tuple[str, str], list[float]]
+    doubts: dict[str, float] = field(default_factory=dict)
 
     def logits(
         self,
@@ -171,9 +173,10 @@ def _combined(
     scores: Matrix,
     outputs: tuple[str, ...],
     thresholds: dict[str, float],
+    doubts: Mapping[str, float] | None = None,
 ) -> list[tuple[frozenset[str], bool, frozenset[str]]]:
-    """For each item: its tags and alert from the rules plus the model at `thresholds`, and
-    which of them the model added."""
+    """For each item: its tags and alert from the rules plus the model at `thresholds` (and
+    removing what it scores under `doubts`), and which of them the model added."""
     replay = _Replay(
         outputs,
         thresholds,
@@ -181,8 +184,10 @@ def _combined(
             (i.title, i.summary): [_logit(p) for p in row]
             for i, row in zip(items, scores, strict=True)
         },
+        dict(doubts or {}),
     )
-    tagger = Tagger(load_tagger(second_opinion=False).taxonomy, replay)
+    taxonomy = load_tagger(second_opinion=False).taxonomy
+    tagger = Tagger(taxonomy, replay, may_remove=bool(doubts))
     results = []
     for item in items:
         result = tagger.tag(item.title, item.summary, hints=item.hints, doc_type=item.doc_type)
@@ -332,6 +337,36 @@ def tuning_scores(
     return model, predict(model, featurize(tuning, recipe.features), recipe)
 
 
+def doubt_thresholds(
+    items: Sequence[Labelled],
+    scores: Matrix,
+    outputs: tuple[str, ...],
+    thresholds: dict[str, float],
+) -> dict[str, Any]:
+    """The doubt thresholds (`doubts.py`) on `items` given the add `thresholds`, and what
+    removing at them does there: answers removed, how many of those were right, and each
+    output's precision and recall before and after."""
+    gold: list[Answer] = [(item.tags, item.alert) for item in items]
+
+    def play(doubts: Mapping[str, float]) -> list[Answer]:
+        return [
+            (tags, alert)
+            for tags, alert, _ in _combined(items, scores, outputs, thresholds, doubts)
+        ]
+
+    doubts = choose_doubts(gold, play, outputs[:-1])
+    before, after = play({}), play(doubts)
+    removed, right = removal_figures(gold, before, after, outputs)
+    with_model = _figures(items, [(*a, frozenset()) for a in before], outputs, "adding")
+    doubting = _figures(items, [(*a, frozenset()) for a in after], outputs, "doubting")
+    return {
+        "doubts": doubts,
+        "removed": removed,
+        "removed_right": right,
+        "compared": {name: {**with_model[name], **doubting[name]} for name in outputs},
+    }
+
+
 def train(
     items: Sequence[Labelled], tuning: Sequence[Labelled], recipe: Recipe = RECIPE
 ) -> dict[str, Any]:
@@ -339,6 +374,7 @@ def train(
     (vocabulary, weights, bias), scores = tuning_scores(items, tuning, recipe)
     chosen = choose_thresholds(tuning, scores, outputs)
     thresholds = {name: value["threshold"] for name, value in chosen.items()}
+    doubting = doubt_thresholds(tuning, scores, outputs, thresholds)
     kept: dict[str, list[list[float]]] = {}
     for feature, index in sorted(vocabulary.items()):
         pairs = [
@@ -356,7 +392,9 @@ def train(
         "outputs": list(outputs),
         "bias": [round(float(b), 4) for b in bias],
         "thresholds": thresholds,
+        "doubts": doubting.pop("doubts"),
         "tuning": chosen,
+        "doubting": doubting,
         "compared": report(tuning, scores, outputs, thresholds),
         "weights": kept,
     }
@@ -416,6 +454,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("no threshold (never added): " + ", ".join(missing))
     print(f"{len(model['weights'])} features kept\n")
     print(format_comparison(model["compared"]))
+    doubting = model["doubting"]
+    print(
+        f"\nwith second_opinion_may_remove: doubts {model['doubts']}; removes "
+        f"{doubting['removed']} answers, {doubting['removed_right']} of them right"
+    )
     if not args.check:
         target = args.out or Path(__file__).with_name(DATA_FILE)
         target.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n")
