@@ -28,15 +28,9 @@ from feeds.tagging.compiled import (
     near,
 )
 from feeds.tagging.inflect import expand_all
+from feeds.tagging.model_thresholds import ModelThresholds
 from feeds.tagging.rules import Hits, TermMatcher
-from feeds.tagging.similar import (
-    SecondOpinion,
-    customised,
-    load_similarity,
-    log_odds,
-    probability,
-    similar_reason,
-)
+from feeds.tagging.similar import SecondOpinion, customised, load_similarity
 from feeds.tagging.taxonomy import ALERT, Taxonomy, load_taxonomy, term_key
 
 # Evidence weights (see taxonomy.toml for what each kind of evidence is).
@@ -93,24 +87,6 @@ class Tagger:
         self.taxonomy = taxonomy
         self.similarity = similarity
         self.may_remove = may_remove and similarity is not None
-        # (output number, topic id, threshold as log-odds) for the topics it may add
-        self._similar_topics: tuple[tuple[int, str, float], ...] = ()
-        self._similar_alert: tuple[int, float] | None = None
-        # topic id -> (output number, doubt threshold as log-odds), and the alert's
-        self._doubted_topics: dict[str, tuple[int, float]] = {}
-        self._doubted_alert: tuple[int, float] | None = None
-        if similarity is not None:
-            known = {*taxonomy.topic_ids(), ALERT} - set(customised)
-            if self.may_remove:
-                self._doubt(similarity, known)
-            for number, name in enumerate(similarity.outputs):
-                threshold = similarity.thresholds.get(name)
-                if threshold is None or name not in known:
-                    continue
-                if name == ALERT:
-                    self._similar_alert = (number, log_odds(threshold))
-                else:
-                    self._similar_topics += ((number, name, log_odds(threshold)),)
         alert = taxonomy.alert
         every_term: list[str] = [
             *alert.actors,
@@ -142,6 +118,12 @@ class Tagger:
         self._weak_reasons = _Worded('weak term "{}"', display, keys)
         self._topics = tuple(compile_topic(topic, self._keys) for topic in taxonomy.topics)
         self._exclusions = {topic.id: topic.exclude_set for topic in self._topics}
+        self._model = ModelThresholds()
+        if similarity is not None:
+            known = {*taxonomy.topic_ids(), ALERT} - set(customised)
+            self._model = ModelThresholds.of(
+                similarity, known, self._exclusions, may_remove=may_remove
+            )
         self._hinted_numbers = {topic.id: number for number, topic in enumerate(self._topics)}
         # term key -> (topic number, STRONG/WEAK/EXCLUDE/ANCHOR/VETO, rule number or -1, the
         # key again: `_gather` reaches the entries without the key)
@@ -159,16 +141,6 @@ class Tagger:
                     index.setdefault(key, set()).add((number, ANCHOR, rule_number, key))
         self._index = {key: tuple(sorted(entries)) for key, entries in index.items()}
         self._alert = AlertRules.compile(alert, self._keys, self._matcher.term_keys())
-
-    def _doubt(self, similarity: SecondOpinion, known: set[str]) -> None:
-        for number, name in enumerate(similarity.outputs):
-            doubt = similarity.doubts.get(name)
-            if doubt is None or name not in known:
-                continue
-            if name == ALERT:
-                self._doubted_alert = (number, log_odds(doubt))
-            else:
-                self._doubted_topics[name] = (number, log_odds(doubt))
 
     def _keys(self, terms: Iterable[str]) -> tuple[str, ...]:
         """Terms as matcher keys, a `~` term standing for all its forms."""
@@ -284,54 +256,6 @@ class Tagger:
             reasons.append(f"hint: {topic.id}")
         return tuple(reasons)
 
-    def _add_similar(
-        self,
-        logits: Sequence[float],
-        found: set[str],
-        tags: dict[str, float],
-        scores: dict[str, float],
-        reasons: dict[str, tuple[str, ...]],
-    ) -> None:
-        """Topics the rules missed and the model is confident of; never one the rules exclude
-        ("talent show" still silences talent-programs)."""
-        for number, name, threshold in self._similar_topics:
-            if name in tags or logits[number] < threshold:
-                continue
-            if not self._exclusions[name].isdisjoint(found):
-                continue
-            score = probability(logits[number])
-            tags[name] = scores[name] = round(score, 4)
-            reasons[name] = (similar_reason(name, score),)
-
-    def _remove_doubted(
-        self, logits: Sequence[float], tags: dict[str, float], reasons: dict[str, tuple[str, ...]]
-    ) -> None:
-        """The rules' topics the model scores below their doubt thresholds (`may_remove`)."""
-        doubted = self._doubted_topics
-        for name in [name for name in tags if name in doubted]:
-            number, threshold = doubted[name]
-            if logits[number] < threshold:
-                del tags[name]
-                del reasons[name]
-
-    def _apply_model(
-        self,
-        logits: Sequence[float],
-        found: set[str],
-        tags: dict[str, float],
-        scores: dict[str, float],
-        reasons: dict[str, tuple[str, ...]],
-    ) -> bool:
-        """What the model removes (when it may) and adds; whether it doubts the alert."""
-        alert_doubted = False
-        if self.may_remove:
-            if tags:
-                self._remove_doubted(logits, tags, reasons)
-            doubt = self._doubted_alert
-            alert_doubted = doubt is not None and logits[doubt[0]] < doubt[1]
-        self._add_similar(logits, found, tags, scores, reasons)
-        return alert_doubted
-
     def tag(
         self,
         title: str,
@@ -389,7 +313,7 @@ class Tagger:
                 title, summary, scores, alert_score, words=(title_words, summary_words)
             )
             if logits is not None:
-                alert_doubted = self._apply_model(logits, found, tags, scores, reasons)
+                alert_doubted = self._model.apply(logits, found, tags, scores, reasons)
         if tags and not judged:
             alert_score, grounds = self._alert.judge(title, in_title, found, doc_type, in_summary)
         alert = False
@@ -397,16 +321,14 @@ class Tagger:
             alert = alert_score >= self._alert.threshold and not alert_doubted
             if alert:
                 reasons[ALERT] = self._alert.reasons(grounds, self._quoted.__getitem__)
+            # the model may flag what the rules did not, but not a question or opinion
             elif (
                 logits is not None
-                and self._similar_alert is not None
-                and logits[self._similar_alert[0]] >= self._similar_alert[1]
+                and (added := self._model.alert_reason(logits)) is not None
                 and not self._alert.hedged(title, in_title)
             ):
-                # the model may flag what the rules did not, but not a question or opinion
                 alert = True
-                score = probability(logits[self._similar_alert[0]])
-                reasons[ALERT] = (similar_reason(ALERT, score),)
+                reasons[ALERT] = added
         # Positional, in the fields' order: keywords cost more than the rest of the call.
         return TagResult(tags, alert, reasons, scores, alert_score)
 
