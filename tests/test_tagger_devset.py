@@ -35,8 +35,9 @@ twenty-seventh: all thirty-six are tuning material now, the learned second opini
 the sets up to heldout31 and its thresholds are chosen on the last four pooled, heldout32 to
 heldout35. Their figures are pinned here as floors against regression, a little below what the
 tagger reaches. tagger_heldout36.jsonl and tagger_heldout37.jsonl, written during the
-twenty-seventh round by six more writers, were scored clean after it. The floors are measured
-with the tagger as it ships (the model on); none is a target.
+twenty-seventh round by six more writers, were scored clean after it, and so were
+tagger_heldout38.jsonl and tagger_heldout39.jsonl, written by six more after it. The floors
+are measured with the tagger as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ HELDOUT34 = DATA / "tagger_heldout34.jsonl"
 HELDOUT35 = DATA / "tagger_heldout35.jsonl"
 HELDOUT36 = DATA / "tagger_heldout36.jsonl"
 HELDOUT37 = DATA / "tagger_heldout37.jsonl"
+HELDOUT38 = DATA / "tagger_heldout38.jsonl"
+HELDOUT39 = DATA / "tagger_heldout39.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -149,6 +152,8 @@ LABELLED = (
     HELDOUT35,
     HELDOUT36,
     HELDOUT37,
+    HELDOUT38,
+    HELDOUT39,
 )
 TOPICS = {
     "visa-policy",
@@ -222,6 +227,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT35, 400, 0.15, 0.15),
         (HELDOUT36, 400, 0.15, 0.15),
         (HELDOUT37, 400, 0.15, 0.15),
+        (HELDOUT38, 400, 0.15, 0.15),
+        (HELDOUT39, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -233,7 +240,9 @@ def test_labelled_sets_are_well_formed(
     assert len(set(titles)) == len(titles), "duplicate headlines"
     for row in rows:
         assert {"title", "summary", "tags", "alert"} <= row.keys(), row
-        assert row["title"].strip() and row["summary"].strip(), row
+        assert row["title"].strip(), row
+        # feeds give some items no summary; the brief since heldout38 asks for a few
+        assert isinstance(row["summary"], str), row
         assert set(row["tags"]) <= TOPICS, row
         assert isinstance(row["alert"], bool), row
         assert not row["alert"] or row["tags"], f"an alert needs a topic: {row['title']}"
@@ -378,6 +387,10 @@ def test_devset_meets_the_targets() -> None:
         # clean after the twenty-seventh round
         (HELDOUT36, 0.87, 0.82, 0.88, 0.83),
         (HELDOUT37, 0.87, 0.81, 0.88, 0.81),
+        # written after the twenty-seventh round, scored clean on its tagger: 0.884, 0.881,
+        # 0.894, 0.778 and 0.880, 0.868, 0.873, 0.846
+        (HELDOUT38, 0.88, 0.88, 0.89, 0.77),
+        (HELDOUT39, 0.87, 0.86, 0.87, 0.84),
     ],
 )
 def test_heldout_figures_do_not_fall(
