@@ -288,7 +288,9 @@ def test_devset_meets_the_targets() -> None:
         # Since the eighth round the model adds no returnees tag (its additions on heldout9 were
         # right about half the time), so returnees recall on the older sets is the rules' own:
         # the lowest-recall floors of heldout2, 4 and 5 fell with it.
-        (HELDOUT2, 0.95, 0.91, 0.94, 0.94),
+        # (twenty-eighth round: thresholds chosen on heldout36-39, where no rule was tuned,
+        # sit lower and add a few wrong tags here, macro-F1 0.955 -> 0.949)
+        (HELDOUT2, 0.94, 0.91, 0.94, 0.94),
         # the retrained model adds a wrong export-controls tag or two here (rules alone: 0.96)
         (HELDOUT3, 0.94, 0.92, 0.95, 0.93),
         # Since the eleventh round the model's thresholds are chosen on heldout11 and heldout12,
@@ -384,13 +386,14 @@ def test_devset_meets_the_targets() -> None:
         # 0.929, 0.795 and 0.888, 0.809, 0.859, 0.793)
         (HELDOUT34, 0.89, 0.93, 0.94, 0.85),
         (HELDOUT35, 0.89, 0.88, 0.89, 0.79),
-        # clean after the twenty-seventh round
-        (HELDOUT36, 0.87, 0.82, 0.88, 0.83),
-        (HELDOUT37, 0.87, 0.81, 0.88, 0.81),
-        # written after the twenty-seventh round, scored clean on its tagger: 0.884, 0.881,
-        # 0.894, 0.778 and 0.880, 0.868, 0.873, 0.846
-        (HELDOUT38, 0.88, 0.88, 0.89, 0.77),
-        (HELDOUT39, 0.87, 0.86, 0.87, 0.84),
+        # The model's thresholds are chosen on these four since the twenty-eighth round (no rule
+        # was tuned on them). Clean after the twenty-seventh round: 0.878, 0.824, 0.885, 0.830
+        # and 0.880, 0.818, 0.885, 0.818; written after it and clean on its tagger: 0.884,
+        # 0.881, 0.894, 0.778 and 0.880, 0.868, 0.873, 0.846.
+        (HELDOUT36, 0.88, 0.83, 0.91, 0.84),
+        (HELDOUT37, 0.88, 0.81, 0.94, 0.77),
+        (HELDOUT38, 0.89, 0.87, 0.93, 0.79),
+        (HELDOUT39, 0.88, 0.86, 0.95, 0.84),
     ],
 )
 def test_heldout_figures_do_not_fall(
