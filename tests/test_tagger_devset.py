@@ -36,8 +36,10 @@ the sets up to heldout31 and its thresholds are chosen on the last four pooled, 
 heldout35. Their figures are pinned here as floors against regression, a little below what the
 tagger reaches. tagger_heldout36.jsonl and tagger_heldout37.jsonl, written during the
 twenty-seventh round by six more writers, were scored clean after it, and so were
-tagger_heldout38.jsonl and tagger_heldout39.jsonl, written by six more after it. The floors
-are measured with the tagger as it ships (the model on); none is a target.
+tagger_heldout38.jsonl and tagger_heldout39.jsonl, written by six more after it; since the
+twenty-eighth round those four choose the model's thresholds, and tagger_heldout40.jsonl and
+tagger_heldout41.jsonl, six more writers', were scored clean after it. The floors are measured
+with the tagger as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations
@@ -113,6 +115,8 @@ HELDOUT36 = DATA / "tagger_heldout36.jsonl"
 HELDOUT37 = DATA / "tagger_heldout37.jsonl"
 HELDOUT38 = DATA / "tagger_heldout38.jsonl"
 HELDOUT39 = DATA / "tagger_heldout39.jsonl"
+HELDOUT40 = DATA / "tagger_heldout40.jsonl"
+HELDOUT41 = DATA / "tagger_heldout41.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -154,6 +158,8 @@ LABELLED = (
     HELDOUT37,
     HELDOUT38,
     HELDOUT39,
+    HELDOUT40,
+    HELDOUT41,
 )
 TOPICS = {
     "visa-policy",
@@ -229,6 +235,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT37, 400, 0.15, 0.15),
         (HELDOUT38, 400, 0.15, 0.15),
         (HELDOUT39, 400, 0.15, 0.15),
+        (HELDOUT40, 400, 0.15, 0.15),
+        (HELDOUT41, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -394,6 +402,10 @@ def test_devset_meets_the_targets() -> None:
         (HELDOUT37, 0.88, 0.81, 0.94, 0.77),
         (HELDOUT38, 0.89, 0.87, 0.93, 0.79),
         (HELDOUT39, 0.88, 0.86, 0.95, 0.84),
+        # clean after the twenty-eighth round: 0.889, 0.910, 0.928, 0.845 and 0.891, 0.868,
+        # 0.878, 0.833
+        (HELDOUT40, 0.88, 0.90, 0.92, 0.84),
+        (HELDOUT41, 0.89, 0.86, 0.87, 0.83),
     ],
 )
 def test_heldout_figures_do_not_fall(
