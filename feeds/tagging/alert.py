@@ -264,13 +264,21 @@ class AlertRules(Hedging, Subjects):
             weights.append(doc[1])
             evidence.append(("doc type", None, {doc[0]}))
             grounded = doc[1] >= self.threshold
-        actions = self._actions(title, in_title, found)
         acts = self.act_set.intersection(found)
+        instruments = self.instrument_set.intersection(found)
+        if (
+            not (grounded or acts or instruments)
+            and self.actor_set.isdisjoint(found)
+            and self.places.keys().isdisjoint(in_title)
+        ):
+            # Nothing to ground an alert (a place would be a subject, a document type a
+            # weighty one): no alert, and no need to look at the actions.
+            return 0.0, evidence
+        actions = self._actions(title, in_title, found)
         verbs = (actions | acts) & in_title.keys()
         actors = self._actors(title, in_title, in_summary or {}, found, verbs)
         if actors:
             evidence.append(actors)
-        instruments = self.instrument_set.intersection(found)
         if instruments:
             evidence.append(("instrument", self.instruments, instruments))
         # One word is not both the instrument and the action: "after US export ban" names a
