@@ -120,6 +120,7 @@ class AlertRules(Hedging, Subjects):
     questions: frozenset[str]
     explainers: frozenset[str]
     reactions: frozenset[str]
+    title_vetoes: frozenset[str]  # hedges, questions and reactions, for a quick look first
     novelty: frozenset[str]
     object_markers: frozenset[str]
     places: Mapping[str, int]
@@ -140,6 +141,9 @@ class AlertRules(Hedging, Subjects):
         actions = tuple(k for k in keys((*spec.actions, *spec.effects)) if k not in acts)
         actors, instruments = keys(spec.actors), keys(spec.instruments)
         non_actors = keys(spec.non_actors)
+        hedges = frozenset(keys(spec.hedges))
+        questions = frozenset(keys(spec.questions))
+        reactions = frozenset(keys(spec.reactions))
         return cls(
             threshold=spec.threshold,
             actors=places(actors),
@@ -159,10 +163,11 @@ class AlertRules(Hedging, Subjects):
             nested_actors=frozenset(
                 actor for actor in actors if any(actor in n and actor != n for n in non_actors)
             ),
-            hedges=frozenset(keys(spec.hedges)),
-            questions=frozenset(keys(spec.questions)),
+            hedges=hedges,
+            questions=questions,
             explainers=frozenset(keys(spec.explainers)),
-            reactions=frozenset(keys(spec.reactions)),
+            reactions=reactions,
+            title_vetoes=hedges | questions | reactions,
             novelty=frozenset(keys(spec.novelty)),
             object_markers=frozenset(keys(spec.object_markers)),
             places=places(keys(spec.places)),

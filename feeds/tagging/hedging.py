@@ -43,12 +43,22 @@ class Hedging:
     questions: frozenset[str]
     explainers: frozenset[str]
     reactions: frozenset[str]
+    title_vetoes: frozenset[str]  # hedges, questions and reactions: what a title may be vetoed by
 
     def factor(
         self, title: str, in_title: Hits, found: set[str], verbs: set[str], reported: str | None
     ) -> float:
         """The factor analysis, questions and reactions put on an alert's score (1 for none);
         `reported`, the new instrument the title names (`AlertRules._new_instrument`)."""
+        if (
+            title.isascii()
+            and "?" not in title
+            and self.title_vetoes.isdisjoint(in_title)
+            and self.denials.isdisjoint(verbs)
+        ):
+            # Most titles: English, with no hedge, question, reaction or denial, so nothing
+            # for the checks below to find (a Chinese title's 后 or counted cases need them).
+            return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
         issued = reported is not None and not (
             self.action_set.isdisjoint(found) and self.act_set.isdisjoint(found)
         )
