@@ -107,6 +107,7 @@ class AlertRules(Hedging, Subjects):
     actions: Mapping[str, int]
     actor_set: frozenset[str]  # the same as sets, for matching
     instrument_set: frozenset[str]
+    new_names: frozenset[str]  # instruments with "new" in their Chinese name: 新规, 新政
     act_set: frozenset[str]
     action_set: frozenset[str]
     effects: frozenset[str]
@@ -152,6 +153,7 @@ class AlertRules(Hedging, Subjects):
             actions=places(actions),
             actor_set=frozenset(actors),
             instrument_set=frozenset(instruments),
+            new_names=frozenset(key for key in instruments if key.startswith("新")),
             act_set=frozenset(acts),
             action_set=frozenset(actions),
             effects=effects,
@@ -176,8 +178,8 @@ class AlertRules(Hedging, Subjects):
 
     def _new_instrument(self, in_title: Hits, ascii_title: bool) -> str | None:
         """An instrument that "new" qualifies in the title ("New licence rule covers …")."""
-        if ascii_title and self.novelty.isdisjoint(in_title):
-            return None  # most titles
+        if self.novelty.isdisjoint(in_title):  # most titles
+            return None if ascii_title else self._named_new(in_title)
         novelty = [
             p
             for key in self.novelty.intersection(in_title)
@@ -185,17 +187,7 @@ class AlertRules(Hedging, Subjects):
             if p <= NOVELTY_START
         ]
         if not novelty:
-            if ascii_title:
-                return None
-            # Chinese writes "new" into the instrument's name: 新规, 新政.
-            return next(
-                (
-                    key
-                    for key in in_title_order(in_title, self.instrument_set.intersection(in_title))
-                    if key.startswith("新") and min(in_title[key]) <= NOVELTY_START
-                ),
-                None,
-            )
+            return None if ascii_title else self._named_new(in_title)
         subject = self._first_non_actor(in_title)
         if subject is not None and subject < min(novelty):  # "Universities' new policy …"
             return None
@@ -203,6 +195,17 @@ class AlertRules(Hedging, Subjects):
             if any(0 < s - n <= NOVELTY_REACH for s in in_title[key] for n in novelty):
                 return key
         return None
+
+    def _named_new(self, in_title: Hits) -> str | None:
+        """A Chinese title's instrument with "new" written into its name (新规, 新政), near the
+        title's start."""
+        named = self.new_names.intersection(in_title)
+        if not named:  # most titles: looked for among these few names only
+            return None
+        return next(
+            (key for key in in_title_order(in_title, named) if min(in_title[key]) <= NOVELTY_START),
+            None,
+        )
 
     def _actors(
         self, title: str, in_title: Hits, in_summary: Hits, found: set[str], verbs: set[str]
