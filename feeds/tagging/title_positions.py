@@ -55,8 +55,14 @@ def same_clause(title: str, action: int, later: int) -> bool:
 
 def earliest(hits: Hits, keys: Iterable[str]) -> int | None:
     """Where the first of `keys` found in the title starts (None if none is)."""
-    starts = [start for key in keys for start in hits.get(key, ())]
-    return min(starts) if starts else None
+    first = None
+    for key in keys:  # a loop costs less than collecting every start for min()
+        starts = hits.get(key)
+        if starts:
+            start = min(starts)
+            if first is None or start < first:
+                first = start
+    return first
 
 
 def within(starts: list[int], low: int, high: int) -> bool:
@@ -78,12 +84,14 @@ def possessive(title: str, in_title: Hits, keys: Iterable[str], start: int) -> b
 
 def inside_longer(in_title: Hits, key: str, start: int) -> bool:
     """Whether another term found in the title covers `key` at `start` and is longer."""
-    end = start + len(key)
-    return any(
-        len(other) > len(key) and s <= start and end <= s + len(other)
-        for other, starts in in_title.items()
-        for s in starts
-    )
+    length = len(key)
+    end = start + length
+    for other, starts in in_title.items():  # a loop costs less than any() over a generator
+        if len(other) > length:
+            for s in starts:
+                if s <= start and end <= s + len(other):
+                    return True
+    return False
 
 
 def in_title_order(hits: Hits, keys: Iterable[str]) -> list[str]:
@@ -151,15 +159,17 @@ def in_names(title: str, in_title: Hits, actions: Iterable[str]) -> set[str]:
     """Of `actions`, those found in the title, each time capitalised after its start and
     inside a longer term found there: part of a name ("Singapore's ONE Pass"), not a verb (nor
     is the same word in the summary: "applications for the pass")."""
-    return {
-        key
-        for key in actions
-        if key in in_title
-        and all(
-            start > 0 and title[start].isupper() and inside_longer(in_title, key, start)
-            for start in in_title[key]
-        )
-    }
+    named = set()
+    for key in actions:
+        starts = in_title.get(key)
+        if starts is None:
+            continue
+        for start in starts:  # a loop costs less than all() over a generator
+            if not (start > 0 and title[start].isupper() and inside_longer(in_title, key, start)):
+                break
+        else:
+            named.add(key)
+    return named
 
 
 # Words that make a quotation someone's own remark: "'We won't poach, we will offer'".
