@@ -102,6 +102,10 @@ def in_title_order(hits: Hits, keys: Iterable[str]) -> list[str]:
 
 def quotations_around(title: str, start: int, end: int) -> Iterator[str]:
     """The text of each quotation in the title that encloses title[start:end]."""
+    if title.isascii() and title.count("'") + title.count('"') < 2:
+        # A quotation needs an opening and a closing mark, and an English title has no marks
+        # but these two: a lone apostrophe ("researchers' visas") needs no search.
+        return
     for match in QUOTATION.finditer(title):
         if match.start() < start and end < match.end():
             yield match.group("quoted") or match.group("cjk") or ""
