@@ -300,7 +300,8 @@ class AlertRules(Hedging, Subjects):
             title_acts = acts.intersection(in_title)
             weights.append(ACTION_IN_TITLE if title_acts else ACTION_IN_SUMMARY)
             evidence.append(("act", self.acts, title_acts or acts))
-        title_actions = actions.intersection(in_title)
+        # Without acts, the title's actions are the verbs: a copy of them, as it is cut below.
+        title_actions = set(verbs) if not acts else actions.intersection(in_title)
         if actions:
             if title_actions and self._others_decision(title, in_title, title_actions):
                 dropped = self._theirs(title, in_title, title_actions)
@@ -315,10 +316,9 @@ class AlertRules(Hedging, Subjects):
         if reported and not title_actions:
             weights.append(ACTION_IN_TITLE)
             evidence.append(("new instrument", None, {reported}))
-        explainers = self.explainers.intersection(in_title)
-        if explainers:
+        if not self.explainers.isdisjoint(in_title):
             weights.append(EXPLAINER_IN_TITLE)
-            evidence.append(("explainer", None, {min(explainers)}))
+            evidence.append(("explainer", None, {min(self.explainers.intersection(in_title))}))
         if not grounded or not weights:  # nothing to weigh: 0, however hedged
             return 0.0, evidence
         score = combine(weights) * self.factor(title, in_title, found, verbs, reported)
