@@ -33,7 +33,6 @@ import sys
 import tomllib
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +41,9 @@ import numpy as np
 from feeds.tagging.doubts import Answer, choose_doubts, removal_figures
 from feeds.tagging.fit import Matrix, Recipe, fit, predict, vectorize
 from feeds.tagging.recipes import CANDIDATES, RECIPE
+from feeds.tagging.replay import Labelled, combined, figures, format_comparison, report
 from feeds.tagging.similar import DATA_FILE, EVIDENCE, Features, tokens
-from feeds.tagging.tagger import Tagger, load_tagger
+from feeds.tagging.tagger import load_tagger
 from feeds.tagging.taxonomy import ALERT
 from storage.text_tools import traditional_to_simplified
 
@@ -76,16 +76,6 @@ ADDED_PRECISION = 0.8
 ALERT_ADDED_PRECISION = 0.9
 MIN_ADDED = 3  # a threshold at which the model added fewer tuning items is not earned
 GRID = tuple(round(0.1 + 0.025 * i, 3) for i in range(35))  # 0.100 … 0.950
-
-
-@dataclass(frozen=True, slots=True)
-class Labelled:
-    title: str
-    summary: str
-    tags: frozenset[str]
-    alert: bool
-    hints: tuple[str, ...]
-    doc_type: str | None
 
 
 def load_items(paths: Sequence[Path] = SETS) -> list[Labelled]:
@@ -141,64 +131,6 @@ def label_matrix(items: Sequence[Labelled], outputs: Sequence[str]) -> Matrix:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Replay:
-    """The model's scores of the tuning items played back to the real tagger, so that the
-    combination is judged with everything the tagger does around the model (exclusions,
-    hedged titles, the alert only on a tagged item)."""
-
-    outputs: tuple[str, ...]
-    thresholds: dict[str, float]
-    logits_by_text: dict[tuple[str, str], list[float]]
-    doubts: dict[str, float] = field(default_factory=dict)
-
-    def logits(
-        self,
-        title: str,
-        summary: str = "",
-        evidence: Mapping[str, float] | None = None,
-        alert: float = 0.0,
-        *,
-        words: tuple[list[str], list[str]] | None = None,  # the replay has no use for them
-    ) -> list[float] | None:
-        return self.logits_by_text.get((title, summary))
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-12), 1 - 1e-12)
-    return float(np.log(p / (1 - p)))
-
-
-def _combined(
-    items: Sequence[Labelled],
-    scores: Matrix,
-    outputs: tuple[str, ...],
-    thresholds: dict[str, float],
-    doubts: Mapping[str, float] | None = None,
-) -> list[tuple[frozenset[str], bool, frozenset[str]]]:
-    """For each item: its tags and alert from the rules plus the model at `thresholds` (and
-    removing what it scores under `doubts`), and which of them the model added."""
-    replay = _Replay(
-        outputs,
-        thresholds,
-        {
-            (i.title, i.summary): [_logit(p) for p in row]
-            for i, row in zip(items, scores, strict=True)
-        },
-        dict(doubts or {}),
-    )
-    taxonomy = load_tagger(second_opinion=False).taxonomy
-    tagger = Tagger(taxonomy, replay, may_remove=bool(doubts))
-    results = []
-    for item in items:
-        result = tagger.tag(item.title, item.summary, hints=item.hints, doc_type=item.doc_type)
-        added = frozenset(
-            key for key, why in result.reasons.items() if why and why[0].startswith("similar to")
-        )
-        results.append((frozenset(result.tags), result.alert, added))
-    return results
-
-
 def _precision_if_added(
     items: Sequence[Labelled],
     *,
@@ -241,7 +173,7 @@ def choose_thresholds(
     for opened, names in ((everything, outputs[:-1]), (None, (ALERT,))):
         if opened is None:  # the alert: topics at their thresholds, the alert open
             opened = {name: value["threshold"] for name, value in chosen.items()} | {ALERT: 1e-9}  # noqa: PLW2901
-        results = _combined(items, scores, outputs, opened)
+        results = combined(items, scores, outputs, opened)
         for name in names:
             column = outputs.index(name)
             alone = _precision_if_added(
@@ -272,58 +204,6 @@ def choose_thresholds(
     return chosen
 
 
-Results = list[tuple[frozenset[str], bool, frozenset[str]]]
-
-
-def _figures(
-    items: Sequence[Labelled], results: Results, outputs: Sequence[str], label: str
-) -> dict[str, dict[str, float]]:
-    figures: dict[str, dict[str, float]] = {}
-    for name in outputs:
-        said = [alert if name == ALERT else name in tags for tags, alert, _ in results]
-        truth = [item.alert if name == ALERT else name in item.tags for item in items]
-        hits = sum(s and t for s, t in zip(said, truth, strict=True))
-        figures[name] = {
-            f"{label}_precision": round(hits / max(sum(said), 1), 3),
-            f"{label}_recall": round(hits / max(sum(truth), 1), 3),
-        }
-    return figures
-
-
-def report(
-    items: Sequence[Labelled],
-    scores: Matrix,
-    outputs: tuple[str, ...],
-    thresholds: dict[str, float],
-) -> dict[str, dict[str, float]]:
-    """Precision and recall per output, the rules alone and with the model."""
-    rules = _figures(items, _combined(items, scores, outputs, {}), outputs, "rules")
-    both = _figures(items, _combined(items, scores, outputs, thresholds), outputs, "model")
-    return {name: {**rules[name], **both[name]} for name in outputs}
-
-
-def _f1(precision: float, recall: float) -> float:
-    return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-
-
-def format_comparison(compared: dict[str, dict[str, float]]) -> str:
-    """The tuning table: each output's precision and recall, rules alone and with the
-    model, and the topics' macro averages (macro-F1 averages the topics' F1, as `tag --eval`)."""
-    lines = [f"{'tuning set':<18} {'rules P':>8} {'rules R':>8} {'+model P':>9} {'+model R':>9}"]
-    for name, value in compared.items():
-        lines.append(
-            f"{name:<18} {value['rules_precision']:>8.3f} {value['rules_recall']:>8.3f} "
-            f"{value['model_precision']:>9.3f} {value['model_recall']:>9.3f}"
-        )
-    topics = [value for name, value in compared.items() if name != ALERT]
-    for label in ("rules", "model"):
-        precision = sum(v[f"{label}_precision"] for v in topics) / len(topics)
-        recall = sum(v[f"{label}_recall"] for v in topics) / len(topics)
-        f1 = sum(_f1(v[f"{label}_precision"], v[f"{label}_recall"]) for v in topics) / len(topics)
-        lines.append(f"macro ({label}): precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
-    return "\n".join(lines)
-
-
 def _outputs(items: Sequence[Labelled]) -> tuple[str, ...]:
     return (*sorted({tag for item in items for tag in item.tags}), ALERT)
 
@@ -351,15 +231,14 @@ def doubt_thresholds(
 
     def play(doubts: Mapping[str, float]) -> list[Answer]:
         return [
-            (tags, alert)
-            for tags, alert, _ in _combined(items, scores, outputs, thresholds, doubts)
+            (tags, alert) for tags, alert, _ in combined(items, scores, outputs, thresholds, doubts)
         ]
 
     doubts = choose_doubts(gold, play, outputs[:-1])
     before, after = play({}), play(doubts)
     removed, right = removal_figures(gold, before, after, outputs)
-    with_model = _figures(items, [(*a, frozenset()) for a in before], outputs, "adding")
-    doubting = _figures(items, [(*a, frozenset()) for a in after], outputs, "doubting")
+    with_model = figures(items, [(*a, frozenset()) for a in before], outputs, "adding")
+    doubting = figures(items, [(*a, frozenset()) for a in after], outputs, "doubting")
     return {
         "doubts": doubts,
         "removed": removed,
@@ -410,9 +289,9 @@ def _objective(
     _, scores = tuning_scores(items, tuning, recipe)
     chosen = choose_thresholds(tuning, scores, outputs)
     thresholds = {name: value["threshold"] for name, value in chosen.items()}
-    figures = report(tuning, scores, outputs, thresholds)
-    recall = sum(value["model_recall"] for value in figures.values()) / len(figures)
-    return recall, figures
+    compared = report(tuning, scores, outputs, thresholds)
+    recall = sum(value["model_recall"] for value in compared.values()) / len(compared)
+    return recall, compared
 
 
 def main(argv: Sequence[str] | None = None) -> int:
