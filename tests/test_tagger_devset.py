@@ -32,14 +32,14 @@ twenty-fourth) together in the twenty-fifth, tagger_heldout32.jsonl and tagger_h
 (six more, clean after the twenty-fifth) together in the twenty-sixth, tagger_heldout34.jsonl
 and tagger_heldout35.jsonl (six more, clean after the twenty-sixth) together in the
 twenty-seventh: all thirty-six are tuning material now, and since the twenty-eighth round the
-learned second opinion is trained on them. Their figures are pinned here as floors against regression, a little below what the
-tagger reaches. tagger_heldout36.jsonl and tagger_heldout37.jsonl, written during the
-twenty-seventh round by six more writers, were scored clean after it, and so were
-tagger_heldout38.jsonl and tagger_heldout39.jsonl, written by six more after it; since the
-twenty-eighth round those four choose the model's thresholds, and tagger_heldout40.jsonl and
-tagger_heldout41.jsonl, six more writers', were scored clean after it, as were
-tagger_heldout42.jsonl and tagger_heldout43.jsonl, six more. The floors are measured
-with the tagger as it ships (the model on); none is a target.
+learned second opinion is trained on them. Their figures are pinned here as floors against
+regression, a little below what the tagger reaches. tagger_heldout36.jsonl and
+tagger_heldout37.jsonl, written during the twenty-seventh round by six more writers, were
+scored clean after it, and so were tagger_heldout38.jsonl and tagger_heldout39.jsonl, written
+by six more after it; since the twenty-eighth round those four choose the model's thresholds,
+and tagger_heldout40.jsonl and tagger_heldout41.jsonl, six more writers', were scored clean
+after it, as were tagger_heldout42.jsonl and tagger_heldout43.jsonl, six more. The floors are
+measured with the tagger as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations
