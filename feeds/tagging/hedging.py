@@ -50,24 +50,23 @@ class Hedging:
     ) -> float:
         """The factor analysis, questions and reactions put on an alert's score (1 for none);
         `reported`, the new instrument the title names (`AlertRules._new_instrument`)."""
-        if (
+        # Most titles are English with no hedge, question, reaction or denial: nothing for
+        # the title's checks to find (a Chinese title's 后 or counted cases need them).
+        if not (
             title.isascii()
             and "?" not in title
             and self.title_vetoes.isdisjoint(in_title)
             and self.denials.isdisjoint(verbs)
         ):
-            # Most titles: English, with no hedge, question, reaction or denial, so nothing
-            # for the checks below to find (a Chinese title's 后 or counted cases need them).
-            return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
-        issued = reported is not None and not (
-            self.action_set.isdisjoint(found) and self.act_set.isdisjoint(found)
-        )
-        if (
-            self.hedged_title(title, in_title, verbs, issued=issued)
-            or self.reacted(title, in_title, verbs)
-            or (not title.isascii() and self.many_cases(title, in_title, verbs))
-        ):
-            return HEDGE_IN_TITLE
+            issued = reported is not None and not (
+                self.action_set.isdisjoint(found) and self.act_set.isdisjoint(found)
+            )
+            if (
+                self.hedged_title(title, in_title, verbs, issued=issued)
+                or self.reacted(title, in_title, verbs)
+                or (not title.isascii() and self.many_cases(title, in_title, verbs))
+            ):
+                return HEDGE_IN_TITLE
         return HEDGE_IN_SUMMARY if not self.hedges.isdisjoint(found) else 1.0
 
     def hedged(self, title: str, in_title: Hits) -> bool:
