@@ -318,13 +318,9 @@ def _lean_poll_main(config_path: str) -> None:
         sync_config_sources(session, config.source_specs())
 
     def tagger() -> Any:
-        from feeds.tagging import load_tagger
+        from bot.core import configured_tagger
 
-        return load_tagger(
-            config.taxonomy,
-            second_opinion=config.tagger.second_opinion,
-            may_remove=config.tagger.second_opinion_may_remove,
-        )
+        return configured_tagger(config)
 
     settings = fetch_settings(config.poll)
     report = asyncio.run(poll_sources(database, settings, tagger, due_only=False))

@@ -67,6 +67,19 @@ class SchemaStatus:
     after: str | None  # after an upgrade; for a status, the newest revision there is
 
 
+def configured_tagger(config: Config) -> Tagger:
+    """The tagger the config asks for: its taxonomy overrides and its `[tagger]` settings
+    (compiled once per distinct overrides and settings, by `load_tagger`)."""
+    from feeds.tagging import load_tagger
+
+    settings = config.tagger
+    return load_tagger(
+        config.taxonomy,
+        second_opinion=settings.second_opinion,
+        may_remove=settings.second_opinion_may_remove,
+    )
+
+
 class Talentbrief:
     """Every action of talentbrief, over one database, tagger and config."""
 
@@ -93,15 +106,7 @@ class Talentbrief:
 
     @property
     def tagger(self) -> Tagger:
-        from feeds.tagging import load_tagger
-
-        # compiled once per distinct overrides
-        tagger = self.config.tagger
-        return load_tagger(
-            self.config.taxonomy,
-            second_opinion=tagger.second_opinion,
-            may_remove=tagger.second_opinion_may_remove,
-        )
+        return configured_tagger(self.config)
 
     @cached_property
     def taxonomy(self) -> Taxonomy:
