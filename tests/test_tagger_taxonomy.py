@@ -111,17 +111,17 @@ def test_override_adds_an_exclusion_and_a_context_rule() -> None:
 
 
 def test_a_veto_rules_a_topic_out_whatever_else_is_found() -> None:
-    # "千人计划" is strong evidence of talent-programs: an exclusion does not silence it, a veto
+    # "青年千人" is strong evidence of talent-programs: an exclusion does not silence it, a veto
     # does, and the model may not add the topic back either
-    title = "社区“千人计划”招募广场舞领队"
-    assert "talent-programs" in load_tagger().tag("社区“千人计划”招募社区领队").tags
+    title = "社区“青年千人”招募广场舞领队"
+    assert "talent-programs" in load_tagger().tag("社区“青年千人”招募社区领队").tags
     excluded = load_tagger({"topics": {"talent-programs": {"add_exclude": ["领队"]}}})
-    assert "talent-programs" in excluded.tag("社区“千人计划”招募社区领队").tags
+    assert "talent-programs" in excluded.tag("社区“青年千人”招募社区领队").tags
     assert "talent-programs" not in load_tagger().tag(title).scores  # a default veto
     kept = load_tagger({"topics": {"talent-programs": {"drop_veto": ["广场舞"]}}})
     assert "talent-programs" in kept.tag(title).tags
     vetoed = load_tagger({"topics": {"talent-programs": {"add_veto": ["领队"]}}})
-    assert "talent-programs" not in vetoed.tag("社区“千人计划”招募社区领队").tags
+    assert "talent-programs" not in vetoed.tag("社区“青年千人”招募社区领队").tags
 
 
 def test_override_extends_the_alert_vocabulary() -> None:
