@@ -25,6 +25,10 @@ from tests.test_tagger_devset import (
     HELDOUT41,
     HELDOUT42,
     HELDOUT43,
+    HELDOUT44,
+    HELDOUT45,
+    HELDOUT46,
+    HELDOUT47,
     assert_floors,
 )
 
@@ -153,6 +157,14 @@ def test_eval_and_the_config_turn_it_on(tmp_path: Path, capsys: pytest.CaptureFi
         # met) and 0.895, 0.978, 0.858, 0.862
         (HELDOUT42, 0.90, 0.95, 0.89, 0.84),
         (HELDOUT43, 0.89, 0.97, 0.85, 0.86),
+        # clean on the twenty-ninth round: 0.8900, 0.970, 0.834, 0.760 and 0.9112, 0.955, 0.829,
+        # 0.793
+        (HELDOUT44, 0.89, 0.97, 0.83, 0.83),
+        (HELDOUT45, 0.91, 0.95, 0.82, 0.83),
+        # clean on the thirtieth round, scored once: 0.914, 0.966, 0.876, 0.856 (all met) and
+        # 0.903, 0.969, 0.826, 0.847
+        (HELDOUT46, 0.91, 0.96, 0.87, 0.85),
+        (HELDOUT47, 0.90, 0.96, 0.82, 0.84),
     ],
 )
 def test_doubting_figures_do_not_fall(
