@@ -58,11 +58,12 @@ SETS = (
     DATA / "tagger_heldout.jsonl",
     *(DATA / f"tagger_heldout{n}.jsonl" for n in range(2, FIRST_TUNING)),
 )
-# Four sets pooled: since the twenty-eighth round the last four clean ones, which no rule was
-# tuned on; from the twenty-fourth the four most recently retired, each tuned on in one round
-# only; two before. Chosen on two sets (~860 items), thresholds moved by up to
-# 0.325 from one round to the next (student mobility 0.525, 0.850, 0.675, 0.525); ~1,700 items
-# make them less a matter of one round's writers.
+# Four sets pooled: since the twenty-eighth round the last four that were clean when it was
+# fitted (the twenty-ninth and thirtieth rounds then read them for kinds of error, and re-chose
+# the thresholds on them for their rules); from the twenty-fourth the four most recently
+# retired, each tuned on in one round only; two before. Chosen on two sets (~860 items),
+# thresholds moved by up to 0.325 from one round to the next (student mobility 0.525, 0.850,
+# 0.675, 0.525); ~1,700 items make them less a matter of one round's writers.
 TUNING = tuple(
     DATA / f"tagger_heldout{n}.jsonl" for n in range(FIRST_TUNING, FIRST_TUNING + TUNING_SETS)
 )
