@@ -31,6 +31,11 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
   as US visas tighten"), which without an action after them are mere prepositions (those
   vetoes: feeds/tagging/hedging.py).
 
+A correction ("Correction:", 更正) at the start of a title reports again the story it corrects:
+it weighs as an action in the title, and what it puts right ("Jan. 15, not Jan. 1") hedges
+nothing. It still needs a government actor, an instrument or an act (the labelling
+conventions: corrections follow the story they correct).
+
 Whose action a title reports (a place's, a non-government subject's, no one's but the
 instrument's): feeds/tagging/subjects.py.
 """
@@ -58,6 +63,8 @@ NOVELTY_START = 25
 # there is not enough alone, but is with a Federal Register document type or an enforcement act.
 ACTION_IN_SUMMARY = 0.45
 EXPLAINER_IN_TITLE = 0.45
+# A correction marker counts only at the very start of a title ("Correction:", "【更正】").
+CORRECTION_START = 2
 
 
 # Scores come from a few fixed weights in a few combinations: each is computed once (rounding
@@ -120,6 +127,7 @@ class AlertRules(Hedging, Subjects):
     hedges: frozenset[str]
     questions: frozenset[str]
     explainers: frozenset[str]
+    corrections: frozenset[str]
     reactions: frozenset[str]
     title_vetoes: frozenset[str]  # hedges, questions and reactions, for a quick look first
     novelty: frozenset[str]
@@ -168,6 +176,7 @@ class AlertRules(Hedging, Subjects):
             hedges=hedges,
             questions=questions,
             explainers=frozenset(keys(spec.explainers)),
+            corrections=frozenset(keys(spec.corrections)),
             reactions=reactions,
             title_vetoes=hedges | questions | reactions,
             novelty=frozenset(keys(spec.novelty)),
@@ -319,10 +328,25 @@ class AlertRules(Hedging, Subjects):
         if not self.explainers.isdisjoint(in_title):
             weights.append(EXPLAINER_IN_TITLE)
             evidence.append(("explainer", None, {min(self.explainers.intersection(in_title))}))
+        correction = self._correction(in_title)
+        if correction is not None:
+            weights.append(ACTION_IN_TITLE)
+            evidence.append(("correction", None, {correction}))
         if not grounded or not weights:  # nothing to weigh: 0, however hedged
             return 0.0, evidence
+        if correction is not None:
+            return round(combine(weights), 4), evidence
         score = combine(weights) * self.factor(title, in_title, found, verbs, reported)
         return round(score, 4), evidence
+
+    def _correction(self, in_title: Hits) -> str | None:
+        """The correction marker that opens the title, if one does."""
+        if self.corrections.isdisjoint(in_title):
+            return None
+        for key in self.corrections.intersection(in_title):
+            if in_title[key][0] <= CORRECTION_START:
+                return key
+        return None
 
     @staticmethod
     def reasons(

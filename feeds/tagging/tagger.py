@@ -98,6 +98,7 @@ class Tagger:
             *alert.hedges,
             *alert.questions,
             *alert.explainers,
+            *alert.corrections,
             *alert.reactions,
             *alert.novelty,
             *alert.object_markers,

@@ -97,6 +97,7 @@ class AlertSpec(_Spec):
     hedges: Terms = ()
     questions: Terms = ()
     explainers: Terms = ()
+    corrections: Terms = ()
     reactions: Terms = ()
     novelty: Terms = ()
     object_markers: Terms = ()
@@ -143,6 +144,7 @@ class AlertOverride(_Spec):
     add_hedges: Terms = ()
     add_questions: Terms = ()
     add_explainers: Terms = ()
+    add_corrections: Terms = ()
     add_reactions: Terms = ()
     add_novelty: Terms = ()
     add_object_markers: Terms = ()
@@ -156,6 +158,7 @@ class AlertOverride(_Spec):
     drop_hedges: Terms = ()
     drop_questions: Terms = ()
     drop_explainers: Terms = ()
+    drop_corrections: Terms = ()
     drop_reactions: Terms = ()
     drop_novelty: Terms = ()
     drop_object_markers: Terms = ()
@@ -319,6 +322,7 @@ _ALERT_LISTS = (
     "hedges",
     "questions",
     "explainers",
+    "corrections",
     "reactions",
     "novelty",
     "object_markers",
