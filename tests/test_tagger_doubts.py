@@ -31,6 +31,8 @@ from tests.test_tagger_devset import (
     HELDOUT47,
     HELDOUT48,
     HELDOUT49,
+    HELDOUT50,
+    HELDOUT51,
     assert_floors,
 )
 
@@ -171,6 +173,10 @@ def test_eval_and_the_config_turn_it_on(tmp_path: Path, capsys: pytest.CaptureFi
         # 0.973, 0.784, 0.743
         (HELDOUT48, 0.91, 0.98, 0.81, 0.78),
         (HELDOUT49, 0.89, 0.97, 0.78, 0.74),
+        # clean, a second judgement of the thirty-first round: 0.879, 0.978, 0.825, 0.823 and
+        # 0.908, 0.962, 0.840, 0.852
+        (HELDOUT50, 0.87, 0.97, 0.82, 0.82),
+        (HELDOUT51, 0.90, 0.96, 0.84, 0.85),
     ],
 )
 def test_doubting_figures_do_not_fall(
