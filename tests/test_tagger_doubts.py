@@ -16,25 +16,7 @@ from feeds.tagging.doubts import DOUBT_GRID, Answer, choose_doubts
 from feeds.tagging.similar import compile_model, customised, load_similarity
 from feeds.tagging.tagger import Tagger
 from feeds.tagging.taxonomy import ALERT, load_taxonomy
-from tests.test_tagger_devset import (
-    HELDOUT36,
-    HELDOUT37,
-    HELDOUT38,
-    HELDOUT39,
-    HELDOUT40,
-    HELDOUT41,
-    HELDOUT42,
-    HELDOUT43,
-    HELDOUT44,
-    HELDOUT45,
-    HELDOUT46,
-    HELDOUT47,
-    HELDOUT48,
-    HELDOUT49,
-    HELDOUT50,
-    HELDOUT51,
-    assert_floors,
-)
+from tests import test_tagger_devset as sets
 
 SIGNED = "President signs proclamation suspending H-1B entry"  # the rules: visa-policy, alert
 
@@ -149,38 +131,38 @@ def test_eval_and_the_config_turn_it_on(tmp_path: Path, capsys: pytest.CaptureFi
         # 0.821; 0.8975, 0.911, 0.844, 0.818; 0.900, 0.926, 0.886, 0.768; 0.8965, 0.942, 0.860,
         # 0.769 (adding only: 0.878, 0.824, 0.885, 0.830; 0.880, 0.818, 0.885, 0.818; 0.884,
         # 0.881, 0.894, 0.778; 0.880, 0.868, 0.873, 0.846)
-        (HELDOUT36, 0.91, 0.91, 0.90, 0.83),
-        (HELDOUT37, 0.90, 0.90, 0.90, 0.77),
-        (HELDOUT38, 0.90, 0.92, 0.92, 0.78),
-        (HELDOUT39, 0.90, 0.94, 0.95, 0.80),
+        (sets.HELDOUT36, 0.91, 0.91, 0.90, 0.83),
+        (sets.HELDOUT37, 0.90, 0.90, 0.90, 0.77),
+        (sets.HELDOUT38, 0.90, 0.92, 0.92, 0.78),
+        (sets.HELDOUT39, 0.90, 0.94, 0.95, 0.80),
         # clean after the twenty-eighth round, scored once: every target met on both (0.904,
         # 0.946, 0.915, 0.835 and 0.913, 0.928, 0.866, 0.800)
-        (HELDOUT40, 0.90, 0.94, 0.91, 0.83),
-        (HELDOUT41, 0.91, 0.92, 0.86, 0.80),
+        (sets.HELDOUT40, 0.90, 0.94, 0.91, 0.83),
+        (sets.HELDOUT41, 0.91, 0.92, 0.86, 0.80),
         # clean, a second judgement of the twenty-eighth round: 0.903, 0.950, 0.893, 0.848 (all
         # met) and 0.895, 0.978, 0.858, 0.862
-        (HELDOUT42, 0.90, 0.95, 0.89, 0.84),
-        (HELDOUT43, 0.89, 0.97, 0.85, 0.86),
+        (sets.HELDOUT42, 0.90, 0.95, 0.89, 0.84),
+        (sets.HELDOUT43, 0.89, 0.97, 0.85, 0.86),
         # clean on the twenty-ninth round: 0.8900, 0.970, 0.834, 0.760 and 0.9112, 0.955, 0.829,
         # 0.793
-        (HELDOUT44, 0.89, 0.97, 0.83, 0.83),
-        (HELDOUT45, 0.91, 0.95, 0.82, 0.83),
+        (sets.HELDOUT44, 0.89, 0.97, 0.83, 0.83),
+        (sets.HELDOUT45, 0.91, 0.95, 0.82, 0.83),
         # clean on the thirtieth round, scored once: 0.914, 0.966, 0.876, 0.856 (all met) and
         # 0.903, 0.969, 0.826, 0.847
-        (HELDOUT46, 0.91, 0.96, 0.87, 0.85),
-        (HELDOUT47, 0.90, 0.96, 0.82, 0.84),
+        (sets.HELDOUT46, 0.91, 0.96, 0.87, 0.85),
+        (sets.HELDOUT47, 0.90, 0.96, 0.82, 0.84),
         # clean on the thirty-first round, scored once: 0.913, 0.985, 0.820, 0.780 and 0.890,
         # 0.973, 0.784, 0.743
-        (HELDOUT48, 0.91, 0.98, 0.81, 0.78),
-        (HELDOUT49, 0.89, 0.97, 0.78, 0.74),
+        (sets.HELDOUT48, 0.91, 0.98, 0.81, 0.78),
+        (sets.HELDOUT49, 0.89, 0.97, 0.78, 0.74),
         # clean, a second judgement of the thirty-first round: 0.879, 0.978, 0.825, 0.823 and
         # 0.908, 0.962, 0.840, 0.852
-        (HELDOUT50, 0.87, 0.97, 0.82, 0.82),
-        (HELDOUT51, 0.90, 0.96, 0.84, 0.85),
+        (sets.HELDOUT50, 0.87, 0.97, 0.82, 0.82),
+        (sets.HELDOUT51, 0.90, 0.96, 0.84, 0.85),
     ],
 )
 def test_doubting_figures_do_not_fall(
     path: Path, macro_f1: float, alert_precision: float, alert_recall: float, topic_recall: float
 ) -> None:
     floors = (macro_f1, alert_precision, alert_recall, topic_recall)
-    assert_floors(load_tagger(may_remove=True), path, floors)
+    sets.assert_floors(load_tagger(may_remove=True), path, floors)
