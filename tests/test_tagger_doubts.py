@@ -44,6 +44,38 @@ def test_a_doubted_topic_and_alert_are_removed_only_when_allowed() -> None:
     assert doubting.tags == {} and doubting.alert is False and doubting.reasons == {}
     # the rules' score is still reported, for `tag --eval` and tuning
     assert doubting.scores["visa-policy"] == rules.scores["visa-policy"]
+    assert adding_only.removed == {} and rules.removed == {}
+
+
+def test_what_was_removed_says_why_and_keeps_the_rules_reasons() -> None:
+    model = _model({"visa-policy": 0.1, "alert": 0.1})
+    rules = load_tagger(second_opinion=False).tag(SIGNED)
+    doubting = Tagger(load_taxonomy(), model, may_remove=True).tag(SIGNED)
+    # the alert goes with the item's last topic: out of scope, it is not judged
+    assert list(doubting.removed) == ["visa-policy"]
+    # the model scores what it knows nothing about at its bias: 0.05, under the doubt of 0.10
+    assert doubting.removed["visa-policy"] == (
+        "removed: unlike labelled examples of visa-policy, score 0.05 under 0.10 (learned model)",
+        *rules.reasons["visa-policy"],
+    )
+    alert_doubted = Tagger(load_taxonomy(), _model({ALERT: 0.1}), may_remove=True).tag(SIGNED)
+    assert list(alert_doubted.removed) == [ALERT]
+    assert alert_doubted.removed[ALERT] == (
+        "removed: unlike labelled examples of alerts, score 0.05 under 0.10 (learned model)",
+        *rules.reasons[ALERT],
+    )
+
+
+def test_tag_writes_what_was_removed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    items = tmp_path / "items.jsonl"
+    items.write_text(json.dumps({"title": "Returnee chef's bistro earns a Michelin star"}), "utf-8")
+    assert main(["tag", "--input", str(items)]) == 0
+    assert "removed" not in json.loads(capsys.readouterr().out)
+    assert main(["tag", "--input", str(items), "--may-remove"]) == 0
+    line = json.loads(capsys.readouterr().out)
+    assert line["tags"] == [] and "returnees" not in line["reasons"]
+    assert line["removed"]["returnees"][0].startswith("removed: unlike labelled examples of")
+    assert 'term "returnee"' in line["removed"]["returnees"]
 
 
 def test_what_the_model_backs_is_kept() -> None:

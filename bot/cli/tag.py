@@ -15,7 +15,8 @@ topic or the alert flag the rules missed, naming itself and its score in the rea
 unless the config says [tagger] second_opinion = false; --rules-only turns it off for one
 run, and the --eval report says whether it was on. With [tagger] second_opinion_may_remove =
 true (or --may-remove for one run) it also removes a topic or the alert flag the rules gave
-that it scores under its doubt threshold; off by default.
+that it scores under its doubt threshold, and lists each under "removed" with why and the
+rules' reasons; off by default.
 """
 
 from __future__ import annotations
@@ -157,6 +158,8 @@ def _tag_stream(tagger: Tagger, stream: TextIO, out: TextIO, hints: Mapping[str,
         record["alert"] = result.alert
         record["scores"] = dict(result.scores)
         record["reasons"] = {key: list(why) for key, why in result.reasons.items()}
+        if result.removed:  # only with second_opinion_may_remove
+            record["removed"] = {key: list(why) for key, why in result.removed.items()}
         out.write(json.dumps(record, ensure_ascii=False) + "\n")
         count += 1
     return count

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from feeds.tagging.similar import SecondOpinion, log_odds, probability, similar_reason
+from feeds.tagging.similar import (
+    SecondOpinion,
+    doubt_reason,
+    log_odds,
+    probability,
+    similar_reason,
+)
 from feeds.tagging.taxonomy import ALERT
 
 Place = tuple[int, float]  # (the output's number in the model's scores, threshold as log-odds)
@@ -64,16 +70,20 @@ class ModelThresholds:
         tags: dict[str, float],
         scores: dict[str, float],
         reasons: dict[str, tuple[str, ...]],
+        *,
+        removed: dict[str, tuple[str, ...]],
     ) -> bool:
-        """Removes the rules' topics the model doubts, then adds those it is confident of;
-        returns whether it doubts the alert."""
+        """Removes the rules' topics the model doubts (into `removed`, with why, and the rules'
+        reasons after), then adds those it is confident of; returns whether it doubts the
+        alert."""
         doubted = self.doubt_topics
         if doubted and tags:
             for name in [name for name in tags if name in doubted]:
                 number, threshold = doubted[name]
                 if logits[number] < threshold:
                     del tags[name]
-                    del reasons[name]
+                    why = doubt_reason(name, probability(logits[number]), probability(threshold))
+                    removed[name] = (why, *reasons.pop(name))
         for number, name, threshold in self.add_topics:
             if name in tags or logits[number] < threshold:
                 continue
@@ -85,6 +95,12 @@ class ModelThresholds:
             reasons[name] = (similar_reason(name, score),)
         doubt = self.doubt_alert
         return doubt is not None and logits[doubt[0]] < doubt[1]
+
+    def alert_doubt_reason(self, logits: Sequence[float]) -> str:
+        """Why the model removed the rules' alert (only asked once it has)."""
+        assert self.doubt_alert is not None
+        number, threshold = self.doubt_alert
+        return doubt_reason(ALERT, probability(logits[number]), probability(threshold))
 
     def alert_reason(self, logits: Sequence[float]) -> tuple[str, ...] | None:
         """The reason for an alert the model adds, or None when it adds none."""

@@ -51,6 +51,9 @@ class TagResult:
     # Every topic with any evidence, tagged or not (for `tag --eval` and tuning).
     scores: Mapping[str, float] = field(default_factory=dict)
     alert_score: float = 0.0
+    # What the learned second opinion removed from the rules' answer (topic or "alert"; only
+    # with `second_opinion_may_remove`): why first, then the rules' own reasons.
+    removed: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 class _Worded(dict[str, str]):
@@ -308,30 +311,61 @@ class Tagger:
         if judged:
             alert_score, grounds = self._alert.judge(title, in_title, found, doc_type, in_summary)
         logits, alert_doubted = None, False
+        removed: dict[str, tuple[str, ...]] = {}
         if self.similarity is not None:
             # the model reads the rules' scores as they stand before it adds anything
             logits = self.similarity.logits(
                 title, summary, scores, alert_score, words=(title_words, summary_words)
             )
             if logits is not None:
-                alert_doubted = self._model.apply(logits, found, tags, scores, reasons)
+                alert_doubted = self._model.apply(
+                    logits, found, tags, scores, reasons, removed=removed
+                )
         if tags and not judged:
             alert_score, grounds = self._alert.judge(title, in_title, found, doc_type, in_summary)
-        alert = False
-        if tags:
-            alert = alert_score >= self._alert.threshold and not alert_doubted
-            if alert:
-                reasons[ALERT] = self._alert.reasons(grounds, self._quoted.__getitem__)
-            # the model may flag what the rules did not, but not a question or opinion
-            elif (
-                logits is not None
-                and (added := self._model.alert_reason(logits)) is not None
-                and not self._alert.hedged(title, in_title)
-            ):
-                alert = True
-                reasons[ALERT] = added
+        alert = bool(tags) and self._flag(
+            title,
+            in_title,
+            alert_score,
+            grounds,
+            logits,
+            doubted=alert_doubted,
+            reasons=reasons,
+            removed=removed,
+        )
         # Positional, in the fields' order: keywords cost more than the rest of the call.
-        return TagResult(tags, alert, reasons, scores, alert_score)
+        return TagResult(tags, alert, reasons, scores, alert_score, removed)
+
+    def _flag(
+        self,
+        title: str,
+        in_title: Hits,
+        alert_score: float,
+        grounds: list[Ground],
+        logits: Sequence[float] | None,
+        *,
+        doubted: bool,
+        reasons: dict[str, tuple[str, ...]],
+        removed: dict[str, tuple[str, ...]],
+    ) -> bool:
+        """The alert flag of an item in scope, its reasons put in `reasons` (or, when the model
+        doubted the rules' flag, in `removed`)."""
+        flagged = alert_score >= self._alert.threshold
+        if flagged and not doubted:
+            reasons[ALERT] = self._alert.reasons(grounds, self._quoted.__getitem__)
+            return True
+        if logits is None:
+            return False
+        if flagged:  # the rules flagged it, the model doubted it
+            why = self._model.alert_doubt_reason(logits)
+            removed[ALERT] = (why, *self._alert.reasons(grounds, self._quoted.__getitem__))
+            return False
+        # the model may flag what the rules did not, but not a question or opinion
+        added = self._model.alert_reason(logits)
+        if added is None or self._alert.hedged(title, in_title):
+            return False
+        reasons[ALERT] = added
+        return True
 
 
 def load_tagger(
