@@ -10,16 +10,25 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from feeds.tagging.similar import (
-    SecondOpinion,
-    doubt_reason,
-    log_odds,
-    probability,
-    similar_reason,
-)
+from feeds.tagging.similar import SecondOpinion, log_odds, probability
 from feeds.tagging.taxonomy import ALERT
 
 Place = tuple[int, float]  # (the output's number in the model's scores, threshold as log-odds)
+
+
+def similar_reason(name: str, score: float) -> str:
+    """The reason given for what the model added."""
+    what = "alerts" if name == ALERT else name
+    return f"similar to labelled examples of {what}, score {score:.2f} (learned model)"
+
+
+def doubt_reason(name: str, score: float, threshold: float) -> str:
+    """The reason given for what the model removed (`second_opinion_may_remove`)."""
+    what = "alerts" if name == ALERT else name
+    return (
+        f"removed: unlike labelled examples of {what}, score {score:.2f} under "
+        f"{threshold:.2f} (learned model)"
+    )
 
 
 @dataclass(frozen=True, slots=True)

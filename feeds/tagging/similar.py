@@ -291,21 +291,6 @@ class SecondOpinion(Protocol):
     ) -> list[float] | None: ...
 
 
-def similar_reason(name: str, score: float) -> str:
-    """The reason given for what the model added."""
-    what = "alerts" if name == ALERT else name
-    return f"similar to labelled examples of {what}, score {score:.2f} (learned model)"
-
-
-def doubt_reason(name: str, score: float, threshold: float) -> str:
-    """The reason given for what the model removed (`second_opinion_may_remove`)."""
-    what = "alerts" if name == ALERT else name
-    return (
-        f"removed: unlike labelled examples of {what}, score {score:.2f} under "
-        f"{threshold:.2f} (learned model)"
-    )
-
-
 def customised(overrides: Mapping[str, Any]) -> set[str]:
     """What `[taxonomy]` overrides redefine: each topic it names, every topic when it changes
     the shared groups, and the alert when it changes the alert's vocabulary."""
