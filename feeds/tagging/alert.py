@@ -47,8 +47,8 @@ from dataclasses import dataclass
 
 from feeds.tagging.hedging import Hedging
 from feeds.tagging.rules import Hits
+from feeds.tagging.specs import AlertSpec
 from feeds.tagging.subjects import NOVELTY_REACH, Subjects
-from feeds.tagging.taxonomy import AlertSpec
 from feeds.tagging.title_positions import chinese, in_names, in_remark, in_title_order, inside
 
 # One piece of alert evidence: its kind, its vocabulary's places (None for a document type or
