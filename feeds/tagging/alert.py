@@ -340,13 +340,16 @@ class AlertRules(Hedging, Subjects):
         return round(score, 4), evidence
 
     def _correction(self, in_title: Hits) -> str | None:
-        """The correction marker that opens the title, if one does."""
+        """The correction marker that opens the title, if one does (the first in order, as for
+        explainers, so the reason does not depend on a set's order)."""
         if self.corrections.isdisjoint(in_title):
             return None
-        for key in self.corrections.intersection(in_title):
-            if in_title[key][0] <= CORRECTION_START:
-                return key
-        return None
+        opening = [
+            key
+            for key in self.corrections.intersection(in_title)
+            if in_title[key][0] <= CORRECTION_START
+        ]
+        return min(opening) if opening else None
 
     @staticmethod
     def reasons(
