@@ -128,6 +128,8 @@ HELDOUT48 = DATA / "tagger_heldout48.jsonl"
 HELDOUT49 = DATA / "tagger_heldout49.jsonl"
 HELDOUT50 = DATA / "tagger_heldout50.jsonl"
 HELDOUT51 = DATA / "tagger_heldout51.jsonl"
+HELDOUT52 = DATA / "tagger_heldout52.jsonl"
+HELDOUT53 = DATA / "tagger_heldout53.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -181,6 +183,8 @@ LABELLED = (
     HELDOUT49,
     HELDOUT50,
     HELDOUT51,
+    HELDOUT52,
+    HELDOUT53,
 )
 TOPICS = {
     "visa-policy",
@@ -268,6 +272,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT49, 400, 0.15, 0.15),
         (HELDOUT50, 400, 0.15, 0.15),
         (HELDOUT51, 400, 0.15, 0.15),
+        (HELDOUT52, 400, 0.15, 0.15),
+        (HELDOUT53, 380, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
