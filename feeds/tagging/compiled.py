@@ -20,6 +20,7 @@ class CompiledRule:
     weight: float
     near: int | None
     after: bool
+    despite_exclusions: bool
     placed_groups: tuple[tuple[Mapping[str, int], frozenset[str]], ...]  # groups zipped
     group: frozenset[str] | None  # the one group, for most rules, checked without a loop
     # The groups, smallest (least likely to match) first: a check stops at the first missing.
@@ -58,6 +59,8 @@ class CompiledTopic:
     exclude_set: frozenset[str]
     veto: tuple[str, ...]
     rules: tuple[CompiledRule, ...]
+    # the rules that count despite an exclusion, by number (most topics: none)
+    unexcluded: frozenset[int]
     # every term that can give the topic evidence: a text with none of them skips the topic
     triggers: frozenset[str]
     # a strong or weak term's place in the taxonomy: reasons follow the taxonomy's order
@@ -100,6 +103,7 @@ def compile_topic(topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]
                 weight=rule.weight,
                 near=rule.near,
                 after=rule.after,
+                despite_exclusions=rule.despite_exclusions,
                 placed_groups=tuple(zip(group_places, group_sets, strict=True)),
                 group=group_sets[0] if len(group_sets) == 1 else None,
                 checks=tuple(sorted(group_sets, key=len)),
@@ -117,6 +121,7 @@ def compile_topic(topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]
         exclude_set=frozenset((*exclude, *veto)),
         veto=veto,
         rules=tuple(rules),
+        unexcluded=frozenset(i for i, rule in enumerate(rules) if rule.despite_exclusions),
         triggers=frozenset((*terms, *weak, *(k for rule in rules for k in rule.anchors))),
         order={key: index for index, key in enumerate(dict.fromkeys((*terms, *weak)))},
     )

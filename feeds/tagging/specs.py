@@ -61,6 +61,10 @@ class RuleSpec(_Spec):
     # With `near`: the first group must come after the term ("joins Tsinghua", "leaves Harvard
     # for …"), not before it ("students from China … join a US lab").
     after: bool = False
+    # The rule counts even where one of the topic's exclusions matched: its context names what
+    # the exclusion guards against and makes it the topic's ("a visa revoked over ties to a
+    # university on the Entity List" is research security; the Entity List alone is not).
+    despite_exclusions: bool = False
 
 
 class TopicSpec(_Spec):

@@ -208,16 +208,21 @@ class Tagger:
                 strong.sort(key=topic.order.__getitem__)
             for key in strong:
                 weights.append(STRONG_IN_TITLE if key in in_title else STRONG_IN_SUMMARY)
+        anchored = held.anchored
         if held.excluded:
-            # Exclusions silence the weaker evidence; a strong term still speaks.
-            return combine(weights), applied
-        weak = held.weak
-        if weak:
-            if len(weak) > 1:
-                weak.sort(key=topic.order.__getitem__)
-            for key in weak:
-                weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
-        for index in sorted(held.anchored) if len(held.anchored) > 1 else held.anchored:
+            # Exclusions silence the weaker evidence; a strong term still speaks, and so does
+            # a rule whose context makes the excluded subject the topic's.
+            if topic.unexcluded.isdisjoint(anchored):
+                return combine(weights), applied
+            anchored = anchored & topic.unexcluded
+        else:
+            weak = held.weak
+            if weak:
+                if len(weak) > 1:
+                    weak.sort(key=topic.order.__getitem__)
+                for key in weak:
+                    weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
+        for index in sorted(anchored) if len(anchored) > 1 else anchored:
             rule = topic.rules[index]
             group = rule.group
             if group is not None:
@@ -233,7 +238,7 @@ class Tagger:
             in_head = not rule.anchor_set.isdisjoint(in_title)
             weights.append(rule.weight if in_head else rule.weight * RULE_SUMMARY_FACTOR)
             applied.append(rule)
-        if topic.id in hints:
+        if topic.id in hints and not held.excluded:  # exclusions silence hints too
             weights.append(HINT)
         return (combine(weights) if weights else 0.0), applied
 
@@ -251,11 +256,11 @@ class Tagger:
         reasons = list(map(self._term_reasons.__getitem__, held.strong[:MAX_TERM_REASONS]))
         if not held.excluded:
             reasons += map(self._weak_reasons.__getitem__, held.weak)
-            for rule in applied:
-                reason = "context: " + quoted[first(rule.anchors, rule.anchor_set & found)]
-                for places, group in rule.placed_groups:
-                    reason += " + " + quoted[first(places, group & found)]
-                reasons.append(reason)
+        for rule in applied:  # under an exclusion, only rules that count despite it applied
+            reason = "context: " + quoted[first(rule.anchors, rule.anchor_set & found)]
+            for places, group in rule.placed_groups:
+                reason += " + " + quoted[first(places, group & found)]
+            reasons.append(reason)
         if topic.id in hints:
             reasons.append(f"hint: {topic.id}")
         return tuple(reasons)
@@ -291,7 +296,7 @@ class Tagger:
             topic = self._topics[number]
             evidence = held[number]
             if number in excluded:
-                if not evidence.strong:
+                if not evidence.strong and topic.unexcluded.isdisjoint(evidence.anchored):
                     continue  # exclusions silence all but strong terms: the score is 0
                 evidence.excluded = True
             score, applied = self._topic_score(

@@ -41,6 +41,7 @@ class Rule:
     weight: float
     near: int | None = None
     after: bool = False
+    despite_exclusions: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -268,6 +269,7 @@ def build_taxonomy(spec: TaxonomySpec) -> Taxonomy:
                     weight=rule.weight,
                     near=rule.near,
                     after=rule.after,
+                    despite_exclusions=rule.despite_exclusions,
                 )
             )
         topics.append(
