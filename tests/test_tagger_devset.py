@@ -352,7 +352,9 @@ def test_devset_meets_the_targets() -> None:
         # rises to 0.775 and flags one alert fewer here, 0.964 -> 0.956)
         (HELDOUT5, 0.91, 0.91, 0.91, 0.83),
         (HELDOUT6, 0.92, 0.90, 0.94, 0.89),
-        (HELDOUT7, 0.93, 0.95, 0.97, 0.88),
+        # (thirty-second round: a Chinese title's hedge in a later clause no longer vetoes;
+        # one more alert here, 0.955 -> 0.950)
+        (HELDOUT7, 0.93, 0.94, 0.97, 0.88),
         # Since the tenth round the model's thresholds are chosen on heldout10 and heldout11: it
         # adds a few wrong tags here (0.937 before).
         # (sixteenth round: the alert threshold chosen on heldout16 + heldout17, 0.775, adds
@@ -429,7 +431,8 @@ def test_devset_meets_the_targets() -> None:
         # tuned on since the twenty-sixth round (clean after the twenty-fifth: 0.873, 0.823,
         # 0.943, 0.788 and 0.887, 0.762, 0.920, 0.818)
         (HELDOUT32, 0.87, 0.88, 0.91, 0.75),
-        (HELDOUT33, 0.90, 0.90, 0.89, 0.87),
+        # (thirty-second round: alert precision for recall, 0.915 -> 0.895, 0.944 -> 0.952)
+        (HELDOUT33, 0.90, 0.89, 0.89, 0.87),
         # tuned on since the twenty-seventh round (clean after the twenty-sixth: 0.889, 0.897,
         # 0.929, 0.795 and 0.888, 0.809, 0.859, 0.793)
         (HELDOUT34, 0.89, 0.93, 0.94, 0.85),
@@ -438,7 +441,9 @@ def test_devset_meets_the_targets() -> None:
         # was tuned on them). Clean after the twenty-seventh round: 0.878, 0.824, 0.885, 0.830
         # and 0.880, 0.818, 0.885, 0.818; written after it and clean on its tagger: 0.884,
         # 0.881, 0.894, 0.778 and 0.880, 0.868, 0.873, 0.846.
-        (HELDOUT36, 0.88, 0.83, 0.91, 0.84),
+        # (thirty-second round: alert precision for recall here, 0.836 -> 0.826, 0.918 ->
+        # 0.934, and on heldout43, 0.866 -> 0.860, 0.877 -> 0.910)
+        (HELDOUT36, 0.88, 0.82, 0.91, 0.84),
         (HELDOUT37, 0.88, 0.81, 0.94, 0.77),
         (HELDOUT38, 0.89, 0.87, 0.93, 0.79),
         (HELDOUT39, 0.88, 0.86, 0.95, 0.84),
@@ -449,22 +454,23 @@ def test_devset_meets_the_targets() -> None:
         # clean, a second judgement of the twenty-eighth round: 0.882, 0.911, 0.893, 0.848 and
         # 0.866, 0.861, 0.877, 0.862
         (HELDOUT42, 0.88, 0.91, 0.89, 0.84),
-        (HELDOUT43, 0.86, 0.86, 0.87, 0.86),
+        (HELDOUT43, 0.86, 0.85, 0.90, 0.86),
         # clean on the twenty-ninth round: 0.8726, 0.924, 0.847, 0.773 and 0.9030, 0.901, 0.836,
-        # 0.793; the thirtieth round was chosen after seeing their research-security recall
-        (HELDOUT44, 0.88, 0.92, 0.84, 0.83),
-        (HELDOUT45, 0.90, 0.90, 0.83, 0.87),
+        # 0.793; the thirtieth round was chosen after seeing their research-security recall.
+        # heldout44-51 were read for the thirty-second round, whose alert recall floors rise.
+        (HELDOUT44, 0.88, 0.92, 0.87, 0.83),
+        (HELDOUT45, 0.90, 0.90, 0.86, 0.87),
         # clean on the thirtieth round, scored once
-        (HELDOUT46, 0.89, 0.92, 0.88, 0.86),
-        (HELDOUT47, 0.88, 0.89, 0.83, 0.86),
+        (HELDOUT46, 0.89, 0.92, 0.91, 0.86),
+        (HELDOUT47, 0.88, 0.89, 0.84, 0.86),
         # clean on the thirty-first round, scored once: 0.8912, 0.917, 0.826, 0.780 and 0.8659,
-        # 0.913, 0.849, 0.752
-        (HELDOUT48, 0.89, 0.91, 0.82, 0.78),
-        (HELDOUT49, 0.86, 0.91, 0.84, 0.75),
+        # 0.913, 0.849, 0.752 (the thirty-second round: 0.902, 0.897, 0.826 here)
+        (HELDOUT48, 0.89, 0.91, 0.84, 0.78),
+        (HELDOUT49, 0.87, 0.90, 0.89, 0.82),
         # clean, a second judgement of the thirty-first round: 0.8709, 0.932, 0.863, 0.828 and
         # 0.8966, 0.884, 0.867, 0.889
-        (HELDOUT50, 0.87, 0.93, 0.86, 0.82),
-        (HELDOUT51, 0.89, 0.88, 0.86, 0.88),
+        (HELDOUT50, 0.87, 0.93, 0.88, 0.82),
+        (HELDOUT51, 0.89, 0.88, 0.89, 0.88),
     ],
 )
 def test_heldout_figures_do_not_fall(

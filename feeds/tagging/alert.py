@@ -18,7 +18,8 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
   where things happen ("labs in Beijing"), and inside a longer name found in the title it
   names that ("NYU Shanghai pauses …");
 - hedges veto in the title and weaken in the summary (not one in quotation marks or inside a
-  longer instrument's name: an order's "'AI talent surge'", a "new study-permit cap"); question
+  longer instrument's name: an order's "'AI talent surge'", a "new study-permit cap"; in a
+  Chinese title, one in a clause after the action's only weakens: 提案废除OPT 留学生…恐断); question
   words and modals veto in the
   title, when they come before its first action, unless an explainer or proposal word is there
   too ("USCIS clarifies how …" reports; "How the fee will hit labs" does not); so does a

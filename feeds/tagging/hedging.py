@@ -10,8 +10,10 @@ from feeds.tagging.rules import Hits
 from feeds.tagging.title_positions import (
     BACKGROUND_MARK,
     background,
+    chinese,
     described,
     earliest,
+    later_clause,
     quoted,
     same_clause,
 )
@@ -24,6 +26,9 @@ BACKGROUND_MARKERS = frozenset({"as", "after", "amid", "amidst"})
 DENIAL = re.compile(r"\bden(?:y|ies|ied|ying)\s+(?:\w+ing|that|any|it)\b", re.IGNORECASE)
 # Several people, counted, in a Chinese title: 多名留学生遭遣返, 至少14名, 十余例.
 MANY_PEOPLE = re.compile(r"多名|数名|數名|几名|幾名|多位|多人|\d+\s*[名例位]|[十百]余[名例位]")
+# A later clause that opens with a speaker and a colon (… 華裔教授：寒蟬效應又來了): a remark
+# on the action, which is what such a title reports.
+SPEAKER_AFTER = re.compile(r"\s[^\s:：]{1,12}[:：]")
 HEDGE_IN_TITLE = 0.25  # factor: analysis and opinion are not alerts
 HEDGE_IN_SUMMARY = 0.8
 
@@ -85,9 +90,7 @@ class Hedging:
         whose issuing the item tells (an action or act found)."""
         if not self.denials.isdisjoint(verbs) and DENIAL.search(title) is not None:
             return True
-        if not self.hedges.isdisjoint(in_title) and any(
-            not self._named(title, in_title, key) for key in self.hedges.intersection(in_title)
-        ):
+        if not self.hedges.isdisjoint(in_title) and self._hedging(title, in_title, verbs):
             return True
         marked = "?" in title or "？" in title
         if not marked and self.questions.isdisjoint(in_title):
@@ -120,6 +123,24 @@ class Hedging:
         return any(
             first_action is None or not same_clause(title, first_action, start)
             for key in asking
+            for start in in_title[key]
+        )
+
+    def _hedging(self, title: str, in_title: Hits, verbs: set[str]) -> bool:
+        """Whether a hedge in the title makes it analysis: one not part of a name and, in a
+        Chinese title, before its first action or in that action's clause. A Chinese title's
+        later clause (after a space or a mark) tells the action's consequence or reception
+        (眾議員提案廢除OPT 留學生畢業後在美工作之路恐斷), which weakens the alert as a summary's
+        hedge does but leaves the action reported, unless it opens with a speaker's remark
+        (… 華裔教授：寒蟬效應又來了). English titles put background first ("Cleared of charges,
+        he now teaches in Hong Kong"): there any hedge vetoes."""
+        first_action = earliest(in_title, verbs) if chinese(title) else None
+        if first_action is not None and SPEAKER_AFTER.search(title, first_action) is not None:
+            first_action = None  # the later clause is someone's remark on it: the news is that
+        return any(
+            first_action is None or not later_clause(title, first_action, start)
+            for key in self.hedges.intersection(in_title)
+            if not self._named(title, in_title, key)
             for start in in_title[key]
         )
 

@@ -26,6 +26,9 @@ NOVELTY_REACH = 20
 SUBJECT_GAP = 4
 # Words before a place that make it a location, not a subject.
 LOCATIVES = (" in", " at", " from", " to", " of", " across", "在", "从", "赴", "到")
+# Verbs of putting someone on a list, and how far after one the list may be named.
+LISTING_VERBS = ("列入", "列為", "列为", "纳入", "納入")
+LIST_REACH = 8
 # Words of an instrument's own start, told without who issued it: "takes effect", "in force".
 STARTS = ("effect", "force", "today")
 
@@ -101,12 +104,27 @@ class Subjects:
         actor = earliest(in_title, self.actor_set.intersection(in_title))
         if actor is not None and actor < verb:
             return False
+        if chinese(title) and self._done_to_subject(title, in_title, verb):
+            return False
         if possessive(title, in_title, self.non_actors.intersection(in_title), subject):
             return True  # "MIT's disclosure policy takes effect": the instrument is theirs
         # A government instrument between that word and the verb is the subject: in "Student
         # visa interviews resume", "student" qualifies the visa, whose interviews resume.
         return not any(
             subject < start < verb
+            for key in self.instrument_set.intersection(in_title)
+            for start in in_title[key]
+        )
+
+    def _done_to_subject(self, title: str, in_title: Hits, verb: int) -> bool:
+        """Whether a Chinese title's verb at `verb` puts its subject on a list named after it,
+        with 被 or, as Chinese often writes it, without (两所大学列入实体清单: the universities
+        are listed, they do not list). Other passives (被罚, 被曝, 遭终止资助) tell a
+        government's act as often as a company's or a story's, and are left to the rest."""
+        if not title.startswith(LISTING_VERBS, verb):
+            return False
+        return any(
+            verb < start <= verb + LIST_REACH
             for key in self.instrument_set.intersection(in_title)
             for start in in_title[key]
         )

@@ -53,6 +53,17 @@ def same_clause(title: str, action: int, later: int) -> bool:
     return action < later and not any(mark in CLAUSE_MARKS for mark in title[action:later])
 
 
+def later_clause(title: str, action: int, later: int) -> bool:
+    """Whether `later` comes after `action` in a later clause of the title: a colon, comma …
+    between them, or in a Chinese title a space (its usual break between two clauses)."""
+    if action >= later:
+        return False
+    between = title[action:later]
+    if any(mark in CLAUSE_MARKS for mark in between):
+        return True
+    return " " in between and chinese(title)
+
+
 def earliest(hits: Hits, keys: Iterable[str]) -> int | None:
     """Where the first of `keys` found in the title starts (None if none is)."""
     first = None
@@ -125,10 +136,19 @@ def chinese(title: str) -> bool:
     return CJK.search(title) is not None
 
 
+# An action with its object, then 后 closing the clause: 澳洲取消投资者签证后 (after Australia
+# scrapped the visa) is background for what follows the break.
+OBJECT_THEN_AFTER = re.compile(
+    r"[^\s:：,，;；—–|?？！!]{1,10}?(?:之后|之後|后|後)(?=$|[\s，,：:；;|])"
+)
+
+
 def background(title: str, end: int) -> bool:
-    """Whether the action ending at `end` is followed by 后, 以来 or a span of time since it:
-    background, not news."""
+    """Whether the action ending at `end` is followed by 后, 以来 or a span of time since it,
+    right away or after its object at the clause's end: background, not news."""
     if title.startswith(BACKGROUND_SUFFIXES, end):
+        return True
+    if OBJECT_THEN_AFTER.match(title, end) is not None:
         return True
     return title.endswith(STARTING_VERBS, 0, end) and TIME_SINCE.match(title, end) is not None
 
