@@ -130,6 +130,8 @@ HELDOUT50 = DATA / "tagger_heldout50.jsonl"
 HELDOUT51 = DATA / "tagger_heldout51.jsonl"
 HELDOUT52 = DATA / "tagger_heldout52.jsonl"
 HELDOUT53 = DATA / "tagger_heldout53.jsonl"
+HELDOUT54 = DATA / "tagger_heldout54.jsonl"
+HELDOUT55 = DATA / "tagger_heldout55.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -185,6 +187,8 @@ LABELLED = (
     HELDOUT51,
     HELDOUT52,
     HELDOUT53,
+    HELDOUT54,
+    HELDOUT55,
 )
 TOPICS = {
     "visa-policy",
@@ -274,6 +278,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT51, 400, 0.15, 0.15),
         (HELDOUT52, 400, 0.15, 0.15),
         (HELDOUT53, 380, 0.15, 0.15),
+        (HELDOUT54, 400, 0.15, 0.15),
+        (HELDOUT55, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
