@@ -27,7 +27,8 @@ Evidence (vocabulary in taxonomy.toml's [alert] table):
   the plan), but a question about a new instrument whose issuing the item tells is an
   explainer ("What the new deemed-export rule means for labs"); a reaction ("responds to",
   "condemns", 坚决反对, a person turning an offer down) vetoes a title that names it before any
-  action ("Ministry responds to listing": the reaction is the news, the listing background);
+  action ("Ministry responds to listing": the reaction is the news, the listing background),
+  and so does one voiced in a Chinese title's later clause by a speaker (… 外交部：坚决反对);
   so do "as", "after" and "amid" before the action they make background ("Applications fall
   as US visas tighten"), which without an action after them are mere prepositions (those
   vetoes: feeds/tagging/hedging.py).

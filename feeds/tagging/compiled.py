@@ -21,6 +21,9 @@ class CompiledRule:
     near: int | None
     after: bool
     despite_exclusions: bool
+    # A Chinese anchor and a group term can straddle one word (留学, 学生 in 留学生): such a
+    # rule checks that its groups were found apart from its anchors (`apart`).
+    overlapping: bool
     placed_groups: tuple[tuple[Mapping[str, int], frozenset[str]], ...]  # groups zipped
     group: frozenset[str] | None  # the one group, for most rules, checked without a loop
     # The groups, smallest (least likely to match) first: a check stops at the first missing.
@@ -85,6 +88,44 @@ def near(
     )
 
 
+def apart(rule: CompiledRule, in_title: Hits, in_summary: Hits) -> bool:
+    """Whether every group of `rule` has a term found beside an anchor's match, not sharing
+    characters with it: one Chinese word does not give its own context (留学生 holds 留学 and
+    学生). A group term inside an anchor ("人才" in "人才计划") is the rule's own design: the
+    anchor carries its context."""
+    for group in rule.group_sets:
+        if not any(
+            _beside(hits, key, rule.anchor_set)
+            for hits in (in_title, in_summary)
+            for key in group.intersection(hits)
+        ):
+            return False
+    return True
+
+
+def _beside(hits: Hits, key: str, anchors: frozenset[str]) -> bool:
+    """Whether some match of `key` in `hits` and some anchor's match do not straddle each
+    other (an anchor in another text, or none here, leaves the key free)."""
+    spans = [(start, start + len(a)) for a in anchors.intersection(hits) for start in hits[a]]
+    if not spans:
+        return True
+    size = len(key)
+    return any(
+        not (low < start < high < start + size or start < low < start + size < high)
+        for start in hits[key]
+        for low, high in spans
+    )
+
+
+def _straddle(anchor: str, term: str) -> bool:
+    """Whether two Chinese terms can match straddling text, one's end the other's start (留学,
+    学生 in 留学生). English terms match whole words, and share words only by design."""
+    if anchor.isascii() or term.isascii():
+        return False
+    shortest = min(len(anchor), len(term))
+    return any(anchor.endswith(term[:k]) or term.endswith(anchor[:k]) for k in range(1, shortest))
+
+
 def compile_topic(topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]) -> CompiledTopic:
     terms, weak, exclude = keys(topic.terms), keys(topic.weak), keys(topic.exclude)
     veto = keys(topic.veto)
@@ -104,6 +145,9 @@ def compile_topic(topic: Topic, keys: Callable[[Iterable[str]], tuple[str, ...]]
                 near=rule.near,
                 after=rule.after,
                 despite_exclusions=rule.despite_exclusions,
+                overlapping=any(
+                    _straddle(anchor, term) for anchor in anchors for g in groups for term in g
+                ),
                 placed_groups=tuple(zip(group_places, group_sets, strict=True)),
                 group=group_sets[0] if len(group_sets) == 1 else None,
                 checks=tuple(sorted(group_sets, key=len)),

@@ -144,6 +144,20 @@ class Hedging:
             for start in in_title[key]
         )
 
+    def _voiced(self, title: str, in_title: Hits, action: int) -> bool:
+        """Whether a Chinese title's later clause, after the action at `action`, opens with a
+        speaker and a colon and holds a reaction (… 外交部：强烈不满): the reaction is the news."""
+        if not chinese(title):
+            return False
+        speaker = SPEAKER_AFTER.search(title, action)
+        if speaker is None:
+            return False
+        return any(
+            start >= speaker.start()
+            for key in self.reactions.intersection(in_title)
+            for start in in_title[key]
+        )
+
     def _named(self, title: str, in_title: Hits, key: str) -> bool:
         """Whether every occurrence of the hedge `key` is part of a name: of an instrument
         ("opinion" hedges, a "Security Advisory Opinion" is a step of visa processing; "new
@@ -201,6 +215,8 @@ class Hedging:
         action = earliest(in_title, verbs)
         if reaction is None:
             return False
+        if action is not None and reaction > action and self._voiced(title, in_title, action):
+            return True
         if action is None:
             # "as", "after" and "amid" introduce the action they make background; without one
             # in the title they are prepositions ("treats remote access as an export")

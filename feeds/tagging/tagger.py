@@ -24,6 +24,7 @@ from feeds.tagging.compiled import (
     CompiledRule,
     CompiledTopic,
     Found,
+    apart,
     compile_topic,
     near,
 )
@@ -234,6 +235,8 @@ class Tagger:
                 near(in_title, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
                 or near(in_summary, rule.anchor_set, rule.group_sets[0], rule.near, rule.after)
             ):
+                continue
+            if rule.overlapping and not apart(rule, in_title, in_summary):
                 continue
             in_head = not rule.anchor_set.isdisjoint(in_title)
             weights.append(rule.weight if in_head else rule.weight * RULE_SUMMARY_FACTOR)
