@@ -132,6 +132,8 @@ HELDOUT52 = DATA / "tagger_heldout52.jsonl"
 HELDOUT53 = DATA / "tagger_heldout53.jsonl"
 HELDOUT54 = DATA / "tagger_heldout54.jsonl"
 HELDOUT55 = DATA / "tagger_heldout55.jsonl"
+HELDOUT56 = DATA / "tagger_heldout56.jsonl"
+HELDOUT57 = DATA / "tagger_heldout57.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -189,6 +191,8 @@ LABELLED = (
     HELDOUT53,
     HELDOUT54,
     HELDOUT55,
+    HELDOUT56,
+    HELDOUT57,
 )
 TOPICS = {
     "visa-policy",
@@ -280,6 +284,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT53, 380, 0.15, 0.15),
         (HELDOUT54, 400, 0.15, 0.15),
         (HELDOUT55, 400, 0.15, 0.15),
+        (HELDOUT56, 380, 0.15, 0.15),
+        (HELDOUT57, 380, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
