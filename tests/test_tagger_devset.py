@@ -134,6 +134,8 @@ HELDOUT54 = DATA / "tagger_heldout54.jsonl"
 HELDOUT55 = DATA / "tagger_heldout55.jsonl"
 HELDOUT56 = DATA / "tagger_heldout56.jsonl"
 HELDOUT57 = DATA / "tagger_heldout57.jsonl"
+HELDOUT58 = DATA / "tagger_heldout58.jsonl"
+HELDOUT59 = DATA / "tagger_heldout59.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -193,6 +195,8 @@ LABELLED = (
     HELDOUT55,
     HELDOUT56,
     HELDOUT57,
+    HELDOUT58,
+    HELDOUT59,
 )
 TOPICS = {
     "visa-policy",
@@ -286,6 +290,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT55, 400, 0.15, 0.15),
         (HELDOUT56, 380, 0.15, 0.15),
         (HELDOUT57, 380, 0.15, 0.15),
+        (HELDOUT58, 370, 0.15, 0.15),
+        (HELDOUT59, 370, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
