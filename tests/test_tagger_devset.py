@@ -38,8 +38,10 @@ tagger_heldout37.jsonl, written during the twenty-seventh round by six more writ
 scored clean after it, and so were tagger_heldout38.jsonl and tagger_heldout39.jsonl, written
 by six more after it; since the twenty-eighth round those four choose the model's thresholds,
 and tagger_heldout40.jsonl and tagger_heldout41.jsonl, six more writers', were scored clean
-after it, as were tagger_heldout42.jsonl and tagger_heldout43.jsonl, six more. The floors are
-measured with the tagger as it ships (the model on); none is a target.
+after it, as were tagger_heldout42.jsonl and tagger_heldout43.jsonl, six more. Since then each
+pair from tagger_heldout44.jsonl to tagger_heldout59.jsonl, six writers' each, was scored clean
+once on the round it judges and read for the rounds after it. The floors are measured with the
+tagger as it ships (the model on); none is a target.
 """
 
 from __future__ import annotations
