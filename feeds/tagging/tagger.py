@@ -202,13 +202,8 @@ class Tagger:
         """The topic's score, and the context rules that applied (for its reasons)."""
         weights: list[float] = []
         applied: list[CompiledRule] = []
-        # The terms are put in the taxonomy's order in place: the reasons follow it too.
-        strong = held.strong
-        if strong:
-            if len(strong) > 1:
-                strong.sort(key=topic.order.__getitem__)
-            for key in strong:
-                weights.append(STRONG_IN_TITLE if key in in_title else STRONG_IN_SUMMARY)
+        if held.strong:
+            _weigh(held.strong, topic, in_title, (STRONG_IN_TITLE, STRONG_IN_SUMMARY), weights)
         anchored = held.anchored
         if held.excluded:
             # Exclusions silence the weaker evidence; a strong term still speaks, and so does
@@ -216,13 +211,8 @@ class Tagger:
             if topic.unexcluded.isdisjoint(anchored):
                 return combine(weights), applied
             anchored = anchored & topic.unexcluded
-        else:
-            weak = held.weak
-            if weak:
-                if len(weak) > 1:
-                    weak.sort(key=topic.order.__getitem__)
-                for key in weak:
-                    weights.append(WEAK_IN_TITLE if key in in_title else WEAK_IN_SUMMARY)
+        elif held.weak:
+            _weigh(held.weak, topic, in_title, (WEAK_IN_TITLE, WEAK_IN_SUMMARY), weights)
         for index in sorted(anchored) if len(anchored) > 1 else anchored:
             rule = topic.rules[index]
             group = rule.group
@@ -374,6 +364,22 @@ class Tagger:
             return False
         reasons[ALERT] = added
         return True
+
+
+def _weigh(
+    keys: list[str],
+    topic: CompiledTopic,
+    in_title: Hits,
+    title_and_summary: tuple[float, float],
+    weights: list[float],
+) -> None:
+    """Each term's weight, by where it was found, added to `weights`; the terms are put in the
+    taxonomy's order in place, as the reasons follow it too."""
+    if len(keys) > 1:
+        keys.sort(key=topic.order.__getitem__)
+    in_head, in_body = title_and_summary
+    for key in keys:
+        weights.append(in_head if key in in_title else in_body)
 
 
 def load_tagger(
