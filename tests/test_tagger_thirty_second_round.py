@@ -129,3 +129,13 @@ def test_bills_filed_charges_withdrawn_and_verdicts_are_alerts(tagger: Tagger) -
             "美国航天局暂停中国籍访问学者到访研究中心",
         ),
     )
+
+
+def test_an_exclusion_silences_a_hint_in_the_score_and_the_reasons(tagger: Tagger) -> None:
+    hinted = ("visa-policy",)
+    plain = tagger.tag("H-1B lottery opens in March", hints=hinted)
+    assert plain.reasons["visa-policy"][-1] == "hint: visa-policy"
+    # "tourists" excludes visa-policy: the strong term still speaks, the source's hint does not
+    excluded = tagger.tag("H-1B lottery tips for tourists", hints=hinted)
+    assert excluded.reasons["visa-policy"] == ('term "H-1B"',)
+    assert excluded.scores == tagger.tag("H-1B lottery tips for tourists").scores

@@ -254,7 +254,7 @@ class Tagger:
             for places, group in rule.placed_groups:
                 reason += " + " + quoted[first(places, group & found)]
             reasons.append(reason)
-        if topic.id in hints:
+        if topic.id in hints and not held.excluded:  # as in the score: exclusions silence hints
             reasons.append(f"hint: {topic.id}")
         return tuple(reasons)
 
