@@ -138,6 +138,8 @@ HELDOUT56 = DATA / "tagger_heldout56.jsonl"
 HELDOUT57 = DATA / "tagger_heldout57.jsonl"
 HELDOUT58 = DATA / "tagger_heldout58.jsonl"
 HELDOUT59 = DATA / "tagger_heldout59.jsonl"
+HELDOUT60 = DATA / "tagger_heldout60.jsonl"
+HELDOUT61 = DATA / "tagger_heldout61.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -199,6 +201,8 @@ LABELLED = (
     HELDOUT57,
     HELDOUT58,
     HELDOUT59,
+    HELDOUT60,
+    HELDOUT61,
 )
 TOPICS = {
     "visa-policy",
@@ -294,6 +298,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT57, 380, 0.15, 0.15),
         (HELDOUT58, 370, 0.15, 0.15),
         (HELDOUT59, 370, 0.15, 0.15),
+        (HELDOUT60, 400, 0.15, 0.15),
+        (HELDOUT61, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
