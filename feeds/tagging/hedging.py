@@ -135,7 +135,7 @@ class Hedging:
         (… 華裔教授：寒蟬效應又來了). English titles put background first ("Cleared of charges,
         he now teaches in Hong Kong"): there any hedge vetoes."""
         first_action = earliest(in_title, verbs) if chinese(title) else None
-        if first_action is not None and SPEAKER_AFTER.search(title, first_action) is not None:
+        if first_action is not None and _speaker_after(title, first_action) is not None:
             first_action = None  # the later clause is someone's remark on it: the news is that
         return any(
             first_action is None or not later_clause(title, first_action, start)
@@ -147,9 +147,7 @@ class Hedging:
     def _voiced(self, title: str, in_title: Hits, action: int) -> bool:
         """Whether a Chinese title's later clause, after the action at `action`, opens with a
         speaker and a colon and holds a reaction (… 外交部：强烈不满): the reaction is the news."""
-        if not chinese(title):
-            return False
-        speaker = SPEAKER_AFTER.search(title, action)
+        speaker = _speaker_after(title, action)
         if speaker is None:
             return False
         return any(
@@ -222,3 +220,9 @@ class Hedging:
             # in the title they are prepositions ("treats remote access as an export")
             return not reactions <= BACKGROUND_MARKERS
         return reaction < action
+
+
+def _speaker_after(title: str, action: int) -> re.Match[str] | None:
+    """In a Chinese title, a later clause after the action at `action` that opens with a
+    speaker and a colon (… 外交部：…), if there is one."""
+    return SPEAKER_AFTER.search(title, action) if chinese(title) else None

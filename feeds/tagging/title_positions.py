@@ -58,10 +58,7 @@ def later_clause(title: str, action: int, later: int) -> bool:
     between them, or in a Chinese title a space (its usual break between two clauses)."""
     if action >= later:
         return False
-    between = title[action:later]
-    if any(mark in CLAUSE_MARKS for mark in between):
-        return True
-    return " " in between and chinese(title)
+    return not same_clause(title, action, later) or (" " in title[action:later] and chinese(title))
 
 
 def earliest(hits: Hits, keys: Iterable[str]) -> int | None:
