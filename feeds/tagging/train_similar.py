@@ -7,18 +7,18 @@
 One logistic regression per topic and one for the alert flag (`fit.py`), over `similar.tokens`
 (English words and Chinese character pairs, each once, scaled by 1/sqrt(their number)).
 
-Why two kinds of set. The rules were tuned on the thirty-six TRAINING sets, so there they miss
-little, and thresholds chosen there sit where the rules look perfect (issue 9, third round). The
-model is therefore fitted on those sets (where the labels are plenty) but its THRESHOLDS, and
-the recipe, are chosen on the TUNING sets: since the twenty-eighth round heldout36 to
-heldout39, pooled (~1,720 items, so that a threshold is less a matter of one round's writers).
-No rule was ever tuned on them (they were scored clean, in aggregate, and never read item by
-item), so there the rules miss what they miss on unseen headlines; they are not clean sets any
-more. Per output, the threshold is the lowest at which the model's additions on the
-tuning sets are right at least 80 % of the time (the alert's: 90 %) on at least 3 items while
-the combined precision stays within a point of the rules' own; an output with no such threshold
-is never added. Tuning-set figures are tuning figures, not clean ones. Retrain after the rules
-change.
+Why two kinds of set. The rules were tuned on the TRAINING sets, so there they miss little,
+and thresholds chosen there sit where the rules look perfect (issue 9, third round). The model
+is therefore fitted on those sets (where the labels are plenty) but its THRESHOLDS, and the
+recipe, are chosen on the TUNING sets: since the thirty-seventh round heldout58 to heldout61,
+pooled (~1,650 items, so that a threshold is less a matter of one round's writers), the newest
+sets, each read by one round of rules only, so that there the rules miss more as they do on
+unseen headlines. Per output, the threshold is the lowest at which the model's additions on
+the tuning sets are right at least 90 % of the time (the alert's: 95 %) on at least 3 items
+while the combined precision stays within a point of the rules' own; an output with no such
+threshold is never added. A threshold is then raised as far as the development set needs to
+keep its targets (`development.py`). Tuning-set figures are tuning figures, not clean ones.
+Retrain after the rules change.
 
 Needs numpy; tagging itself does not. Deterministic: the same sets and rules give the same
 file, byte for byte.
@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from feeds.tagging import development as development_targets
 from feeds.tagging.doubts import Answer, choose_doubts, removal_figures
 from feeds.tagging.fit import Matrix, Recipe, fit, predict, vectorize
 from feeds.tagging.recipes import CANDIDATES, RECIPE
@@ -51,19 +52,21 @@ ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 # The held-out sets are numbered in the order they were written and retired; the trainer fits
 # on those up to FIRST_TUNING - 1 and chooses thresholds on the TUNING_SETS after them.
-FIRST_TUNING = 36
+FIRST_TUNING = 58
 TUNING_SETS = 4
+DEVELOPMENT = DATA / "tagger_devset.jsonl"
 SETS = (
-    DATA / "tagger_devset.jsonl",
+    DEVELOPMENT,
     DATA / "tagger_heldout.jsonl",
     *(DATA / f"tagger_heldout{n}.jsonl" for n in range(2, FIRST_TUNING)),
 )
-# Four sets pooled: since the twenty-eighth round the last four that were clean when it was
-# fitted (the twenty-ninth and thirtieth rounds then read them for kinds of error, and re-chose
-# the thresholds on them for their rules); from the twenty-fourth the four most recently
-# retired, each tuned on in one round only; two before. Chosen on two sets (~860 items),
-# thresholds moved by up to 0.325 from one round to the next (student mobility 0.525, 0.850,
-# 0.675, 0.525); ~1,700 items make them less a matter of one round's writers.
+# Four sets pooled: since the thirty-seventh round heldout58 to heldout61, the newest the rules
+# were read on, so that the model learns from every older set (fitted up to heldout35, it had
+# never seen the writers of the twenty-two sets after); from the twenty-eighth the last four that
+# were clean when it was fitted; from the twenty-fourth the four most recently retired, each
+# tuned on in one round only; two before. Chosen on two sets (~860 items), thresholds moved by
+# up to 0.325 from one round to the next (student mobility 0.525, 0.850, 0.675, 0.525); ~1,700
+# items make them less a matter of one round's writers.
 TUNING = tuple(
     DATA / f"tagger_heldout{n}.jsonl" for n in range(FIRST_TUNING, FIRST_TUNING + TUNING_SETS)
 )
@@ -71,10 +74,14 @@ TUNING = tuple(
 # without a config (read as data: the trainer does not import bot/).
 DEFAULTS = ROOT / "bot" / "defaults.toml"
 PRECISION_SLACK = 0.01  # the combination may lose at most this much precision to the rules alone
-ADDED_PRECISION = 0.8
+# The model's additions are right less often on sets it has never seen than on the tuning sets
+# (fitted up to heldout55 and tuned on heldout56-59 at 0.8 and 0.9, its alerts added on heldout60
+# and 61 were right 76 % of the time, against 91 % when tuned), so each asks a margin above the
+# precision issue 9 wants of the whole.
+ADDED_PRECISION = 0.9
 # An alert reaches subscribers at once: the model may add one only where its additions are right
-# as often as alerts must be (issue 9 asks 0.90 of them), not merely as often as a topic's.
-ALERT_ADDED_PRECISION = 0.9
+# more often than alerts must be (issue 9 asks 0.90 of them), not merely as often as a topic's.
+ALERT_ADDED_PRECISION = 0.95
 MIN_ADDED = 3  # a threshold at which the model added fewer tuning items is not earned
 GRID = tuple(round(0.1 + 0.025 * i, 3) for i in range(35))  # 0.100 … 0.950
 
@@ -252,9 +259,22 @@ def train(
     items: Sequence[Labelled], tuning: Sequence[Labelled], recipe: Recipe = RECIPE
 ) -> dict[str, Any]:
     outputs = _outputs(items)
-    (vocabulary, weights, bias), scores = tuning_scores(items, tuning, recipe)
+    model, scores = tuning_scores(items, tuning, recipe)
+    vocabulary, weights, bias = model
     chosen = choose_thresholds(tuning, scores, outputs)
-    thresholds = {name: value["threshold"] for name, value in chosen.items()}
+    development = load_items([DEVELOPMENT])
+    thresholds = development_targets.hold_targets(
+        development,
+        predict(model, featurize(development, recipe.features), recipe),
+        outputs,
+        {name: value["threshold"] for name, value in chosen.items()},
+        GRID,
+    )
+    raised = {
+        name: thresholds.get(name)
+        for name, value in chosen.items()
+        if thresholds.get(name) != value["threshold"]
+    }
     doubting = doubt_thresholds(tuning, scores, outputs, thresholds)
     kept: dict[str, list[list[float]]] = {}
     for feature, index in sorted(vocabulary.items()):
@@ -275,6 +295,7 @@ def train(
         "thresholds": thresholds,
         "doubts": doubting.pop("doubts"),
         "tuning": chosen,
+        "raised_for_development_set": raised,
         "doubting": doubting,
         "compared": report(tuning, scores, outputs, thresholds),
         "weights": kept,
@@ -330,6 +351,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{value['precision']:.3f} recall {value['recall']:.3f}  adds {value['added']:.0f} "
             f"at {value['added_precision']:.3f}"
         )
+    for name, value in model["raised_for_development_set"].items():
+        shown = "never added" if value is None else f"{value:.3f}"
+        print(f"{name:<18} raised to {shown} to keep the development set's targets")
     missing = [name for name in model["outputs"] if name not in model["thresholds"]]
     if missing:
         print("no threshold (never added): " + ", ".join(missing))
