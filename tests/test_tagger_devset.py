@@ -140,6 +140,8 @@ HELDOUT58 = DATA / "tagger_heldout58.jsonl"
 HELDOUT59 = DATA / "tagger_heldout59.jsonl"
 HELDOUT60 = DATA / "tagger_heldout60.jsonl"
 HELDOUT61 = DATA / "tagger_heldout61.jsonl"
+HELDOUT62 = DATA / "tagger_heldout62.jsonl"
+HELDOUT63 = DATA / "tagger_heldout63.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -203,6 +205,8 @@ LABELLED = (
     HELDOUT59,
     HELDOUT60,
     HELDOUT61,
+    HELDOUT62,
+    HELDOUT63,
 )
 TOPICS = {
     "visa-policy",
@@ -300,6 +304,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT59, 370, 0.15, 0.15),
         (HELDOUT60, 400, 0.15, 0.15),
         (HELDOUT61, 400, 0.15, 0.15),
+        (HELDOUT62, 370, 0.15, 0.15),
+        (HELDOUT63, 380, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -521,6 +527,11 @@ def test_devset_meets_the_targets() -> None:
         # 0.8901, 0.912, 0.877, 0.827
         (HELDOUT60, 0.86, 0.84, 0.88, 0.72),
         (HELDOUT61, 0.89, 0.91, 0.87, 0.82),
+        # clean on the thirty-seventh round (the refitted model), scored once: 0.8930, 0.893,
+        # 0.931, 0.829 and 0.8859, 0.8897, 0.915, 0.851 (the thirty-sixth round's tagger there:
+        # 0.8893, 0.877, 0.922, 0.854 and 0.8810, 0.875, 0.844, 0.838)
+        (HELDOUT62, 0.89, 0.89, 0.93, 0.82),
+        (HELDOUT63, 0.88, 0.88, 0.91, 0.85),
     ],
 )
 def test_heldout_figures_do_not_fall(
