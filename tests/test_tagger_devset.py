@@ -142,6 +142,8 @@ HELDOUT60 = DATA / "tagger_heldout60.jsonl"
 HELDOUT61 = DATA / "tagger_heldout61.jsonl"
 HELDOUT62 = DATA / "tagger_heldout62.jsonl"
 HELDOUT63 = DATA / "tagger_heldout63.jsonl"
+HELDOUT64 = DATA / "tagger_heldout64.jsonl"
+HELDOUT65 = DATA / "tagger_heldout65.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -207,6 +209,8 @@ LABELLED = (
     HELDOUT61,
     HELDOUT62,
     HELDOUT63,
+    HELDOUT64,
+    HELDOUT65,
 )
 TOPICS = {
     "visa-policy",
@@ -306,6 +310,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT61, 400, 0.15, 0.15),
         (HELDOUT62, 370, 0.15, 0.15),
         (HELDOUT63, 380, 0.15, 0.15),
+        (HELDOUT64, 380, 0.15, 0.15),
+        (HELDOUT65, 380, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -532,6 +538,10 @@ def test_devset_meets_the_targets() -> None:
         # 0.8893, 0.877, 0.922, 0.854 and 0.8810, 0.875, 0.844, 0.838)
         (HELDOUT62, 0.89, 0.89, 0.93, 0.82),
         (HELDOUT63, 0.88, 0.88, 0.91, 0.85),
+        # clean on the thirty-seventh round's rules and model, scored once: 0.8874, 0.886,
+        # 0.892, 0.840 and 0.9045, 0.903, 0.874, 0.862 (heldout65 meets all four targets)
+        (HELDOUT64, 0.88, 0.88, 0.89, 0.84),
+        (HELDOUT65, 0.90, 0.90, 0.87, 0.86),
     ],
 )
 def test_heldout_figures_do_not_fall(
