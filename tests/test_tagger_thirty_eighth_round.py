@@ -68,3 +68,23 @@ def test_summer_jobs_and_cards_are_neither_visas_nor_study(tagger: Tagger) -> No
 def test_the_legislature_acts_and_its_deputies_propose(tagger: Tagger) -> None:
     assert_alerts(tagger, ("全国人大表决通过科学技术进步法修正案 增设“海外人才引进”专章",))
     assert_alerts(tagger, ("全国人大代表建议：延长海外青年人才引进经费支持期限",), alert=False)
+
+
+def test_a_researcher_cleared_and_now_working_in_china_is_a_returnee(tagger: Tagger) -> None:
+    assert_tagged(
+        tagger,
+        "returnees",
+        (
+            "Prosecutors drop case against ex-Iowa engineer accused of hiding Wuhan post; "
+            "he now teaches in Hangzhou",
+            "Acquitted last spring, a Midwest virologist opens a lab in Shenzhen",
+        ),
+    )
+    assert_not_tagged(
+        tagger,
+        "returnees",
+        (
+            "Prosecutors drop case against ex-Iowa engineer accused of hiding Wuhan post",
+            "University dismisses professor over undisclosed lab in Chengdu",
+        ),
+    )
