@@ -88,3 +88,14 @@ def test_a_researcher_cleared_and_now_working_in_china_is_a_returnee(tagger: Tag
             "University dismisses professor over undisclosed lab in Chengdu",
         ),
     )
+
+
+def test_the_h1b_registration_window_closing_in_chinese_is_an_alert(tagger: Tagger) -> None:
+    assert_alerts(
+        tagger,
+        (
+            "H-1B抽签注册下周三中午截止 律师提醒核对学历信息",
+            "美国移民局：H-1B注册系统周三中午关闭",
+        ),
+    )
+    assert_alerts(tagger, ("人才公寓申请本周五截止",), alert=False)
