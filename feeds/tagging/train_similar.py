@@ -5,7 +5,8 @@
     python -m feeds.tagging.train_similar --search   # compare the candidate recipes
 
 One logistic regression per topic and one for the alert flag (`fit.py`), over `similar.tokens`
-(English words and Chinese character pairs, each once, scaled by 1/sqrt(their number)).
+(English words and Chinese character pairs, every occurrence counted, scaled by 1/sqrt(their
+number)).
 
 Why two kinds of set. The rules were tuned on the TRAINING sets, so there they miss little,
 and thresholds chosen there sit where the rules look perfect (issue 9, third round). The model
