@@ -146,6 +146,8 @@ HELDOUT64 = DATA / "tagger_heldout64.jsonl"
 HELDOUT65 = DATA / "tagger_heldout65.jsonl"
 HELDOUT66 = DATA / "tagger_heldout66.jsonl"
 HELDOUT67 = DATA / "tagger_heldout67.jsonl"
+HELDOUT68 = DATA / "tagger_heldout68.jsonl"
+HELDOUT69 = DATA / "tagger_heldout69.jsonl"
 LABELLED = (
     DEVSET,
     HELDOUT,
@@ -215,6 +217,8 @@ LABELLED = (
     HELDOUT65,
     HELDOUT66,
     HELDOUT67,
+    HELDOUT68,
+    HELDOUT69,
 )
 TOPICS = {
     "visa-policy",
@@ -318,6 +322,8 @@ def _examples(rows: list[dict[str, Any]]) -> list[Example]:
         (HELDOUT65, 380, 0.15, 0.15),
         (HELDOUT66, 380, 0.15, 0.15),
         (HELDOUT67, 370, 0.15, 0.15),
+        (HELDOUT68, 390, 0.15, 0.15),
+        (HELDOUT69, 400, 0.15, 0.15),
     ],
 )
 def test_labelled_sets_are_well_formed(
@@ -560,6 +566,10 @@ def test_devset_meets_the_targets() -> None:
         # 0.864 and 0.9104, 0.932, 0.926, 0.917 (all four targets met on both)
         (HELDOUT66, 0.91, 0.95, 0.91, 0.86),
         (HELDOUT67, 0.91, 0.93, 0.92, 0.91),
+        # clean, a second judgement of the thirty-eighth round, scored once: 0.9058, 0.905, 0.933,
+        # 0.842 (all four) and 0.8852, 0.917, 0.917, 0.780 (student-mobility)
+        (HELDOUT68, 0.90, 0.90, 0.93, 0.84),
+        (HELDOUT69, 0.88, 0.91, 0.91, 0.78),
     ],
 )
 def test_heldout_figures_do_not_fall(

@@ -229,6 +229,10 @@ def test_eval_and_the_config_turn_it_on(tmp_path: Path, capsys: pytest.CaptureFi
         # 0.864 and 0.924, 0.985, 0.906, 0.905
         (sets.HELDOUT66, 0.92, 0.98, 0.90, 0.86),
         (sets.HELDOUT67, 0.92, 0.98, 0.90, 0.90),
+        # clean, a second judgement of the thirty-eighth round, scored once: 0.924, 0.962, 0.915,
+        # 0.833 and 0.893, 0.968, 0.882, 0.724 (export-controls)
+        (sets.HELDOUT68, 0.92, 0.96, 0.91, 0.83),
+        (sets.HELDOUT69, 0.89, 0.96, 0.88, 0.72),
     ],
 )
 def test_doubting_figures_do_not_fall(
