@@ -233,6 +233,10 @@ def test_eval_and_the_config_turn_it_on(tmp_path: Path, capsys: pytest.CaptureFi
         # 0.833 and 0.893, 0.968, 0.882, 0.724 (export-controls)
         (sets.HELDOUT68, 0.92, 0.96, 0.91, 0.83),
         (sets.HELDOUT69, 0.89, 0.96, 0.88, 0.72),
+        # clean, a third judgement of the thirty-eighth round, scored once: 0.904, 0.958, 0.913,
+        # 0.786 and 0.910, 0.971, 0.880, 0.778
+        (sets.HELDOUT70, 0.90, 0.95, 0.91, 0.78),
+        (sets.HELDOUT71, 0.91, 0.97, 0.88, 0.77),
     ],
 )
 def test_doubting_figures_do_not_fall(
