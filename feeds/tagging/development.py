@@ -14,31 +14,18 @@ from collections import Counter
 from collections.abc import Sequence
 
 from feeds.tagging.fit import Matrix
-from feeds.tagging.replay import Labelled, Results, combined
+from feeds.tagging.replay import Labelled, Results, combined, precision_recall
 from feeds.tagging.taxonomy import ALERT
 
 MACRO_F1 = 0.97
 ALERT_PRECISION = 0.97
 
 
-def _precision_recall(
-    items: Sequence[Labelled], results: Results, name: str
-) -> tuple[float, float]:
-    hits = said_count = truth_count = 0
-    for item, (tags, alert, _) in zip(items, results, strict=True):
-        said = alert if name == ALERT else name in tags
-        truth = item.alert if name == ALERT else name in item.tags
-        hits += said and truth
-        said_count += said
-        truth_count += truth
-    return hits / max(said_count, 1), hits / max(truth_count, 1)
-
-
 def macro_f1(items: Sequence[Labelled], results: Results, topics: Sequence[str]) -> float:
     """The topics' mean F1, as `tag --eval` reports it."""
     total = 0.0
     for name in topics:
-        precision, recall = _precision_recall(items, results, name)
+        precision, recall = precision_recall(items, results, name)
         total += 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return total / len(topics)
 
@@ -67,7 +54,7 @@ def hold_targets(
         # topics first: a topic added to an item lets the rules' alert on it through
         if macro_f1(items, results, topics) < MACRO_F1 and set(chosen) - {ALERT}:
             name = _most_wrongly_added(items, results, set(chosen) - {ALERT})
-        elif ALERT in chosen and _precision_recall(items, results, ALERT)[0] < ALERT_PRECISION:
+        elif ALERT in chosen and precision_recall(items, results, ALERT)[0] < ALERT_PRECISION:
             name = ALERT
         else:
             return chosen

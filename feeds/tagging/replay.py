@@ -87,17 +87,23 @@ def combined(
 Results = list[tuple[frozenset[str], bool, frozenset[str]]]
 
 
+def precision_recall(items: Sequence[Labelled], results: Results, name: str) -> tuple[float, float]:
+    """One output's precision and recall over `items` (0 where nothing was said or is true)."""
+    said = [alert if name == ALERT else name in tags for tags, alert, _ in results]
+    truth = [item.alert if name == ALERT else name in item.tags for item in items]
+    hits = sum(s and t for s, t in zip(said, truth, strict=True))
+    return hits / max(sum(said), 1), hits / max(sum(truth), 1)
+
+
 def figures(
     items: Sequence[Labelled], results: Results, outputs: Sequence[str], label: str
 ) -> dict[str, dict[str, float]]:
     figures: dict[str, dict[str, float]] = {}
     for name in outputs:
-        said = [alert if name == ALERT else name in tags for tags, alert, _ in results]
-        truth = [item.alert if name == ALERT else name in item.tags for item in items]
-        hits = sum(s and t for s, t in zip(said, truth, strict=True))
+        precision, recall = precision_recall(items, results, name)
         figures[name] = {
-            f"{label}_precision": round(hits / max(sum(said), 1), 3),
-            f"{label}_recall": round(hits / max(sum(truth), 1), 3),
+            f"{label}_precision": round(precision, 3),
+            f"{label}_recall": round(recall, 3),
         }
     return figures
 
