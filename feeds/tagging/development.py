@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from feeds.tagging.fit import Matrix
-from feeds.tagging.replay import Labelled, Results, combined, precision_recall
+from feeds.tagging.replay import Labelled, Results, combined, f1, precision_recall
 from feeds.tagging.taxonomy import ALERT
 
 MACRO_F1 = 0.97
@@ -23,11 +23,7 @@ ALERT_PRECISION = 0.97
 
 def macro_f1(items: Sequence[Labelled], results: Results, topics: Sequence[str]) -> float:
     """The topics' mean F1, as `tag --eval` reports it."""
-    total = 0.0
-    for name in topics:
-        precision, recall = precision_recall(items, results, name)
-        total += 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return total / len(topics)
+    return sum(f1(*precision_recall(items, results, name)) for name in topics) / len(topics)
 
 
 def _most_wrongly_added(items: Sequence[Labelled], results: Results, topics: set[str]) -> str:

@@ -120,7 +120,7 @@ def report(
     return {name: {**rules[name], **both[name]} for name in outputs}
 
 
-def _f1(precision: float, recall: float) -> float:
+def f1(precision: float, recall: float) -> float:
     return 2 * precision * recall / (precision + recall) if precision + recall else 0.0
 
 
@@ -137,6 +137,6 @@ def format_comparison(compared: dict[str, dict[str, float]]) -> str:
     for label in ("rules", "model"):
         precision = sum(v[f"{label}_precision"] for v in topics) / len(topics)
         recall = sum(v[f"{label}_recall"] for v in topics) / len(topics)
-        f1 = sum(_f1(v[f"{label}_precision"], v[f"{label}_recall"]) for v in topics) / len(topics)
+        f1 = sum(f1(v[f"{label}_precision"], v[f"{label}_recall"]) for v in topics) / len(topics)
         lines.append(f"macro ({label}): precision {precision:.3f} recall {recall:.3f} F1 {f1:.3f}")
     return "\n".join(lines)
